@@ -1,0 +1,55 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+let package = Package(
+    name: "opsh",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "opsh", targets: ["opsh"]),
+        .executable(name: "opsh-emulator", targets: ["opsh-emulator"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+    ],
+    targets: [
+        // libedit, as Debian's libedit-dev installs it, and a shim for its variadic calls.
+        .systemLibrary(name: "CLibEdit", pkgConfig: "libedit", providers: [.apt(["libedit-dev"])]),
+        .target(name: "CEditLine", dependencies: ["CLibEdit"]),
+
+        // Pure: the record model shared by every layer (values, timestamps, JSON).
+        .target(name: "Records"),
+        // Pure: the command language (lexer, parser, AST, evaluation).
+        .target(name: "Query", dependencies: ["Records"]),
+        // The HTTP client for API v2.
+        .target(name: "OpenportAPI", dependencies: [
+            "Records",
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+        ]),
+        // A local copy of API v2 for --demo, tests and benchmarks.
+        .target(name: "OpenportEmulator", dependencies: [
+            .product(name: "Hummingbird", package: "hummingbird"),
+        ]),
+        // The interpreter: commands, cache, completion, rendering, the REPL over a LineReader.
+        .target(name: "Shell", dependencies: ["Records", "Query", "OpenportAPI"]),
+        // The terminal line reader (libedit).
+        .target(name: "LineEditor", dependencies: ["CEditLine", "Shell"]),
+
+        .executableTarget(name: "opsh", dependencies: [
+            "Shell", "LineEditor", "OpenportAPI", "OpenportEmulator",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        .executableTarget(name: "opsh-emulator", dependencies: [
+            "OpenportEmulator",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+
+        .testTarget(name: "RecordsTests", dependencies: ["Records"]),
+        .testTarget(name: "QueryTests", dependencies: ["Query", "Records"]),
+        .testTarget(name: "OpenportAPITests", dependencies: ["OpenportAPI", "OpenportEmulator", "Records"]),
+        .testTarget(name: "ShellTests", dependencies: ["Shell", "OpenportAPI", "OpenportEmulator", "Query", "Records"]),
+        .testTarget(name: "CLITests", dependencies: ["OpenportEmulator"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

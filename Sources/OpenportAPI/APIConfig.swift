@@ -1,0 +1,55 @@
+import Foundation
+
+/// Where the API is and how to talk to it.
+public struct APIConfig: Sendable {
+    /// The API base, always ending in `/`: `https://api.openport.io/api/v2/`.
+    public var baseURL: String
+    /// The account's token, sent as `?token=`; nil for none.
+    public var token: String?
+    /// How many rows to ask for a page (the server may send fewer).
+    public var pageSize: Int = 1000
+    /// How many pages to fetch at once.
+    public var concurrency: Int = 8
+    /// Seconds to wait for a connection, and for each read.
+    public var connectTimeout: Double = 10
+    public var readTimeout: Double = 30
+    /// How many times a failed idempotent request is tried in all, and for how long at most.
+    public var maxAttempts: Int = 4
+    public var retryBudget: Double = 30
+    /// Allow sending the token over plain http:// to a host that is not loopback.
+    public var allowInsecureHTTP: Bool = false
+
+    public static let defaultBaseURL = "https://api.openport.io/api/v2/"
+
+    public init(baseURL: String = APIConfig.defaultBaseURL, token: String? = nil) {
+        self.baseURL = APIConfig.normalize(baseURL)
+        self.token = token.flatMap { $0.isEmpty ? nil : $0 }
+    }
+
+    /// Adds the trailing slash DRF routes need.
+    public static func normalize(_ url: String) -> String {
+        var u = url.trimmingCharacters(in: .whitespaces)
+        if !u.hasSuffix("/") { u += "/" }
+        return u
+    }
+
+    /// The host the API lives on, for prompts and messages.
+    public var host: String { URLComponents(string: baseURL)?.host ?? baseURL }
+
+    /// Checks the base URL, and that the token will not travel in clear text.
+    public func validate() throws(APIError) {
+        guard let parts = URLComponents(string: baseURL), let scheme = parts.scheme?.lowercased(),
+              scheme == "http" || scheme == "https", let host = parts.host, !host.isEmpty
+        else {
+            throw APIError(.usage, "the API URL '\(Redactor(token: token).redact(baseURL))' is not an http(s) URL; set OPENPORT_API_URL to something like \(APIConfig.defaultBaseURL)")
+        }
+        if scheme == "http", token != nil, !allowInsecureHTTP, !APIConfig.isLoopback(host) {
+            throw APIError(.usage, "refusing to send the token over plain http:// to \(host); use https://, or --allow-insecure-http if you really mean it")
+        }
+    }
+
+    static func isLoopback(_ host: String) -> Bool {
+        let h = host.lowercased().trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
+        return h == "localhost" || h.hasPrefix("127.") || h == "::1"
+    }
+}

@@ -1,0 +1,123 @@
+/// Something the API, the network or the user's settings refused, with a message a person can act on.
+///
+/// The message never contains the token: every URL in it went through ``Redactor``.
+public struct APIError: Error, Sendable, CustomStringConvertible {
+    public enum Kind: Sendable, Equatable {
+        /// 401: no token, or a token the server does not know.
+        case unauthorized
+        /// 403: the token is valid but may not do this (a non-paying account).
+        case forbidden
+        case notFound
+        case methodNotAllowed
+        /// 400 with per-field messages.
+        case validation
+        /// 429.
+        case throttled
+        /// 5xx.
+        case server
+        /// Other 4xx/3xx.
+        case unexpectedStatus
+        /// The server answered 2xx with a body that is not the JSON expected.
+        case badResponse
+        /// No answer: refused connection, DNS failure, timeout, reset.
+        case transport
+        /// A setting is wrong (bad URL, token over http).
+        case usage
+        /// The user cancelled (Ctrl-C).
+        case cancelled
+    }
+
+    public var kind: Kind
+    /// The HTTP status, when there was an answer.
+    public var status: Int?
+    /// One line, for people.
+    public var message: String
+    /// Per-field messages of a 400, in the server's order.
+    public var fieldErrors: [(field: String, messages: [String])]
+    /// Seconds the server asked to wait (429 `Retry-After`).
+    public var retryAfter: Double?
+
+    public init(_ kind: Kind, _ message: String, status: Int? = nil,
+                fieldErrors: [(field: String, messages: [String])] = [], retryAfter: Double? = nil) {
+        self.kind = kind
+        self.message = message
+        self.status = status
+        self.fieldErrors = fieldErrors
+        self.retryAfter = retryAfter
+    }
+
+    public var description: String { message }
+
+    /// Whether trying the same idempotent request again may help.
+    public var isTransient: Bool {
+        switch kind {
+        case .transport, .throttled: return true
+        case .server: return status.map { [502, 503, 504].contains($0) } ?? false
+        case .badResponse: return true
+        default: return false
+        }
+    }
+}
+
+/// Removes the token from anything that may reach a person: URLs, messages, bodies.
+public struct Redactor: Sendable {
+    public let token: String?
+
+    public init(token: String?) { self.token = token }
+
+    /// `?token=SECRET` becomes `?token=***`, and the token itself is blanked wherever it appears.
+    public func redact(_ text: String) -> String {
+        var out = text
+        if let token, !token.isEmpty {
+            out = out.replacingAll(token, with: "***")
+            if let encoded = token.addingPercentEncodingForQuery(), encoded != token {
+                out = out.replacingAll(encoded, with: "***")
+            }
+        }
+        // Any token= query value, even one we were not given (a `next` link from elsewhere).
+        var result = ""
+        var rest = Substring(out)
+        while let r = rest.range(of: "token=") {
+            result += rest[..<r.upperBound]
+            rest = rest[r.upperBound...]
+            let end = rest.firstIndex(where: { $0 == "&" || $0 == "#" || $0 == " " || $0 == "\"" || $0 == "'" }) ?? rest.endIndex
+            if rest.startIndex != end { result += "***" }
+            rest = rest[end...]
+        }
+        result += rest
+        return result
+    }
+}
+
+extension String {
+    func replacingAll(_ target: String, with replacement: String) -> String {
+        guard !target.isEmpty else { return self }
+        var result = ""
+        var rest = Substring(self)
+        while let r = rest.range(of: target) {
+            result += rest[..<r.lowerBound]
+            result += replacement
+            rest = rest[r.upperBound...]
+        }
+        result += rest
+        return result
+    }
+
+    /// Percent-encodes for a query value: everything but RFC 3986 unreserved characters.
+    func addingPercentEncodingForQuery() -> String? {
+        var out = ""
+        for b in utf8 {
+            switch b {
+            case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"),
+                 UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "."),
+                 UInt8(ascii: "_"), UInt8(ascii: "~"):
+                out.unicodeScalars.append(Unicode.Scalar(b))
+            default:
+                out += "%" + String(b, radix: 16, uppercase: true).leftPadded(to: 2)
+            }
+        }
+        return out
+    }
+
+    func leftPadded(to n: Int) -> String { count >= n ? self : String(repeating: "0", count: n - count) + self }
+}

@@ -1,0 +1,166 @@
+import Foundation
+import NIOHTTP1
+import Records
+
+/// One page of a DRF list: `{"count", "next", "previous", "results"}`.
+public struct Page: Sendable {
+    /// The total the server reports; nil when the body had none (a plain JSON array).
+    public var count: Int?
+    public var next: String?
+    public var previous: String?
+    public var results: [Record]
+
+    /// Reads a DRF list body; a bare JSON array is taken as a single, complete page.
+    public init(_ body: Value) throws(APIError) {
+        switch body {
+        case .list(let items):
+            count = items.count
+            results = items.map(Page.record)
+        case .object(let r):
+            guard case .list(let items) = r["results"] else {
+                throw APIError(.badResponse, "the server's answer is not a list (no \"results\")")
+            }
+            results = items.map(Page.record)
+            if case .int(let c) = r["count"] { count = c }
+            if case .string(let n) = r["next"] { next = n }
+            if case .string(let p) = r["previous"] { previous = p }
+        default:
+            throw APIError(.badResponse, "the server's answer is not a list")
+        }
+    }
+
+    static func record(_ v: Value) -> Record {
+        if case .object(let r) = v { return r }
+        return Record([("value", v)])
+    }
+}
+
+/// How a full scan went, for `cache` and benchmarks.
+public struct ScanReport: Sendable {
+    public var rows: Int
+    public var requests: Int
+    public var pageSize: Int
+    public var seconds: Double
+}
+
+/// The rows of a scan, page by page, in order.
+public typealias RecordBatches = AsyncThrowingStream<[Record], any Error>
+
+/// The total changed while a scan was running: the rows already read may miss or repeat some.
+/// Whoever consumes the scan should start again.
+public struct ScanChanged: Error, Sendable {
+    public var before: Int
+    public var after: Int
+}
+
+extension OpenportClient {
+    /// One page, asking for `limit` rows from `offset`.
+    public func page(_ resource: Resource, limit: Int, offset: Int = 0, reader: JSONReader = JSONReader()) async throws(APIError) -> Page {
+        var query = [("limit", String(limit))]
+        if offset > 0 { query.append(("offset", String(offset))) }
+        let u = url(resource.path, query: query, withToken: resource.needsToken)
+        return try await page(url: u, reader: reader)
+    }
+
+    func page(url u: String, reader: JSONReader) async throws(APIError) -> Page {
+        let what = "GET \(describe(u))"
+        let r = try await send(.GET, url: u)
+        let body = try json(r, what: what, reader: reader)
+        do {
+            return try Page(body)
+        } catch {
+            throw APIError(.badResponse, "\(error.message) for \(what)")
+        }
+    }
+
+    /// How many rows a resource has, from one request for one row.
+    public func count(_ resource: Resource) async throws(APIError) -> Int {
+        let first = try await page(resource, limit: 1)
+        if let c = first.count { return c }
+        return first.results.count
+    }
+
+    /// Every row of a resource, in pages, as fast as the server allows.
+    ///
+    /// The first request asks for `config.pageSize` rows and learns the total and the page size
+    /// the server really sends; the other offsets are then fetched `config.concurrency` at a
+    /// time and delivered in order. A server that pages without `offset` is followed link by
+    /// link. Stop iterating to cancel what is still in flight. When the total changes during
+    /// the scan the stream ends with ``ScanChanged``.
+    public func scan(_ resource: Resource, limit: Int? = nil, progress: (@Sendable (_ rows: Int, _ total: Int?) -> Void)? = nil) -> RecordBatches {
+        let pageSize = max(1, limit ?? config.pageSize)
+        let concurrency = max(1, config.concurrency)
+        return AsyncThrowingStream(bufferingPolicy: .unbounded) { continuation in
+            let task = Task {
+                do {
+                    let reader = JSONReader()
+                    let first = try await self.page(resource, limit: pageSize, reader: reader)
+                    var delivered = first.results.count
+                    continuation.yield(first.results)
+                    progress?(delivered, first.count)
+                    guard let next = first.next, delivered > 0 else {
+                        continuation.finish()
+                        return
+                    }
+                    guard let total = first.count, OpenportClient.queryValue("offset", in: next) != nil else {
+                        // Not limit/offset pagination: follow the links one by one.
+                        var link: String? = next
+                        while let u = link {
+                            try Task.checkCancellation()
+                            let p = try await self.page(url: u, reader: reader)
+                            delivered += p.results.count
+                            continuation.yield(p.results)
+                            progress?(delivered, first.count)
+                            link = p.results.isEmpty ? nil : p.next
+                        }
+                        continuation.finish()
+                        return
+                    }
+                    let step = first.results.count
+                    let offsets = Array(stride(from: step, to: total, by: step))
+                    try await withThrowingTaskGroup(of: (Int, Page).self) { group in
+                        var launched = 0
+                        var yielded = 0
+                        var waiting: [Int: Page] = [:]
+                        func launch() {
+                            let i = launched
+                            let offset = offsets[i]
+                            group.addTask {
+                                (i, try await self.page(resource, limit: step, offset: offset))
+                            }
+                            launched += 1
+                        }
+                        while launched < min(concurrency, offsets.count) { launch() }
+                        while let (i, p) = try await group.next() {
+                            if let c = p.count, c != total {
+                                group.cancelAll()
+                                throw ScanChanged(before: total, after: c)
+                            }
+                            waiting[i] = p
+                            while let ready = waiting.removeValue(forKey: yielded) {
+                                delivered += ready.results.count
+                                continuation.yield(ready.results)
+                                progress?(delivered, total)
+                                yielded += 1
+                            }
+                            while launched < offsets.count, launched < yielded + concurrency { launch() }
+                        }
+                    }
+                    continuation.finish()
+                } catch let e as APIError {
+                    continuation.finish(throwing: e)
+                } catch is CancellationError {
+                    continuation.finish(throwing: APIError(.cancelled, "cancelled"))
+                } catch {
+                    continuation.finish(throwing: error)
+                }
+            }
+            continuation.onTermination = { _ in task.cancel() }
+        }
+    }
+
+    /// The value of a query parameter in a URL, if present.
+    static func queryValue(_ name: String, in url: String) -> String? {
+        URLComponents(string: url)?.queryItems?.first(where: { $0.name == name })?.value
+    }
+}

@@ -1,0 +1,48 @@
+/// A list resource of API v2.
+public enum Resource: String, CaseIterable, Sendable, Hashable {
+    case sessions
+    case keys
+    case clicks
+    case nodes
+
+    /// The path under the API base, as DRF routes it (with the trailing slash).
+    public var path: String {
+        switch self {
+        case .sessions: return "sessions/"
+        case .keys: return "keys/"
+        case .clicks: return "openforiplinkclicks/"
+        case .nodes: return "nodes/"
+        }
+    }
+
+    /// Whether the resource needs the account's token (nodes/ answers without one).
+    public var needsToken: Bool { self != .nodes }
+
+    /// The resource a user word names: `clicks` and `openforiplinkclicks` are the same.
+    public init?(word: String) {
+        switch word {
+        case "sessions": self = .sessions
+        case "keys": self = .keys
+        case "clicks", "openforiplinkclicks": self = .clicks
+        case "nodes": self = .nodes
+        default: return nil
+        }
+    }
+
+    /// The fields the API documentation lists, in its order: what opsh can name before
+    /// anything is fetched. Records may carry more, or fewer.
+    public var documentedFields: [String] {
+        switch self {
+        case .sessions:
+            return ["key", "port", "local_port", "server", "http_forwarding_address",
+                    "open_port_for_ip_link", "redirect_url"]
+        case .keys:
+            return ["url", "public_key", "name", "id", "last_connection_time", "creation_time",
+                    "redirect_token", "bytes_this_month", "counter_reset_time"]
+        case .clicks:
+            return ["port", "source_ip", "timestamp", "key_name"]
+        case .nodes:
+            return ["name", "public_ip", "status", "public_dns_name"]
+        }
+    }
+}
