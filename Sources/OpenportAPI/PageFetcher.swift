@@ -86,8 +86,10 @@ extension OpenportClient {
     /// the server really sends; the other offsets are then fetched `config.concurrency` at a
     /// time and delivered in order. A server that pages without `offset` is followed link by
     /// link. Stop iterating to cancel what is still in flight. When the total changes during
-    /// the scan the stream ends with ``ScanChanged``.
-    public func scan(_ resource: Resource, limit: Int? = nil, progress: (@Sendable (_ rows: Int, _ total: Int?) -> Void)? = nil) -> RecordBatches {
+    /// the scan the stream ends with ``ScanChanged``. With `maxRows`, no page past that many
+    /// rows is asked for.
+    public func scan(_ resource: Resource, limit: Int? = nil, maxRows: Int? = nil,
+                     progress: (@Sendable (_ rows: Int, _ total: Int?) -> Void)? = nil) -> RecordBatches {
         let pageSize = max(1, limit ?? config.pageSize)
         let concurrency = max(1, config.concurrency)
         return AsyncThrowingStream(bufferingPolicy: .unbounded) { continuation in
@@ -98,7 +100,8 @@ extension OpenportClient {
                     var delivered = first.results.count
                     continuation.yield(first.results)
                     progress?(delivered, first.count)
-                    guard let next = first.next, delivered > 0 else {
+                    let wanted = maxRows ?? Int.max
+                    guard let next = first.next, delivered > 0, delivered < wanted else {
                         continuation.finish()
                         return
                     }
@@ -111,13 +114,13 @@ extension OpenportClient {
                             delivered += p.results.count
                             continuation.yield(p.results)
                             progress?(delivered, first.count)
-                            link = p.results.isEmpty ? nil : p.next
+                            link = p.results.isEmpty || delivered >= wanted ? nil : p.next
                         }
                         continuation.finish()
                         return
                     }
                     let step = first.results.count
-                    let offsets = Array(stride(from: step, to: total, by: step))
+                    let offsets = Array(stride(from: step, to: min(total, wanted), by: step))
                     try await withThrowingTaskGroup(of: (Int, Page).self) { group in
                         var launched = 0
                         var yielded = 0

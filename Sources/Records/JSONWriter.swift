@@ -56,23 +56,34 @@ public enum JSONWriter {
         }
     }
 
-    /// Appends `s` as a JSON string literal. Control characters (and DEL) are escaped, so the
-    /// output is inert in a terminal; everything else is written as UTF-8.
+    /// Appends `s` as a JSON string literal. Control characters (C0, DEL and C1) are escaped,
+    /// so the output is inert in a terminal; everything else is written as UTF-8.
     public static func writeString(_ s: String, into out: inout [UInt8]) {
         out.append(UInt8(ascii: "\""))
+        @inline(__always) func hex(_ n: UInt8) -> UInt8 { n < 10 ? 48 + n : 87 + n }
+        var afterC2 = false  // the previous byte was 0xC2, the lead byte of U+0080...U+00BF
         for c in s.utf8 {
+            if afterC2 {
+                afterC2 = false
+                if c >= 0x80, c <= 0x9F {  // a C1 control: U+0080...U+009F
+                    out.append(contentsOf: [0x5C, UInt8(ascii: "u"), 48, 48, hex(c >> 4), hex(c & 15)])
+                    continue
+                }
+                out.append(0xC2)
+            }
             switch c {
+            case 0xC2: afterC2 = true
             case 0x22: out.append(0x5C); out.append(0x22)
             case 0x5C: out.append(0x5C); out.append(0x5C)
             case 0x0A: out.append(0x5C); out.append(UInt8(ascii: "n"))
             case 0x0D: out.append(0x5C); out.append(UInt8(ascii: "r"))
             case 0x09: out.append(0x5C); out.append(UInt8(ascii: "t"))
             case 0..<0x20, 0x7F:
-                let hex = Array("0123456789abcdef".utf8)
-                out.append(contentsOf: [0x5C, UInt8(ascii: "u"), 48, 48, hex[Int(c >> 4)], hex[Int(c & 15)]])
+                out.append(contentsOf: [0x5C, UInt8(ascii: "u"), 48, 48, hex(c >> 4), hex(c & 15)])
             default: out.append(c)
             }
         }
+        if afterC2 { out.append(0xC2) }
         out.append(UInt8(ascii: "\""))
     }
 

@@ -1,0 +1,159 @@
+/// What TAB should offer at the cursor: step one of completion, pure and tolerant of
+/// half-typed lines (pgcli's split: this finds the kind, ``CompletionEngine`` finds candidates).
+public enum ExpectedKind: Sendable, Equatable {
+    case command
+    case stage
+    /// A field of what flows into the stage; `source` is the line's command word.
+    case field(source: String)
+    /// An operator after `where FIELD `.
+    case op
+    /// A value for `field` (after `field=`, `field ~`, ...).
+    case value(source: String, field: String)
+    /// After `keys `: a subcommand, a key id or a key name.
+    case keyOrSubcommand
+    /// After `keys set|replace|rm `: a key id or name.
+    case keyRef
+    /// After `keys add ` and the like: `name=`, `public_key=@`.
+    case keyField
+    case setting
+    case settingValue(name: String)
+    case topic
+    case resource
+    case port
+    case file
+    case nothing
+}
+
+/// The analysis of a line up to the cursor.
+public struct CompletionContext: Sendable, Equatable {
+    public var kind: ExpectedKind
+    /// The characters already typed of the word being completed (quotes removed).
+    public var prefix: String
+    /// Where that word starts, in characters.
+    public var wordStart: Int
+    /// Whether the word was opened with a quote.
+    public var quoted: Bool
+}
+
+public enum CompletionAnalyzer {
+    static let fieldStages: Set<String> = ["where", "select", "sort", "uniq", "group", "sum", "avg", "min", "max"]
+    static let operators = ["=", "!=", "<", "<=", ">", ">=", "~", "!~", "contains", "startswith", "in"]
+
+    /// A word of the line, with where it starts.
+    struct Word { var text: String; var start: Int; var quoted: Bool; var closed: Bool }
+
+    /// Analyses `line` up to `cursor` (a character offset).
+    public static func analyze(_ line: String, cursor: Int) -> CompletionContext {
+        let chars = Array(line.prefix(cursor))
+        // Split into pipeline segments on unquoted '|', and words on unquoted blanks.
+        var segments: [[Word]] = [[]]
+        var current: Word?
+        var quote: Character?
+        var i = 0
+        func flush() {
+            if let w = current { segments[segments.count - 1].append(w) }
+            current = nil
+        }
+        while i < chars.count {
+            let c = chars[i]
+            if let q = quote {
+                if c == "\\", q == "\"", i + 1 < chars.count {
+                    current?.text.append(chars[i + 1]); i += 2; continue
+                }
+                if c == q { quote = nil; current?.closed = true } else { current?.text.append(c) }
+            } else if c == "\"" || c == "'" {
+                if current == nil { current = Word(text: "", start: i, quoted: true, closed: false) }
+                quote = c
+            } else if c == "|" {
+                flush()
+                segments.append([])
+            } else if c == " " || c == "\t" {
+                flush()
+            } else if "=<>!~,()".contains(c) {
+                // Operators and commas end a word and are words of their own.
+                flush()
+                var op = String(c)
+                if i + 1 < chars.count, chars[i + 1] == "=" || (c == "!" && chars[i + 1] == "~") || (c == ">" && chars[i + 1] == ">") {
+                    op.append(chars[i + 1]); i += 1
+                }
+                segments[segments.count - 1].append(Word(text: op, start: i + 1 - op.count, quoted: false, closed: true))
+            } else {
+                if current == nil { current = Word(text: "", start: i, quoted: false, closed: false) }
+                current?.text.append(c)
+            }
+            i += 1
+        }
+        // The word under the cursor, if the cursor touches one.
+        let typing = current
+        flush()
+        var words = segments[segments.count - 1]
+        if typing != nil { words.removeLast() }
+        let prefix = typing?.text ?? ""
+        let start = typing?.start ?? chars.count
+        let quoted = typing?.quoted ?? false
+        func ctx(_ k: ExpectedKind) -> CompletionContext {
+            CompletionContext(kind: k, prefix: prefix, wordStart: start, quoted: quoted)
+        }
+        let source = segments[0].first?.text ?? ""
+
+        // After a redirect: a file name.
+        if let last = words.last, last.text == ">" || last.text == ">>", segments.count > 1 || words.count > 1 {
+            let head = words.first?.text ?? ""
+            if segments.count == 1 || head != "where" { return ctx(.file) }
+        }
+        if segments.count == 1 {
+            guard let head = words.first else { return ctx(.command) }
+            let rest = Array(words.dropFirst())
+            switch head.text {
+            case "keys":
+                if let sub = rest.first?.text {
+                    switch sub {
+                    case "set", "replace":
+                        return rest.count == 1 ? ctx(.keyRef) : ctx(.keyField)
+                    case "rm": return ctx(.keyRef)
+                    case "add":
+                        if let l = rest.last, l.text == "=" { return ctx(.nothing) }
+                        return ctx(.keyField)
+                    default: return ctx(.nothing)
+                    }
+                }
+                return ctx(.keyOrSubcommand)
+            case "set":
+                if rest.isEmpty { return ctx(.setting) }
+                if rest.count == 1 { return ctx(.settingValue(name: rest[0].text)) }
+                return ctx(.nothing)
+            case "help": return rest.isEmpty ? ctx(.topic) : ctx(.nothing)
+            case "refresh": return ctx(.resource)
+            case "open": return rest.isEmpty ? ctx(.port) : ctx(.nothing)
+            default: return ctx(.nothing)
+            }
+        }
+        guard let stage = words.first?.text else { return ctx(.stage) }
+        let rest = Array(words.dropFirst())
+        guard fieldStages.contains(stage) else { return ctx(.nothing) }
+        if stage != "where" { return ctx(.field(source: source)) }
+        // where: field, operator, value, then and/or and a field again.
+        var expect = 0 // 0 field, 1 operator, 2 value, 3 connective
+        var field = ""
+        for w in rest {
+            switch expect {
+            case 0:
+                if ["not", "("].contains(w.text) { continue }
+                field = w.text; expect = 1
+            case 1:
+                expect = operators.contains(w.text) ? 2 : 1
+            case 2:
+                if w.text == "(" || w.text == "," { continue }
+                expect = 3
+            default:
+                if w.text == "," { expect = 2 } else if ["and", "or"].contains(w.text) { expect = 0 }
+            }
+        }
+        switch expect {
+        case 0: return ctx(.field(source: source))
+        case 1: return ctx(.op)
+        case 2: return ctx(.value(source: source, field: field))
+        default: return ctx(.nothing)
+        }
+    }
+}

@@ -1,0 +1,180 @@
+import Foundation
+import OpenportAPI
+import Query
+import Records
+import Synchronization
+
+/// Step two of completion: a kind plus what the session cache holds → candidates.
+/// Reads only memory; when the cache lacks what a kind needs, it asks for a background fetch
+/// and offers what it has.
+struct CompletionEngine: Sendable {
+    let cache: SessionCache
+    let values: ValueIndex
+    /// Starts a background fetch of a resource (at most one at a time per resource).
+    let prefetch: @Sendable (Resource) -> Void
+    let stageNames: [String]
+
+    func complete(_ line: String, cursor: Int) -> Completion {
+        let ctx = CompletionAnalyzer.analyze(line, cursor: cursor)
+        let words = candidates(for: ctx)
+        let matching = words.filter { $0.text.hasPrefix(ctx.prefix) }
+        let insert = matching.map { w in
+            CompletionCandidate(insert: w.raw ? w.text : CompletionEngine.quoteIfNeeded(w.text, forceQuote: ctx.quoted),
+                                display: TerminalSafe.escape(w.text), appendSpace: w.space)
+        }
+        return Completion(wordStart: ctx.wordStart, candidates: insert)
+    }
+
+    struct Word { var text: String; var space = true; var raw = false }
+
+    private func candidates(for ctx: CompletionContext) -> [Word] {
+        switch ctx.kind {
+        case .command:
+            return CommandCatalog.names.map { Word(text: $0) }
+        case .stage:
+            return stageNames.map { Word(text: $0) }
+        case .topic:
+            return (CommandCatalog.names + stageNames).sorted().map { Word(text: $0) }
+        case .resource:
+            return Resource.allCases.map { Word(text: $0.rawValue) }
+        case .setting:
+            return Settings.names.map { Word(text: $0) }
+        case .settingValue(let name):
+            switch name {
+            case "format": return OutputFormat.allCases.map { Word(text: $0.rawValue) }
+            case "pager", "cache": return [Word(text: "on"), Word(text: "off")]
+            default: return []
+            }
+        case .op:
+            return CompletionAnalyzer.operators.map { Word(text: $0) }
+        case .field(let source):
+            return fields(of: source, prefix: ctx.prefix).map { Word(text: $0, space: !$0.hasSuffix(".")) }
+        case .value(let source, let field):
+            guard let r = Resource(word: source) else { return [] }
+            return values.top(resource: r, field: field, cache: cache, prefetch: prefetch).map { Word(text: $0) }
+        case .keyOrSubcommand:
+            return Interpreter.keySubcommands.map { Word(text: $0) } + keyRefs()
+        case .keyRef:
+            return keyRefs()
+        case .keyField:
+            return [Word(text: "name=", space: false, raw: true), Word(text: "public_key=@", space: false, raw: true)]
+        case .port:
+            guard let sessions = cache.any(.sessions) else { prefetch(.sessions); return [] }
+            return sessions.records.compactMap { r -> Word? in
+                if case .int(let p) = r["port"] { return Word(text: String(p)) }
+                return nil
+            }
+        case .file:
+            return files(prefix: ctx.prefix)
+        case .nothing:
+            return []
+        }
+    }
+
+    /// Key ids and names from the cache (names quoted by the caller when needed).
+    private func keyRefs() -> [Word] {
+        guard let keys = cache.any(.keys) else { prefetch(.keys); return [] }
+        var seen = Set<String>()
+        var out: [Word] = []
+        for r in keys.records {
+            if case .int(let id) = r["id"] { out.append(Word(text: String(id))) }
+        }
+        for r in keys.records {
+            if let n = r["name"].string, !n.isEmpty, seen.insert(n).inserted { out.append(Word(text: n)) }
+        }
+        return out
+    }
+
+    /// Field names of what `source` yields; `key.` paths through the key on sessions and clicks.
+    func fields(of source: String, prefix: String) -> [String] {
+        guard let r = Resource(word: source) else { return [] }
+        var names = r.documentedFields
+        if let first = cache.any(r)?.records.first {
+            for f in first.fields where !names.contains(f) { names.append(f) }
+        } else {
+            prefetch(r)
+        }
+        var relations: [String: Resource] = [:]
+        switch r {
+        case .sessions: relations = ["key": .keys]
+        case .clicks: relations = ["key": .keys, "session": .sessions]
+        default: break
+        }
+        for (name, target) in relations.sorted(by: { $0.key < $1.key }) {
+            if prefix.hasPrefix(name + ".") {
+                var targetFields = target.documentedFields
+                if let first = cache.any(target)?.records.first {
+                    for f in first.fields where !targetFields.contains(f) { targetFields.append(f) }
+                }
+                names += targetFields.map { name + "." + $0 }
+            } else if !names.contains(name + ".") {
+                names.append(name + ".")
+            }
+        }
+        return names
+    }
+
+    private func files(prefix: String) -> [Word] {
+        let expanded = (prefix as NSString).expandingTildeInPath
+        let dir = expanded.hasSuffix("/") ? expanded : (expanded as NSString).deletingLastPathComponent
+        let shownDir = prefix.hasSuffix("/") ? prefix : (prefix as NSString).deletingLastPathComponent
+        let listing = (try? FileManager.default.contentsOfDirectory(atPath: dir.isEmpty ? "." : dir)) ?? []
+        return listing.sorted().compactMap { name -> Word? in
+            if name.hasPrefix("."), !(prefix as NSString).lastPathComponent.hasPrefix(".") { return nil }
+            var isDir: ObjCBool = false
+            let full = (dir.isEmpty ? "." : dir) + "/" + name
+            _ = FileManager.default.fileExists(atPath: full, isDirectory: &isDir)
+            let shown = shownDir.isEmpty ? name : (shownDir.hasSuffix("/") ? shownDir + name : shownDir + "/" + name)
+            return Word(text: shown + (isDir.boolValue ? "/" : ""), space: !isDir.boolValue)
+        }
+    }
+
+    /// Quotes a word that the lexer would otherwise split or misread.
+    static func quoteIfNeeded(_ text: String, forceQuote: Bool) -> String {
+        let special = text.isEmpty || text.contains { c in
+            c == " " || c == "\t" || c == "\"" || c == "'" || c == "|" || c == "=" || c == ">" || c == "<"
+                || c == "!" || c == "~" || c == "(" || c == ")" || c == "," || c == "#" || c == "\\"
+                || c.unicodeScalars.contains { $0.value < 0x20 || $0.value == 0x7F }
+        }
+        guard special || forceQuote else { return text }
+        var out = "\""
+        for c in text {
+            switch c {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            default:
+                if let s = c.unicodeScalars.first, c.unicodeScalars.count == 1, s.value < 0x20 || s.value == 0x7F {
+                    out += s.value == 0x1B ? "\\e" : String(format: "\\u%04x", s.value)
+                } else {
+                    out.append(c)
+                }
+            }
+        }
+        return out + "\""
+    }
+}
+
+/// Distinct values of a field in the cache, most frequent first, built once per fetch.
+final class ValueIndex: Sendable {
+    private struct Key: Hashable { var resource: Resource; var field: String }
+    private let built = Mutex<[Key: (at: ContinuousClock.Instant, values: [String])]>([:])
+
+    func top(resource: Resource, field: String, cache: SessionCache, prefetch: (Resource) -> Void, limit: Int = 500) -> [String] {
+        guard let entry = cache.any(resource) else { prefetch(resource); return [] }
+        let key = Key(resource: resource, field: field)
+        if let hit = built.withLock({ $0[key] }), hit.at == entry.fetchedAt { return hit.values }
+        var counts: [Value: Int] = [:]
+        let path = field.split(separator: ".").map(String.init)
+        for r in entry.records {
+            let v = path.count == 1 ? r[field] : r.value(at: path)
+            switch v {
+            case .null, .list, .object, .time: continue
+            default: counts[v, default: 0] += 1
+            }
+        }
+        let values = counts.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key.plainText < $1.key.plainText }
+            .prefix(limit).map { $0.key.plainText }
+        built.withLock { $0[key] = (entry.fetchedAt, values) }
+        return values
+    }
+}

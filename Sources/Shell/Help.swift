@@ -1,0 +1,68 @@
+import Query
+import Records
+
+/// `help`, `help COMMAND`, `help STAGE`: written from the command and stage catalogues, the
+/// same lists that the parser, completion and "did you mean" use.
+struct Help {
+    let color: Bool
+
+    private func bold(_ s: String) -> String { color ? "\u{1b}[1m\(s)\u{1b}[0m" : s }
+    private func dim(_ s: String) -> String { color ? "\u{1b}[2m\(s)\u{1b}[0m" : s }
+    private func example(_ s: String) -> String { color ? "\u{1b}[36m\(s)\u{1b}[0m" : s }
+
+    func text(for topic: String?) throws -> String {
+        guard let topic else { return overview() }
+        if let spec = CommandCatalog.named(topic) { return command(spec) }
+        if let stage = StageCatalog.all.first(where: { $0.name == topic }) { return self.stage(stage) }
+        let names = CommandCatalog.names + StageCatalog.all.map { $0.name }
+        let hint = Suggest.nearest(topic, among: names).map { " (did you mean '\($0)'?)" } ?? ""
+        throw ShellError("no help on '\(TerminalSafe.escape(topic))'\(hint); 'help' lists the topics")
+    }
+
+    private func overview() -> String {
+        var out = bold("Commands") + dim("  (a command, then | stages, then > FILE if you like)") + "\n"
+        let w = max(CommandCatalog.all.map { $0.synopsis.count }.max() ?? 0, 24)
+        for c in CommandCatalog.all {
+            out += "  " + c.synopsis.padding(toLength: w, withPad: " ", startingAt: 0) + "  " + c.summary + "\n"
+        }
+        out += "\n" + bold("Stages") + "\n"
+        let sw = StageCatalog.all.map { $0.synopsis.count }.max() ?? 0
+        for s in StageCatalog.all {
+            out += "  " + s.synopsis.padding(toLength: sw, withPad: " ", startingAt: 0) + "  " + s.summary + "\n"
+        }
+        out += "\n" + bold("Try") + "\n"
+        for line in ["clicks | where port=6260 | count",
+                     "clicks | where timestamp > -7d | group source_ip | first 5",
+                     "sessions | where local_port=22 | select port,server,key.name",
+                     "keys | where name ~ pi | select id,name"] {
+            out += "  " + example(line) + "\n"
+        }
+        out += "\n" + dim("help COMMAND or help STAGE for details; TAB completes; Ctrl-C cancels; Ctrl-D leaves.") + "\n"
+        return out
+    }
+
+    private func command(_ c: CommandSpec) -> String {
+        var out = bold(c.synopsis) + "\n  " + c.summary + "\n"
+        if !c.aliases.isEmpty { out += "  also: " + c.aliases.joined(separator: ", ") + "\n" }
+        if !c.details.isEmpty {
+            out += "\n" + c.details.split(separator: "\n", omittingEmptySubsequences: false).map { "  " + $0 }.joined(separator: "\n") + "\n"
+        }
+        if !c.examples.isEmpty {
+            out += "\n" + bold("Examples") + "\n"
+            for e in c.examples { out += "  " + example(e.line) + "\n    " + dim(e.says) + "\n" }
+        }
+        return out
+    }
+
+    private func stage(_ s: any Stage.Type) -> String {
+        var out = bold(s.synopsis) + "\n  " + s.summary + "\n"
+        if !s.help.isEmpty {
+            out += "\n" + s.help.split(separator: "\n", omittingEmptySubsequences: false).map { "  " + $0 }.joined(separator: "\n") + "\n"
+        }
+        if !s.examples.isEmpty {
+            out += "\n" + bold("Examples") + "\n"
+            for e in s.examples { out += "  " + example(e.line) + "\n    " + dim(e.shows) + "\n" }
+        }
+        return out
+    }
+}

@@ -1,0 +1,255 @@
+import Foundation
+import OpenportAPI
+import Query
+import Records
+import Synchronization
+
+/// Runs lines: parses them, fetches through the session cache, evaluates the stages and
+/// writes the result. Knows nothing of terminals beyond ``TerminalInfo``; drive it from a
+/// test with a ``CapturedOutput``.
+public final class Interpreter: Sendable {
+    public struct Options: Sendable {
+        /// A person at a terminal (confirmations are asked, not refused).
+        public var interactive: Bool
+        /// `--yes`: confirmations answered yes.
+        public var assumeYes: Bool
+        /// What the prompt says the API is: "demo", or the host.
+        public var apiLabel: String
+
+        public init(interactive: Bool = false, assumeYes: Bool = false, apiLabel: String = "") {
+            self.interactive = interactive
+            self.assumeYes = assumeYes
+            self.apiLabel = apiLabel
+        }
+    }
+
+    public let client: OpenportClient
+    public let cache: SessionCache
+    let output: OutputSink
+    let terminal: TerminalInfo
+    let options: Options
+    private let state: Mutex<Settings>
+    private let lines = Mutex<[String]>([])
+    let prefetching = Mutex<Set<Resource>>([])
+    let valueIndex = ValueIndex()
+    /// Asks a yes/no question at the terminal; replaceable for tests.
+    let ask: @Sendable (String) -> Bool
+
+    public init(client: OpenportClient, settings: Settings = Settings(), output: OutputSink,
+                terminal: TerminalInfo = .none, options: Options = Options(), cache: SessionCache = SessionCache(),
+                ask: (@Sendable (String) -> Bool)? = nil) {
+        self.client = client
+        self.cache = cache
+        self.output = output
+        self.terminal = terminal
+        self.options = options
+        self.state = Mutex(settings)
+        self.ask = ask ?? { question in
+            output.message(question + " [y/N] ")
+            let answer = Swift.readLine() ?? ""
+            return ["y", "yes"].contains(answer.trimmingCharacters(in: .whitespaces).lowercased())
+        }
+    }
+
+    public var settings: Settings { state.withLock { $0 } }
+
+    /// `opsh demo> ` or `opsh api.openport.io> `, coloured at a terminal.
+    public var prompt: String {
+        let label = options.apiLabel.isEmpty ? "opsh> " : "opsh \(options.apiLabel)> "
+        return terminal.color ? "\u{1}\u{1b}[1;36m\u{1}\(label)\u{1}\u{1b}[0m\u{1}" : label
+    }
+
+    /// Runs one line. Never throws: every failure becomes ``Outcome/failed(_:)`` with one line.
+    public func run(_ line: String) async -> Outcome {
+        lines.withLock { $0.append(line) }
+        let pipeline: Pipeline
+        do {
+            pipeline = try Pipeline(parsing: line)
+        } catch {
+            return .failed(error.description, column: error.column, length: error.length)
+        }
+        do {
+            return try await execute(pipeline, line: line)
+        } catch let error as ShellError {
+            return .failed(TerminalSafe.escape(error.message))
+        } catch let error as APIError {
+            return error.kind == .cancelled ? .cancelled : .failed(TerminalSafe.escape(error.message))
+        } catch let error as QueryError {
+            return .failed(error.description, column: error.column, length: error.length)
+        } catch is CancellationError {
+            return .cancelled
+        } catch {
+            return .failed(TerminalSafe.escape(client.redactor.redact(String(describing: error))))
+        }
+    }
+
+    private func execute(_ pipeline: Pipeline, line: String) async throws -> Outcome {
+        let name = pipeline.command.name
+        guard let spec = CommandCatalog.named(name) else {
+            let nearest = Suggest.nearest(name, among: CommandCatalog.names)
+            throw QueryError("unknown command '\(TerminalSafe.escape(name))'" + (nearest == nil ? "; 'help' lists the commands" : ""),
+                             column: pipeline.command.nameRange.lowerBound,
+                             length: max(1, pipeline.command.nameRange.count), suggestion: nearest)
+        }
+        if !spec.isSource, let first = pipeline.stages.first {
+            throw QueryError("'\(spec.name)' prints no records, so nothing can follow it with |",
+                             column: first.range.lowerBound, length: max(1, first.range.count))
+        }
+        let args = pipeline.command.arguments
+        switch spec.name {
+        case "sessions", "clicks", "nodes":
+            try expectNoArguments(args, for: spec)
+            let resource = Resource(word: spec.name)!
+            try await runPipeline(pipeline, from: .resource(resource))
+        case "keys":
+            try await keysCommand(pipeline)
+        case "get":
+            guard let path = args.first?.text, args.count == 1 else {
+                throw ShellError("usage: get PATH (for example: get keys/349/)")
+            }
+            let value = try await client.get(path: path)
+            if let records = Interpreter.listRows(value) {
+                try await runPipeline(pipeline, from: .records(records, resource: Resource(path: path)))
+            } else if pipeline.stages.isEmpty {
+                try await emit(JSONWriter.pretty(value) + "\n", pipeline: pipeline)
+            } else {
+                throw ShellError("GET \(path) is not a list, so stages cannot follow it")
+            }
+        case "open":
+            try await openCommand(args)
+        case "refresh":
+            try refreshCommand(args)
+        case "cache":
+            try expectNoArguments(args, for: spec)
+            try await emit(cacheReport(), pipeline: pipeline)
+        case "set":
+            try setCommand(args)
+        case "help":
+            try await emit(Help(color: terminal.color).text(for: args.first?.text), pipeline: pipeline)
+        case "history":
+            let all = lines.withLock { $0 }
+            let text = all.enumerated().map { "\(String($0.offset + 1).leftPad(5))  \(TerminalSafe.escape($0.element))" }.joined(separator: "\n")
+            try await emit(text + "\n", pipeline: pipeline)
+        case "exit":
+            return .exit
+        default:
+            throw ShellError("'\(spec.name)' is not implemented yet")
+        }
+        return .ok
+    }
+
+    func expectNoArguments(_ args: [CommandArgument], for spec: CommandSpec) throws {
+        guard let extra = args.first else { return }
+        throw QueryError("'\(spec.name)' takes no arguments; filter with | where ...",
+                         column: extra.range.lowerBound, length: max(1, extra.range.count))
+    }
+
+    /// The rows of a DRF list body, or of a bare array of objects.
+    static func listRows(_ value: Value) -> [Record]? {
+        if case .object(let r) = value, case .list(let items) = r["results"], r.has("count") || r.has("next") {
+            return items.map { $0.record ?? Record([("value", $0)]) }
+        }
+        if case .list(let items) = value, items.allSatisfy({ $0.record != nil }) {
+            return items.compactMap(\.record)
+        }
+        return nil
+    }
+
+    // MARK: small commands
+
+    private func refreshCommand(_ args: [CommandArgument]) throws {
+        if args.isEmpty {
+            cache.invalidateAll()
+            output.message("the cache is empty; the next command fetches afresh\n")
+            return
+        }
+        for a in args {
+            guard let r = Resource(word: a.text) else {
+                let hint = Suggest.nearest(a.text, among: Resource.allCases.map(\.rawValue)).map { " (did you mean '\($0)'?)" } ?? ""
+                throw ShellError("'\(TerminalSafe.escape(a.text))' is not a resource\(hint); refresh takes sessions, keys, clicks or nodes")
+            }
+            cache.invalidate(r)
+        }
+    }
+
+    private func setCommand(_ args: [CommandArgument]) throws {
+        if args.isEmpty {
+            let rows = settings.listing
+            let width = rows.map(\.name.count).max() ?? 0
+            output.write(rows.map { $0.name.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + $0.value }.joined(separator: "\n") + "\n")
+            return
+        }
+        let name: String, value: String
+        if args.count == 1, case .assignment(let n, let v, _) = args[0].kind {
+            (name, value) = (n, v)
+        } else if args.count == 2 {
+            (name, value) = (args[0].text, args[1].text)
+        } else {
+            throw ShellError("usage: set NAME VALUE (for example: set format json); 'set' alone lists the settings")
+        }
+        try state.withLock { s throws(ShellError) in try s.set(name, value) }
+    }
+
+    private func cacheReport() -> String {
+        let held = cache.snapshot
+        guard !held.isEmpty else { return "the cache is empty\n" }
+        var rows: [(String, String, String, String, String)] = [("resource", "rows", "age", "size", "fetch")]
+        let settings = self.settings
+        for (r, e) in held {
+            let age = ContinuousClock.now - e.fetchedAt
+            let ageSeconds = Int(age.components.seconds)
+            let fresh = age <= (settings.freshness[r] ?? .zero) ? "" : " (stale)"
+            rows.append((r.rawValue, ProgressReporter.group(e.records.count), "\(ageSeconds)s\(fresh)",
+                         Interpreter.bytes(e.approximateBytes),
+                         String(format: "%.2fs, %d req", e.fetchSeconds, e.requests)))
+        }
+        let w = (rows.map(\.0.count).max()!, rows.map(\.1.count).max()!, rows.map(\.2.count).max()!, rows.map(\.3.count).max()!)
+        return rows.map { r in
+            [r.0.padding(toLength: w.0, withPad: " ", startingAt: 0), r.1.leftPad(w.1), r.2.leftPad(w.2), r.3.leftPad(w.3), r.4]
+                .joined(separator: "  ")
+        }.joined(separator: "\n") + "\n"
+    }
+
+    static func bytes(_ n: Int) -> String {
+        if n >= 1 << 20 { return String(format: "%.1f MB", Double(n) / 1_048_576) }
+        if n >= 1 << 10 { return String(format: "%.0f kB", Double(n) / 1024) }
+        return "\(n) B"
+    }
+
+    private func openCommand(_ args: [CommandArgument]) async throws {
+        guard args.count == 1, let port = Int(args[0].text) else {
+            throw ShellError("usage: open PORT (a session's port, for example: open 6260)")
+        }
+        let sessions = try await source.all(.sessions)
+        guard let s = sessions.first(where: { $0["port"] == .int(port) }) else {
+            let ports = sessions.compactMap { r -> Int? in if case .int(let p) = r["port"] { return p } else { return nil } }
+            let near = ports.min(by: { abs($0 - port) < abs($1 - port) }).map { " (the nearest is \($0))" } ?? ""
+            throw ShellError("no live session on port \(port)\(near); 'sessions | select port' lists them")
+        }
+        var out = ""
+        for field in ["open_port_for_ip_link", "redirect_url", "http_forwarding_address"] where !s[field].isNull {
+            out += "\(field.padding(toLength: 22, withPad: " ", startingAt: 0)) \(TerminalSafe.escape(s[field].plainText))\n"
+        }
+        output.write(out.isEmpty ? "the session on port \(port) has no links\n" : out)
+    }
+
+    var source: RecordSource {
+        RecordSource(client: client, cache: cache, settings: settings,
+                     progress: terminal.stderrIsTerminal ? ProgressReporter(output: output) : nil)
+    }
+}
+
+extension Resource {
+    /// The resource an API path lists, if it is one opsh knows (`keys/`, `/api/v2/sessions/?x=1`).
+    init?(path: String) {
+        var p = path
+        if let q = p.firstIndex(of: "?") { p = String(p[..<q]) }
+        let last = p.split(separator: "/").last.map(String.init) ?? ""
+        guard let r = Resource.allCases.first(where: { $0.path == last + "/" }) else { return nil }
+        self = r
+    }
+}
+
+extension String {
+    func leftPad(_ n: Int) -> String { count >= n ? self : String(repeating: " ", count: n - count) + self }
+}

@@ -1,0 +1,182 @@
+import Foundation
+import OpenportAPI
+import Query
+import Records
+
+/// Where a pipeline's records come from.
+enum PipelineInput {
+    /// A resource, through the session cache.
+    case resource(Resource)
+    /// Records already at hand (one key, the rows of `get PATH`); `resource` names their kind.
+    case records([Record], resource: Resource?)
+
+    var resource: Resource? {
+        switch self {
+        case .resource(let r): return r
+        case .records(_, let r): return r
+        }
+    }
+}
+
+extension Interpreter {
+    /// Fetches what the pipeline needs, runs its stages and writes the result.
+    func runPipeline(_ pipeline: Pipeline, from input: PipelineInput) async throws {
+        var attempt = 0
+        while true {
+            do {
+                let text = try await evaluate(pipeline, from: input)
+                try await emit(text, pipeline: pipeline)
+                return
+            } catch let changed as ScanChanged {
+                // Rows were added or removed while paging: start again so nothing is missed or doubled.
+                attempt += 1
+                if attempt >= 3 {
+                    throw ShellError("the \(input.resource?.rawValue ?? "list") changed during each of 3 scans (\(changed.before) → \(changed.after) rows); try again")
+                }
+            }
+        }
+    }
+
+    /// The pipeline's output as text, rendered for where it goes.
+    func evaluate(_ pipeline: Pipeline, from input: PipelineInput) async throws -> String {
+        let settings = self.settings
+        let toTerminal = terminal.stdoutIsTerminal && pipeline.redirect == nil
+        let options = RenderOptions(width: toTerminal ? terminal.width() : nil,
+                                    color: toTerminal && terminal.color,
+                                    footer: false,
+                                    prettyJSON: toTerminal,
+                                    escapeControls: toTerminal)
+        let relations = try await prepareRelations(for: pipeline, input: input)
+        let context = EvaluationContext(now: .current, relation: relations, render: options)
+        let source = self.source
+
+        let batches: RecordBatches
+        switch input {
+        case .records(let rows, _):
+            batches = RecordSource.replay(rows)
+        case .resource(let r):
+            switch pipeline.fetchHint {
+            case .countOnly where pipeline.stages.count == 1 || pipeline.stages.dropFirst().allSatisfy({ type(of: $0.stage).kind == .renderer }):
+                // `clicks | count`: the body's count answers it, one request for one row.
+                let n = try await source.count(r)
+                let named = pipeline.stages.last.flatMap { OutputFormat(rawValue: type(of: $0.stage).name) }
+                return Render.value(.int(n), format: named ?? settings.format, options: options)
+            case .firstN(let n):
+                batches = source.rows(r, limit: max(n, 1))
+            default:
+                batches = source.rows(r)
+            }
+        }
+        let checked = FieldCheck(pipeline: pipeline, resource: input.resource).guarding(batches)
+        var out = ""
+        try await pipeline.render(checked, context: context, format: settings.format, into: &out)
+        return out
+    }
+
+    /// Writes text to stdout, or to the redirect's file.
+    func emit(_ text: String, pipeline: Pipeline) async throws {
+        guard let redirect = pipeline.redirect else {
+            output.write(text)
+            return
+        }
+        let path = (redirect.path as NSString).expandingTildeInPath
+        let url = URL(fileURLWithPath: path)
+        do {
+            if redirect.append, FileManager.default.fileExists(atPath: path) {
+                let handle = try FileHandle(forWritingTo: url)
+                defer { try? handle.close() }
+                try handle.seekToEnd()
+                try handle.write(contentsOf: Data(text.utf8))
+            } else {
+                try Data(text.utf8).write(to: url)
+            }
+        } catch {
+            throw ShellError("cannot write \(redirect.path): \((error as NSError).localizedDescription)")
+        }
+    }
+
+    /// The joins a pipeline's paths need: a session's `key` URL to the key, a click's key (by
+    /// `key_name`) and session (by `port`). The related rows are fetched once, through the cache.
+    func prepareRelations(for pipeline: Pipeline, input: PipelineInput) async throws -> @Sendable (String, Value) -> Record? {
+        let heads = Set(pipeline.fieldReferences.filter { $0.path.components.count > 1 }.map { $0.path.components[0] })
+        guard !heads.isEmpty, let resource = input.resource else { return { _, _ in nil } }
+        let cache = self.cache
+        if heads.contains("key"), resource == .sessions || resource == .clicks {
+            _ = try await source.all(.keys)
+        }
+        if heads.contains("session"), resource == .clicks {
+            _ = try await source.all(.sessions)
+        }
+        return { field, value in
+            switch (resource, field, value) {
+            case (.sessions, "key", .string):
+                return cache.lookup(.keys, field: "url", equals: value)
+            case (.clicks, "key", .object(let click)):
+                return cache.lookup(.keys, field: "name", equals: click["key_name"])
+            case (.clicks, "session", .object(let click)):
+                return cache.lookup(.sessions, field: "port", equals: click["port"])
+            default:
+                return nil
+            }
+        }
+    }
+}
+
+/// Checks the fields a pipeline names against the first record that arrives, so a typo
+/// (`where prot=6260`) is an error with a suggestion rather than a silent empty answer.
+/// Only fields read before a stage that reshapes records (select, group, uniq) are checked:
+/// after those the fields are the stage's own.
+struct FieldCheck: Sendable {
+    let references: [FieldReference]
+    let relations: Set<String>
+
+    init(pipeline: Pipeline, resource: Resource?) {
+        var refs: [FieldReference] = []
+        for placed in pipeline.stages {
+            let stage = placed.stage
+            refs += stage.fieldReferences
+            if ["select", "group", "uniq"].contains(type(of: stage).name) { break }
+        }
+        references = refs
+        switch resource {
+        case .sessions: relations = ["key"]
+        case .clicks: relations = ["key", "session"]
+        default: relations = []
+        }
+    }
+
+    func guarding(_ batches: RecordBatches) -> RecordBatches {
+        guard !references.isEmpty else { return batches }
+        let check = self
+        return AsyncThrowingStream { continuation in
+            let task = Task {
+                do {
+                    var checked = false
+                    for try await batch in batches {
+                        if !checked, let first = batch.first {
+                            try check.verify(first)
+                            checked = true
+                        }
+                        continuation.yield(batch)
+                    }
+                    try Task.checkCancellation()
+                    continuation.finish()
+                } catch {
+                    continuation.finish(throwing: error)
+                }
+            }
+            continuation.onTermination = { _ in task.cancel() }
+        }
+    }
+
+    func verify(_ record: Record) throws {
+        for ref in references {
+            let head = ref.path.components[0]
+            if record.has(head) { continue }
+            if ref.path.components.count > 1, relations.contains(head) { continue }
+            let hint = Suggest.nearest(head, among: record.fields + Array(relations)).map { " (did you mean '\($0)'?)" } ?? ""
+            throw QueryError("no field '\(ref.path.description)' in these records\(hint); they have: \(record.fields.joined(separator: ", "))",
+                             column: ref.range.lowerBound, length: max(1, ref.range.count))
+        }
+    }
+}

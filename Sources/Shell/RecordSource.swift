@@ -1,0 +1,136 @@
+import Foundation
+import OpenportAPI
+import Records
+import Synchronization
+
+/// Rows of a resource for a pipeline: from the session cache when fresh, else from the API,
+/// streamed page by page; a scan that completes is kept in the cache.
+struct RecordSource: Sendable {
+    let client: OpenportClient
+    let cache: SessionCache
+    let settings: Settings
+    let progress: ProgressReporter?
+
+    /// Rows for a pipeline that may stop early (`first N`) or need everything.
+    /// `limit` asks for no more rows than that (one request where the server allows).
+    func rows(_ resource: Resource, limit: Int? = nil) -> RecordBatches {
+        if settings.useCache, let entry = cache.fresh(resource, within: settings.freshness[resource] ?? .zero) {
+            return RecordSource.replay(limit.map { Array(entry.records.prefix($0)) } ?? entry.records)
+        }
+        if let limit {
+            return client.scan(resource, limit: min(limit, settings.pageSize), maxRows: limit)
+        }
+        let started = ContinuousClock.now
+        let requestsBefore = client.requestCount
+        let upstream = client.scan(resource, progress: progress?.reporter(for: resource, started: started))
+        let cache = self.cache
+        let keep = settings.useCache
+        let progress = self.progress
+        let client = self.client
+        return AsyncThrowingStream(bufferingPolicy: .unbounded) { continuation in
+            let task = Task {
+                var all: [Record] = []
+                do {
+                    for try await batch in upstream {
+                        if keep { all.append(contentsOf: batch) }
+                        continuation.yield(batch)
+                    }
+                    // A cancelled stream ends quietly: never take that for the whole list.
+                    try Task.checkCancellation()
+                    progress?.finish()
+                    if keep {
+                        let elapsed = ContinuousClock.now - started
+                        cache.store(resource, records: all,
+                                    seconds: Double(elapsed.components.attoseconds) / 1e18 + Double(elapsed.components.seconds),
+                                    requests: client.requestCount - requestsBefore)
+                    }
+                    continuation.finish()
+                } catch {
+                    progress?.finish()
+                    continuation.finish(throwing: error)
+                }
+            }
+            continuation.onTermination = { _ in
+                task.cancel()
+                progress?.finish()
+            }
+        }
+    }
+
+    /// How many rows a resource has: from the cache, else one request for one row.
+    func count(_ resource: Resource) async throws -> Int {
+        if settings.useCache, let entry = cache.fresh(resource, within: settings.freshness[resource] ?? .zero) {
+            return entry.records.count
+        }
+        return try await client.count(resource)
+    }
+
+    /// Every row, awaited (for joins and lookups).
+    func all(_ resource: Resource) async throws -> [Record] {
+        if settings.useCache, let entry = cache.fresh(resource, within: settings.freshness[resource] ?? .zero) {
+            return entry.records
+        }
+        var collected: [Record] = []
+        for try await batch in rows(resource) { collected.append(contentsOf: batch) }
+        return collected
+    }
+
+    /// Rows already in memory, as batches.
+    static func replay(_ records: [Record], batchSize: Int = 8192) -> RecordBatches {
+        AsyncThrowingStream { continuation in
+            var start = 0
+            while start < records.count {
+                let end = min(start + batchSize, records.count)
+                continuation.yield(Array(records[start..<end]))
+                start = end
+            }
+            continuation.finish()
+        }
+    }
+}
+
+/// Draws fetch progress on stderr for a fetch that takes longer than about 300 ms.
+final class ProgressReporter: Sendable {
+    private let output: OutputSink
+    private let state = Mutex<(shown: Bool, lastDraw: ContinuousClock.Instant?)>((false, nil))
+
+    init(output: OutputSink) { self.output = output }
+
+    func reporter(for resource: Resource, started: ContinuousClock.Instant) -> @Sendable (Int, Int?) -> Void {
+        { [self] rows, total in
+            let now = ContinuousClock.now
+            let elapsed = now - started
+            guard elapsed > .milliseconds(300) else { return }
+            let draw = state.withLock { s -> Bool in
+                if let last = s.lastDraw, now - last < .milliseconds(100) { return false }
+                s.lastDraw = now
+                s.shown = true
+                return true
+            }
+            guard draw else { return }
+            let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+            let rate = seconds > 0 ? Int(Double(rows) / seconds) : 0
+            let of = total.map { " of \(ProgressReporter.group($0))" } ?? ""
+            output.message("\r\u{1b}[2K\(resource.rawValue): \(ProgressReporter.group(rows))\(of) rows (\(ProgressReporter.group(rate))/s)")
+        }
+    }
+
+    func finish() {
+        let wasShown = state.withLock { s -> Bool in
+            defer { s = (false, nil) }
+            return s.shown
+        }
+        if wasShown { output.message("\r\u{1b}[2K") }
+    }
+
+    /// 178268 → "178,268".
+    static func group(_ n: Int) -> String {
+        let digits = Array(String(abs(n)))
+        var out = ""
+        for (i, d) in digits.enumerated() {
+            if i > 0, (digits.count - i) % 3 == 0 { out.append(",") }
+            out.append(d)
+        }
+        return n < 0 ? "-" + out : out
+    }
+}

@@ -1,0 +1,125 @@
+import Dispatch
+import Foundation
+import Query
+import Synchronization
+
+/// How one line ended.
+public enum Outcome: Sendable, Equatable {
+    case ok
+    /// The line failed; the message is one line, ready to print after `opsh: `. A mistake in
+    /// the line itself also says where: `column` counts characters from 0, `length` may be 0.
+    case failed(String, column: Int? = nil, length: Int = 1)
+    /// Ctrl-C stopped it.
+    case cancelled
+    /// `exit`.
+    case exit
+}
+
+/// The loop: read a line, run it, say what went wrong, until the input ends.
+///
+/// Synchronous on purpose: libedit must run on the process's main thread for Ctrl-C to reach
+/// it (see LIBEDIT-NOTES), so each line's async work runs in a detached task while this
+/// thread waits. Ctrl-C during a command cancels that task.
+public final class Repl {
+    let interpreter: Interpreter
+    let reader: LineReader
+    let interactive: Bool
+    let keepGoing: Bool
+    let output: OutputSink
+    private let interrupts = InterruptGate()
+
+    public init(interpreter: Interpreter, reader: LineReader, interactive: Bool, keepGoing: Bool, output: OutputSink) {
+        self.interpreter = interpreter
+        self.reader = reader
+        self.interactive = interactive
+        self.keepGoing = keepGoing
+        self.output = output
+    }
+
+    /// Runs until the input ends or `exit`; returns the process exit status.
+    public func run(prompt: @autoclosure () -> String) -> Int32 {
+        interrupts.install()
+        var lineNumber = 0
+        var failed = false
+        while true {
+            let input = reader.readLine(prompt: interactive ? prompt() : "")
+            let raw: String
+            switch input {
+            case .end: return failed ? 1 : 0
+            case .interrupted: continue
+            case .line(let l): raw = l
+            }
+            lineNumber += 1
+            let line = raw.trimmingCharacters(in: .whitespaces)
+            if line.isEmpty || line.hasPrefix("#") { continue }
+            if interactive { reader.remember(line) }
+            let interpreter = self.interpreter
+            let outcome = interrupts.runCancellable { await interpreter.run(line) }
+            switch outcome {
+            case .ok:
+                continue
+            case .exit:
+                return failed ? 1 : 0
+            case .cancelled:
+                output.message(interactive ? "cancelled\n" : "opsh: line \(lineNumber): cancelled\n")
+                if !interactive { return 130 }
+            case .failed(let message, let column, let length):
+                failed = true
+                output.message(Repl.describe(message, column: column, length: length, line: line,
+                                             lineNumber: interactive ? nil : lineNumber))
+                if !interactive, !keepGoing { return 1 }
+            }
+        }
+    }
+}
+
+extension Repl {
+    /// A failure as printed: one line in a script (`opsh: line 4, column 10: ...`); at the
+    /// prompt, the message with the line and a caret under the mistake.
+    static func describe(_ message: String, column: Int?, length: Int, line: String, lineNumber: Int?) -> String {
+        if let lineNumber {
+            let at = column.map { ", column \($0 + 1)" } ?? ""
+            return "opsh: line \(lineNumber)\(at): \(message)\n"
+        }
+        guard let column else { return "opsh: \(message)\n" }
+        let caret = QueryError(message, column: column, length: length).rendered(line: line)
+            .split(separator: "\n", omittingEmptySubsequences: false).dropFirst()
+        return "opsh: \(message)\n" + caret.map { "  " + $0 }.joined(separator: "\n") + "\n"
+    }
+}
+
+/// Runs async work from the synchronous loop, and turns SIGINT into cancelling it.
+final class InterruptGate: Sendable {
+    private let current = Mutex<Task<Outcome, Never>?>(nil)
+    private let source = Mutex<(any DispatchSourceSignal)?>(nil)
+
+    /// SIGINT stops being fatal: it cancels the running command instead.
+    func install() {
+        source.withLock { src in
+            guard src == nil else { return }
+            signal(SIGINT, SIG_IGN)
+            let s = DispatchSource.makeSignalSource(signal: SIGINT, queue: .global())
+            s.setEventHandler { [weak self] in
+                self?.current.withLock { $0?.cancel() }
+            }
+            s.resume()
+            src = s
+        }
+    }
+
+    func runCancellable(_ body: @escaping @Sendable () async -> Outcome) -> Outcome {
+        let done = DispatchSemaphore(value: 0)
+        let result = Mutex<Outcome>(.ok)
+        let task = Task.detached {
+            let o = await body()
+            let final: Outcome = Task.isCancelled && o != .ok ? .cancelled : o
+            result.withLock { $0 = final }
+            done.signal()
+            return final
+        }
+        current.withLock { $0 = task }
+        done.wait()
+        current.withLock { $0 = nil }
+        return result.withLock { $0 }
+    }
+}

@@ -1,0 +1,94 @@
+import OpenportAPI
+import Records
+import Synchronization
+
+/// Everything fetched in this session, reused by later commands, completion and joins.
+///
+/// A lock-protected class rather than an actor: completion runs synchronously inside the
+/// line editor's callback and must read the cache without waiting, and every critical
+/// section here is a dictionary read or write.
+public final class SessionCache: Sendable {
+    /// One resource's rows as last fetched in full.
+    public struct Entry: Sendable {
+        public var records: [Record]
+        public var fetchedAt: ContinuousClock.Instant
+        /// Wall time the fetch took, and the requests it made.
+        public var fetchSeconds: Double
+        public var requests: Int
+        /// Lookups built on first use (by id, url, name, port), for joins and completion.
+        var index: Index?
+    }
+
+    /// Lookups over cached rows.
+    struct Index: Sendable {
+        var byKey: [String: [Value: Int]] = [:]
+    }
+
+    private let entries = Mutex<[Resource: Entry]>([:])
+
+    public init() {}
+
+    /// The rows of `resource` if fetched less than `window` ago.
+    public func fresh(_ resource: Resource, within window: Duration) -> Entry? {
+        entries.withLock { e in
+            guard let entry = e[resource], ContinuousClock.now - entry.fetchedAt <= window else { return nil }
+            return entry
+        }
+    }
+
+    /// The rows of `resource`, however old (for completion, which may show stale names).
+    public func any(_ resource: Resource) -> Entry? {
+        entries.withLock { $0[resource] }
+    }
+
+    public func store(_ resource: Resource, records: [Record], seconds: Double, requests: Int) {
+        entries.withLock {
+            $0[resource] = Entry(records: records, fetchedAt: .now, fetchSeconds: seconds, requests: requests)
+        }
+    }
+
+    /// Forgets one resource (after a write that changed it, or `refresh`).
+    public func invalidate(_ resource: Resource) {
+        _ = entries.withLock { $0.removeValue(forKey: resource) }
+    }
+
+    public func invalidateAll() {
+        entries.withLock { $0.removeAll() }
+    }
+
+    /// Every resource held, for `cache`.
+    public var snapshot: [(Resource, Entry)] {
+        entries.withLock { e in Resource.allCases.compactMap { r in e[r].map { (r, $0) } } }
+    }
+
+    /// The first cached row of `resource` whose `field` equals `value`, through an index built once.
+    public func lookup(_ resource: Resource, field: String, equals value: Value) -> Record? {
+        entries.withLock { e -> Record? in
+            guard var entry = e[resource] else { return nil }
+            if entry.index?.byKey[field] == nil {
+                var map = [Value: Int]()
+                for (i, r) in entry.records.enumerated() {
+                    let v = r[field]
+                    if !v.isNull, map[v] == nil { map[v] = i }
+                }
+                var index = entry.index ?? Index()
+                index.byKey[field] = map
+                entry.index = index
+                e[resource] = entry
+            }
+            return entry.index?.byKey[field]?[value].map { entry.records[$0] }
+        }
+    }
+}
+
+extension SessionCache.Entry {
+    /// An estimate of the memory the rows hold, for `cache`.
+    public var approximateBytes: Int {
+        guard let first = records.first else { return 0 }
+        var perRow = 48 + first.values.count * MemoryLayout<Value>.stride
+        for v in first.values {
+            if case .string(let s) = v, s.utf8.count > 15 { perRow += s.utf8.count + 32 }
+        }
+        return perRow * records.count
+    }
+}

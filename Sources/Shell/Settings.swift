@@ -1,0 +1,92 @@
+import OpenportAPI
+import Query
+
+/// What `set` can change, with the values opsh starts with.
+public struct Settings: Sendable {
+    public var format: OutputFormat = .table
+    public var pager = true
+    public var pageSize = 1000
+    public var concurrency = 8
+    public var useCache = true
+    /// How long fetched rows count as fresh, per resource.
+    public var freshness: [Resource: Duration] = [
+        .sessions: .seconds(30), .keys: .seconds(300), .nodes: .seconds(3600), .clicks: .seconds(60),
+    ]
+
+    public init() {}
+
+    /// One line per setting, for `set` without arguments.
+    public var listing: [(name: String, value: String)] {
+        var rows: [(String, String)] = [
+            ("format", format.rawValue),
+            ("pager", pager ? "on" : "off"),
+            ("page-size", String(pageSize)),
+            ("concurrency", String(concurrency)),
+            ("cache", useCache ? "on" : "off"),
+        ]
+        for r in Resource.allCases {
+            rows.append(("ttl.\(r.rawValue)", Settings.describe(freshness[r] ?? .zero)))
+        }
+        return rows
+    }
+
+    /// The names `set` accepts, for completion and "did you mean".
+    public static let names: [String] = ["format", "pager", "page-size", "concurrency", "cache"]
+        + Resource.allCases.map { "ttl.\($0.rawValue)" }
+
+    /// Applies `set NAME VALUE`; the error says what values fit.
+    public mutating func set(_ name: String, _ value: String) throws(ShellError) {
+        func bool() throws(ShellError) -> Bool {
+            switch value.lowercased() {
+            case "on", "true", "yes", "1": return true
+            case "off", "false", "no", "0": return false
+            default: throw ShellError("\(name) is on or off, not '\(value)'")
+            }
+        }
+        func int(_ range: ClosedRange<Int>) throws(ShellError) -> Int {
+            guard let n = Int(value), range.contains(n) else {
+                throw ShellError("\(name) takes a whole number from \(range.lowerBound) to \(range.upperBound), not '\(value)'")
+            }
+            return n
+        }
+        switch name {
+        case "format":
+            guard let f = OutputFormat(rawValue: value.lowercased()) else {
+                throw ShellError("format is one of \(OutputFormat.allCases.map(\.rawValue).joined(separator: ", ")), not '\(value)'")
+            }
+            format = f
+        case "pager": pager = try bool()
+        case "page-size": pageSize = try int(1...100_000)
+        case "concurrency": concurrency = try int(1...64)
+        case "cache": useCache = try bool()
+        default:
+            if name.hasPrefix("ttl."), let r = Resource(word: String(name.dropFirst(4))) {
+                guard let d = Settings.parseDuration(value) else {
+                    throw ShellError("\(name) takes a duration like 30s, 5m or 1h, not '\(value)'")
+                }
+                freshness[r] = d
+                return
+            }
+            let hint = Suggest.nearest(name, among: Settings.names).map { " (did you mean '\($0)'?)" } ?? ""
+            throw ShellError("there is no setting '\(name)'\(hint); 'set' lists them")
+        }
+    }
+
+    /// `90`, `90s`, `5m`, `2h` → a duration.
+    static func parseDuration(_ text: String) -> Duration? {
+        let t = text.lowercased()
+        let units: [(String, Int)] = [("ms", 0), ("s", 1), ("m", 60), ("h", 3600)]
+        for (suffix, seconds) in units where t.hasSuffix(suffix) {
+            guard let n = Int(t.dropLast(suffix.count)), n >= 0 else { return nil }
+            return seconds == 0 ? .milliseconds(n) : .seconds(n * seconds)
+        }
+        return Int(t).flatMap { $0 >= 0 ? .seconds($0) : nil }
+    }
+
+    static func describe(_ d: Duration) -> String {
+        let s = d.components.seconds
+        if s >= 3600, s % 3600 == 0 { return "\(s / 3600)h" }
+        if s >= 60, s % 60 == 0 { return "\(s / 60)m" }
+        return "\(s)s"
+    }
+}

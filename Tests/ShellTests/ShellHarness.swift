@@ -1,0 +1,67 @@
+import Foundation
+import OpenportAPI
+import OpenportEmulator
+import Records
+import Shell
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+
+/// An interpreter wired to a fresh emulator over loopback, output captured.
+final class ShellHarness: Sendable {
+    let emulator: Emulator
+    let client: OpenportClient
+    let interpreter: Interpreter
+    let output = CapturedOutput()
+
+    static func start(_ options: EmulatorOptions = .small, token: String = EmulatorAccounts.demoToken,
+                      settings: Settings = Settings(), interactive: Bool = false,
+                      ask: (@Sendable (String) -> Bool)? = nil) async throws -> ShellHarness {
+        let emulator = try await Emulator.start(options)
+        var config = APIConfig(baseURL: emulator.baseURL, token: token)
+        config.maxAttempts = 1
+        let client = try OpenportClient(config: config)
+        return ShellHarness(emulator: emulator, client: client, settings: settings, interactive: interactive, ask: ask)
+    }
+
+    private init(emulator: Emulator, client: OpenportClient, settings: Settings, interactive: Bool, ask: (@Sendable (String) -> Bool)?) {
+        self.emulator = emulator
+        self.client = client
+        self.interpreter = Interpreter(client: client, settings: settings, output: output,
+                                       options: .init(interactive: interactive, apiLabel: "test"), ask: ask)
+    }
+
+    /// Runs a line; returns how it ended and what it printed (stdout, stderr).
+    @discardableResult
+    func run(_ line: String) async -> (outcome: Outcome, out: String, err: String) {
+        output.reset()
+        let outcome = await interpreter.run(line)
+        return (outcome, output.stdout, output.stderr)
+    }
+
+    func stop() async {
+        await client.shutdown()
+        await emulator.stop()
+    }
+
+    /// Every row of a list path, read with Foundation's JSON parser: an independent account of the data.
+    func independentRows(_ path: String) async throws -> [[String: Any]] {
+        var rows: [[String: Any]] = []
+        var next: String? = emulator.baseURL + path + "?limit=1000&token=" + EmulatorAccounts.demoToken
+        while let u = next {
+            let (data, _) = try await URLSession.shared.data(from: URL(string: u)!)
+            let body = try JSONSerialization.jsonObject(with: data) as! [String: Any]
+            rows += body["results"] as! [[String: Any]]
+            next = body["next"] as? String
+        }
+        return rows
+    }
+}
+
+extension EmulatorOptions {
+    static var small: EmulatorOptions {
+        var o = EmulatorOptions()
+        o.clicks = 5_000
+        return o
+    }
+}
