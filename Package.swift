@@ -49,7 +49,9 @@ let package = Package(
         .testTarget(name: "QueryTests", dependencies: ["Query", "Records"]),
         .testTarget(name: "OpenportAPITests", dependencies: ["OpenportAPI", "OpenportEmulator", "Records"]),
         .testTarget(name: "ShellTests", dependencies: ["Shell", "OpenportAPI", "OpenportEmulator", "Query", "Records"]),
+        .testTarget(name: "LineEditorTests", dependencies: ["LineEditor", "Shell"]),
         .testTarget(name: "CLITests", dependencies: ["OpenportEmulator"]),
+        .testTarget(name: "EmulatorTests", dependencies: ["OpenportEmulator"]),
     ],
     swiftLanguageModes: [.v6]
 )

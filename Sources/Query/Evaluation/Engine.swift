@@ -1,0 +1,133 @@
+import Records
+
+/// What a pipeline gives back.
+public enum QueryResult: Sendable, Equatable {
+    /// Records, when the pipeline ends in a records stage (or has no stages).
+    case records([Record])
+    /// One value, after `count`, `sum`, `avg`, `min` or `max`.
+    case value(Value)
+    /// Text, when the pipeline ends in a renderer.
+    case text(String)
+}
+
+/// The output formats a shell can pick when a line names no renderer.
+public enum OutputFormat: String, Sendable, CaseIterable {
+    case table, json, jsonl, csv
+
+    var stage: any RendererStage {
+        switch self {
+        case .table: return Table()
+        case .json: return JSON()
+        case .jsonl: return JSONL()
+        case .csv: return CSV()
+        }
+    }
+}
+
+extension Pipeline {
+    /// Runs the stages over `input` and gives what comes out: records, one value or, when the
+    /// line ends in a renderer, its text.
+    ///
+    ///     let result = try await pipeline.evaluate(batches, context: EvaluationContext(now: now))
+    public func evaluate(_ input: RecordBatches, context: EvaluationContext) async throws -> QueryResult {
+        let plan = try Plan(stages.map(\.stage), ranges: stages.map(\.range), context: context, renderer: nil)
+        var text = ""
+        let collected = try await plan.run(input, into: &text)
+        if plan.writer != nil { return .text(text) }
+        if let value = collected.value { return .value(value) }
+        return .records(collected.records)
+    }
+
+    /// Runs the stages over `input` and writes the rendered output to `out` as it goes:
+    /// `jsonl`, `csv` and `json` a page at a time, a table once all rows are in. When the line
+    /// names no renderer, `format` renders it.
+    public func render(_ input: RecordBatches, context: EvaluationContext, format: OutputFormat = .table,
+                       into out: inout some TextOutputStream) async throws {
+        let plan = try Plan(stages.map(\.stage), ranges: stages.map(\.range), context: context,
+                            renderer: format.stage.makeWriter(context.render))
+        _ = try await plan.run(input, into: &out)
+    }
+}
+
+/// One run of a pipeline: the stages' running states, wired together.
+struct Plan {
+    var steps: [any RowStep] = []
+    var reducer: (any Reducer)?
+    var writer: (any TextWriter)?
+
+    init(_ stages: [any Stage], ranges: [Range<Int>], context: EvaluationContext, renderer: (any TextWriter)?) throws {
+        var i = 0
+        while i < stages.count {
+            let stage = stages[i]
+            if let sort = stage as? Sort, i + 1 < stages.count, let first = stages[i + 1] as? First {
+                steps.append(try sort.makeStep(context, limit: first.rows))
+            } else if let group = stage as? Group, i + 1 < stages.count, let first = stages[i + 1] as? First {
+                steps.append(group.makeStep(context, limit: first.rows))
+            } else if let s = stage as? any RecordStage {
+                steps.append(try s.makeStep(context))
+            } else if let s = stage as? any ReductionStage {
+                reducer = s.makeReducer(context, range: ranges[i])
+            } else if let s = stage as? any RendererStage {
+                writer = s.makeWriter(context.render)
+            }
+            i += 1
+        }
+        if writer == nil { writer = renderer }
+    }
+
+    /// Pulls batches through the steps until the input ends or a step is satisfied, then
+    /// flushes; text goes to `out` as it is made.
+    func run(_ input: RecordBatches, into out: inout some TextOutputStream) async throws -> (records: [Record], value: Value?) {
+        var collected: [Record] = []
+        func deliver(_ rows: [Record], _ out: inout some TextOutputStream) throws {
+            guard !rows.isEmpty else { return }
+            if let reducer {
+                try reducer.take(rows)
+            } else if let writer {
+                out.write(writer.take(rows))
+            } else {
+                collected.append(contentsOf: rows)
+            }
+        }
+        var satisfied = steps.contains { $0.isSatisfied }
+        if !satisfied {
+            var iterator = input.makeAsyncIterator()
+            while let batch = try await iterator.next() {
+                var rows = batch
+                for step in steps where !rows.isEmpty { rows = try step.take(rows) }
+                try deliver(rows, &out)
+                if steps.contains(where: { $0.isSatisfied }) {
+                    satisfied = true
+                    break
+                }
+            }
+            if !satisfied { try Task.checkCancellation() }
+        }
+        if satisfied { await Self.terminate(input) }
+        for i in steps.indices {
+            var rows = try steps[i].flush()
+            for step in steps[(i + 1)...] where !rows.isEmpty { rows = try step.take(rows) }
+            try deliver(rows, &out)
+        }
+        var value: Value?
+        if let reducer { value = try reducer.result() }
+        if let writer {
+            out.write(value.map(writer.value) ?? writer.finish())
+        }
+        return (collected, value)
+    }
+
+    /// Ends `input` early, so its producer's `onTermination` runs and the fetch stops.
+    ///
+    /// A stream terminates when the task waiting on it is cancelled; the caller's task must
+    /// not be, so a child task cancels itself and then asks for one more element.
+    static func terminate(_ input: RecordBatches) async {
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask {
+                withUnsafeCurrentTask { $0?.cancel() }
+                var iterator = input.makeAsyncIterator()
+                _ = try? await iterator.next()
+            }
+        }
+    }
+}

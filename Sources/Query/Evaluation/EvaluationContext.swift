@@ -1,0 +1,62 @@
+import Foundation
+import Records
+
+/// The batches of records a command delivers, page by page, in order.
+///
+/// The pipeline stops iterating as soon as it has what it needs (`first 5`), and then
+/// terminates the stream, so the producer's `onTermination` runs and the fetch can stop.
+public typealias RecordBatches = AsyncThrowingStream<[Record], any Error>
+
+/// What a pipeline needs from the world while it runs.
+public struct EvaluationContext: Sendable {
+    /// The instant `now`, `-24h` and `-7d` are measured from.
+    public var now: Timestamp
+    /// Follows a relation: called when a dotted path (`key.name`) reaches a field whose value
+    /// is not an object (a session's `key` is a URL). Given the field's name and value, it
+    /// returns the related record, or nil, which reads as null. When the record lacks the
+    /// path's first field altogether (`key.name` on a click, which has `key_name`), it is
+    /// called with that name and the whole record as an `.object`, to join on other fields.
+    /// Within one run, each distinct value is looked up once per path.
+    public var relation: @Sendable (_ field: String, _ value: Value) -> Record?
+    /// How renderers lay out their output.
+    public var render: RenderOptions
+
+    public init(now: Timestamp = .current,
+                relation: @escaping @Sendable (_ field: String, _ value: Value) -> Record? = { _, _ in nil },
+                render: RenderOptions = RenderOptions()) {
+        self.now = now
+        self.relation = relation
+        self.render = render
+    }
+}
+
+/// How renderers lay out their output; the shell decides from the terminal and settings.
+public struct RenderOptions: Sendable, Equatable {
+    /// The terminal's width: table rows are cut to fit with `…`. nil never cuts.
+    public var width: Int?
+    /// ANSI styling: bold headers, dim `null`.
+    public var color: Bool
+    /// A last line `(3 rows)` under a table.
+    public var footer: Bool
+    /// `json` indented, one field a line, rather than on one line.
+    public var prettyJSON: Bool
+    /// Escape control characters in `csv` output (see `TerminalSafe`); turn off when writing to
+    /// a file or a pipe. Tables are always escaped; JSON escapes controls itself.
+    public var escapeControls: Bool
+
+    public init(width: Int? = nil, color: Bool = false, footer: Bool = false, prettyJSON: Bool = false,
+                escapeControls: Bool = true) {
+        self.width = width
+        self.color = color
+        self.footer = footer
+        self.prettyJSON = prettyJSON
+        self.escapeControls = escapeControls
+    }
+}
+
+extension Timestamp {
+    /// The current instant, in UTC.
+    public static var current: Timestamp {
+        Timestamp(micros: Int64((Date().timeIntervalSince1970 * 1_000_000).rounded()))
+    }
+}

@@ -1,0 +1,143 @@
+import Records
+
+/// Lays records out as an aligned table: a header row, a separator line, then one line per
+/// record.
+///
+///     port  source_ip    key_name
+///     ────  ───────────  ─────────
+///     6260  10.0.0.1     Pi London
+///       22  2001:db8::1  null
+///
+/// - Columns are the fields of all records, in the order first seen.
+/// - Numeric columns are right-aligned, the rest left-aligned; widths are display widths
+///   (CJK and emoji count 2).
+/// - Null shows as `null` (dim when coloured); a missing field shows as empty.
+/// - Every string is made terminal-safe (``TerminalSafe``).
+/// - With a width, the widest columns are cut with `…` until each line fits; lines never
+///   wrap. Without one nothing is cut.
+public enum TableRenderer {
+    public static func render(_ records: [Record], options: RenderOptions = RenderOptions()) -> String {
+        let columns = columnNames(records)
+        guard !columns.isEmpty else { return options.footer ? footer(records.count) : "" }
+
+        // Cells, with their display widths.
+        struct Cell {
+            var text: String
+            var width: Int
+            var null: Bool
+        }
+        var cells: [[Cell]] = []
+        cells.reserveCapacity(records.count)
+        var numeric = [Bool](repeating: true, count: columns.count)
+        var anyValue = [Bool](repeating: false, count: columns.count)
+        var positions: (schema: Schema, map: [Int?])?
+        for record in records {
+            if positions?.schema !== record.schema {
+                positions = (record.schema, columns.map { record.schema.position(of: $0) })
+            }
+            var row: [Cell] = []
+            row.reserveCapacity(columns.count)
+            for (c, position) in positions!.map.enumerated() {
+                guard let position else {
+                    row.append(Cell(text: "", width: 0, null: false))
+                    continue
+                }
+                let value = record.values[position]
+                switch value {
+                case .null:
+                    row.append(Cell(text: "null", width: 4, null: true))
+                    continue
+                case .int, .double: anyValue[c] = true
+                default: anyValue[c] = true; numeric[c] = false
+                }
+                let text = TerminalSafe.escape(value.plainText)
+                row.append(Cell(text: text, width: DisplayWidth.of(text), null: false))
+            }
+            cells.append(row)
+        }
+        let rightAligned = zip(numeric, anyValue).map { $0 && $1 }
+        let headers = columns.map { TerminalSafe.escape($0) }
+        var widths = headers.map { DisplayWidth.of($0) }
+        for row in cells {
+            for c in row.indices where row[c].width > widths[c] { widths[c] = row[c].width }
+        }
+
+        // Fit the width: cap the widest columns; drop columns that cannot get one cell.
+        var shown = columns.count
+        if let total = options.width {
+            while shown > 1, 2 * shown - 1 > total { shown -= 1 }
+            widths = Array(widths.prefix(shown))
+            let room = total - 2 * (shown - 1)
+            if widths.reduce(0, +) > room {
+                var cap = max(1, widths.max() ?? 1)
+                while cap > 1, widths.reduce(0, { $0 + min($1, cap) }) > room { cap -= 1 }
+                var spare = room - widths.reduce(0, { $0 + min($1, cap) })
+                widths = widths.map { natural in
+                    guard natural > cap, spare > 0 else { return min(natural, cap) }
+                    let extra = min(spare, natural - cap)
+                    spare -= extra
+                    return cap + extra
+                }
+            }
+        }
+
+        var out = ""
+        func line(_ texts: [(text: String, width: Int, dim: Bool)], bold: Bool) {
+            for c in 0..<shown {
+                var (text, width, dim) = texts[c]
+                if width > widths[c] { (text, width) = cut(text, to: widths[c]) }
+                let pad = String(repeating: " ", count: widths[c] - width)
+                let styled = options.color && (dim || bold) ? (bold ? "\u{1B}[1m" : "\u{1B}[2m") + text + "\u{1B}[0m" : text
+                if c > 0 { out += "  " }
+                if rightAligned[c] {
+                    out += pad + styled
+                } else {
+                    out += styled
+                    if c < shown - 1 { out += pad }
+                }
+            }
+            while out.hasSuffix(" ") { out.removeLast() }  // an empty last cell leaves no trailing spaces
+            out += "\n"
+        }
+        line(headers.enumerated().map { (text: $0.element, width: DisplayWidth.of($0.element), dim: false) }, bold: true)
+        out += (0..<shown).map { String(repeating: "─", count: widths[$0]) }.joined(separator: "  ") + "\n"
+        for row in cells {
+            line(row.map { (text: $0.text, width: $0.width, dim: $0.null) }, bold: false)
+        }
+        if options.footer { out += footer(records.count) }
+        return out
+    }
+
+    /// `(1 row)`, `(3 rows)`.
+    static func footer(_ n: Int) -> String { n == 1 ? "(1 row)\n" : "(\(n) rows)\n" }
+
+    /// The fields of all records, in the order first seen.
+    static func columnNames(_ records: [Record]) -> [String] {
+        var names: [String] = []
+        var seen: Set<String> = []
+        var lastSchema: Schema?
+        for record in records where record.schema !== lastSchema {
+            lastSchema = record.schema
+            for f in record.fields where seen.insert(f).inserted { names.append(f) }
+        }
+        return names
+    }
+
+    /// `text` cut to `width` display columns, ending in `…` when cut.
+    static func cut(_ text: String, to width: Int) -> (String, Int) {
+        guard width > 0 else { return ("", 0) }
+        var out = ""
+        var used = 0
+        for c in text {
+            let w = DisplayWidth.of(c)
+            if used + w > width - 1 { break }
+            out.append(c)
+            used += w
+        }
+        while let last = out.last, last == " " {
+            out.removeLast()
+            used -= 1
+        }
+        return (out + "…", used + 1)
+    }
+}

@@ -1,0 +1,49 @@
+import Records
+
+/// `select F[,F...]`: keeps only the named fields, in the order given.
+public struct Select: Stage, RecordStage, Equatable {
+    public static let name = "select"
+    public static let synopsis = "select F[,F...]"
+    public static let summary = "keep only some fields, in the order given"
+    public static let help = """
+        Keeps the named fields, in the order given; a missing field shows as null.
+        A dotted path follows a nested object or a relation, and names its column:
+        select port,key.name gives the columns port and key.name.
+        """
+    public static let examples = [
+        StageExample("clicks | select source_ip,port", shows: "two columns, source_ip first"),
+        StageExample("sessions | select port,server,key.name", shows: "each session with its key's name"),
+    ]
+    public static let kind = StageKind.records
+
+    public var fields: [FieldPath]
+
+    public init(_ fields: [FieldPath]) { self.fields = fields }
+
+    public static func parse(_ arguments: inout StageArguments) throws(QueryError) -> Select {
+        Select(try arguments.fieldList(allowDescending: false).map(\.0))
+    }
+
+    public var description: String { "select " + fields.map(\.description).joined(separator: ",") }
+
+    public var fieldReferences: [FieldReference] { fields.map { FieldReference(path: $0, stage: Self.name) } }
+
+    func makeStep(_ context: EvaluationContext) throws -> any RowStep {
+        SelectStep(fields.map { FieldAccessor($0, relation: context.relation) },
+                   schema: Schema(fields.map(\.description)))
+    }
+}
+
+final class SelectStep: RowStep {
+    let fields: [FieldAccessor]
+    let schema: Schema
+
+    init(_ fields: [FieldAccessor], schema: Schema) {
+        self.fields = fields
+        self.schema = schema
+    }
+
+    func take(_ rows: [Record]) -> [Record] {
+        rows.map { row in Record(schema: schema, values: fields.map { $0.value(of: row) }) }
+    }
+}

@@ -1,0 +1,86 @@
+import Records
+
+/// `where EXPR`: keeps the records for which the condition holds.
+public struct Where: Stage, RecordStage, Equatable {
+    public static let name = "where"
+    public static let synopsis = "where EXPR"
+    public static let summary = "keep the records that match a condition"
+    public static let help = """
+        Keeps the records for which EXPR holds. A condition compares a field with a value:
+          FIELD OP VALUE      port=6260   timestamp > -7d   key.name contains pi
+        and joins with and, or, not and parentheses (not binds tightest, then and, then or).
+
+        Operators: = (or ==)  !=  <  <=  >  >=  ~ (regex)  !~  contains  startswith
+                   in (V, V, ...)  in CIDR (10.0.0.0/8, 2001:db8::/32)
+        Values: 6260  word  "quoted"  'quoted'  null  true  false
+                2021-11-15  2021-11-15T18:23:34Z  -24h  -7d  -30m  now
+        Spaces around operators are optional; quote a value that holds spaces, |, = or quotes.
+
+        Types come from the data: numbers compare as numbers, timestamps as instants (offsets
+        honoured), IP addresses as addresses (2001:db8::1 = 2001:0db8:0:0::1). A date is its
+        whole UTC day: timestamp = 2021-11-15 matches any time that day, > 2021-11-15 after it.
+        -24h, -7d, -30m, -2w, -10s count back from now.
+
+        Case: = and != are exact and case-sensitive. ~ ignores case; use (?-i) to respect it.
+        contains and startswith ignore case.
+
+        Null: a missing field reads as null. Only "= null" matches it, "!= null" excludes it,
+        and every ordering (<, >, ...) with null is false. != and !~ are exactly not = and
+        not ~, so null != 5 holds.
+        """
+    public static let examples = [
+        StageExample("clicks | where port=6260", shows: "the clicks on port 6260"),
+        StageExample("clicks | where port = 6260 and timestamp > -7d", shows: "this week's clicks on port 6260"),
+        StageExample("clicks | where source_ip in 10.0.0.0/8", shows: "clicks from a private network"),
+        StageExample("clicks | where key_name ~ \"^pi\"", shows: "clicks through keys whose name starts with pi, any case"),
+        StageExample("clicks | where timestamp = 2021-11-15", shows: "the clicks of one UTC day"),
+        StageExample("clicks | where key_name in (laptop, \"Pi London\")", shows: "clicks through either of two keys"),
+        StageExample("clicks | where not (port = 22 or source_ip = null)", shows: "negation and grouping"),
+    ]
+    public static let kind = StageKind.records
+
+    public var condition: Condition
+
+    public init(_ condition: Condition) { self.condition = condition }
+
+    public static func parse(_ arguments: inout StageArguments) throws(QueryError) -> Where {
+        Where(try arguments.condition())
+    }
+
+    public var description: String { "where \(condition)" }
+
+    public var fieldReferences: [FieldReference] {
+        condition.comparisons.map { FieldReference(path: $0.field, stage: Self.name) }
+    }
+
+    func makeStep(_ context: EvaluationContext) throws -> any RowStep {
+        WhereStep(condition.makeTest(context))
+    }
+}
+
+final class WhereStep: RowStep {
+    let test: (Record) -> Bool
+    init(_ test: @escaping (Record) -> Bool) { self.test = test }
+    func take(_ rows: [Record]) -> [Record] { rows.filter(test) }
+}
+
+extension Condition {
+    /// The condition as one closure over a record, built once per run.
+    func makeTest(_ context: EvaluationContext) -> (Record) -> Bool {
+        switch self {
+        case .compare(let c):
+            let field = FieldAccessor(c.field, relation: context.relation)
+            let test = c.valueTest(now: context.now)
+            return { test(field.value(of: $0)) }
+        case .and(let a, let b):
+            let (ta, tb) = (a.makeTest(context), b.makeTest(context))
+            return { ta($0) && tb($0) }
+        case .or(let a, let b):
+            let (ta, tb) = (a.makeTest(context), b.makeTest(context))
+            return { ta($0) || tb($0) }
+        case .not(let a):
+            let ta = a.makeTest(context)
+            return { !ta($0) }
+        }
+    }
+}

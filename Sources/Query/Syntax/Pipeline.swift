@@ -1,0 +1,219 @@
+import Records
+
+/// A parsed command line: a command, the stages its output flows through, and where the
+/// output goes.
+///
+///     let pipeline = try Pipeline(parsing: "clicks | where port=6260 | count > n.txt")
+///     pipeline.command.name        // "clicks"
+///     pipeline.stages.count        // 2
+///     pipeline.redirect?.path      // "n.txt"
+///     pipeline.description         // "clicks | where port = 6260 | count > n.txt"
+///
+/// Equality ignores source positions, so a pipeline equals the one parsed from its own
+/// ``description``.
+public struct Pipeline: Sendable, Equatable, CustomStringConvertible {
+    public var command: Command
+    public var stages: [PlacedStage]
+    public var redirect: Redirect?
+
+    public init(command: Command, stages: [PlacedStage] = [], redirect: Redirect? = nil) {
+        self.command = command
+        self.stages = stages
+        self.redirect = redirect
+    }
+
+    /// Parses one command line. See ``QueryError`` for what a mistake looks like.
+    public init(parsing line: String) throws(QueryError) {
+        var parser = Parser(line)
+        self = try parser.parseLine()
+    }
+
+    /// The canonical text: single spaces, `=` for `==`, double quotes for quoted values.
+    public var description: String {
+        var parts = [command.description]
+        parts += stages.map(\.stage.description)
+        var text = parts.joined(separator: " | ")
+        if let redirect { text += " " + redirect.description }
+        return text
+    }
+}
+
+/// A stage with the span of the line it was written in.
+public struct PlacedStage: Sendable, Equatable {
+    public var stage: any Stage
+    /// The whole stage, name and arguments, in `Character` offsets.
+    public var range: Range<Int>
+
+    public init(_ stage: any Stage, range: Range<Int> = 0..<0) {
+        self.stage = stage
+        self.range = range
+    }
+
+    public static func == (a: PlacedStage, b: PlacedStage) -> Bool { a.stage.isSame(as: b.stage) }
+}
+
+/// The command at the head of a line, parsed generically: the shell owns the catalogue of
+/// command names and what their arguments mean.
+public struct Command: Sendable, Equatable, CustomStringConvertible {
+    public var name: String
+    public var nameRange: Range<Int>
+    public var arguments: [CommandArgument]
+
+    public init(name: String, nameRange: Range<Int> = 0..<0, arguments: [CommandArgument] = []) {
+        self.name = name
+        self.nameRange = nameRange
+        self.arguments = arguments
+    }
+
+    public var description: String {
+        ([Quoting.word(name, quoted: false)] + arguments.map(\.description)).joined(separator: " ")
+    }
+
+    public static func == (a: Command, b: Command) -> Bool {
+        a.name == b.name && a.arguments == b.arguments
+    }
+}
+
+/// One argument of a command, with the span it was written in.
+///
+/// | written | kind |
+/// | --- | --- |
+/// | `349`, `"Pi London"`, `keys/349/` | `.word` |
+/// | `name="Pi London"`, `public_key=@~/.ssh/id.pub` | `.assignment` |
+/// | `--yes` | `.flag("yes")` |
+public struct CommandArgument: Sendable, Equatable, CustomStringConvertible {
+    public enum Kind: Sendable, Equatable {
+        /// A plain argument; `quoted` when any part of it was in quotes.
+        case word(String, quoted: Bool)
+        /// `name=value`; `quoted` when any part of the value was in quotes.
+        case assignment(name: String, value: String, quoted: Bool)
+        /// `--name`, unquoted.
+        case flag(String)
+    }
+
+    public var kind: Kind
+    public var range: Range<Int>
+
+    public init(_ kind: Kind, range: Range<Int> = 0..<0) {
+        self.kind = kind
+        self.range = range
+    }
+
+    /// The text of a word or of an assignment's value; the name of a flag.
+    public var text: String {
+        switch kind {
+        case .word(let s, _), .assignment(_, let s, _), .flag(let s): return s
+        }
+    }
+
+    /// For `public_key=@~/.ssh/id.pub` (an unquoted value starting with `@`): `~/.ssh/id.pub`.
+    public var fileReference: String? {
+        guard case .assignment(_, let value, false) = kind, value.hasPrefix("@") else { return nil }
+        return String(value.dropFirst())
+    }
+
+    public var description: String {
+        switch kind {
+        case .word(let s, let quoted): return Quoting.word(s, quoted: quoted)
+        case .assignment(let name, let value, let quoted): return name + "=" + Quoting.word(value, quoted: quoted)
+        case .flag(let name): return "--" + name
+        }
+    }
+
+    public static func == (a: CommandArgument, b: CommandArgument) -> Bool { a.kind == b.kind }
+}
+
+/// `> FILE` or `>> FILE` at the end of a line.
+public struct Redirect: Sendable, Equatable, CustomStringConvertible {
+    public var path: String
+    public var append: Bool
+    public var quoted: Bool
+    /// The file name, in `Character` offsets.
+    public var range: Range<Int>
+
+    public init(path: String, append: Bool, quoted: Bool = false, range: Range<Int> = 0..<0) {
+        self.path = path
+        self.append = append
+        self.quoted = quoted
+        self.range = range
+    }
+
+    public var description: String { (append ? ">> " : "> ") + Quoting.word(path, quoted: quoted) }
+
+    public static func == (a: Redirect, b: Redirect) -> Bool {
+        a.path == b.path && a.append == b.append && a.quoted == b.quoted
+    }
+}
+
+/// A field, or a dotted path through nested objects and relations: `port`, `key.name`.
+public struct FieldPath: Sendable, Hashable, CustomStringConvertible {
+    public var components: [String]
+    public var range: Range<Int>
+
+    public init(_ components: [String], range: Range<Int> = 0..<0) {
+        self.components = components
+        self.range = range
+    }
+
+    /// `key.name` → `["key", "name"]`.
+    public init(_ dotted: String, range: Range<Int> = 0..<0) {
+        self.init(dotted.split(separator: ".", omittingEmptySubsequences: false).map(String.init), range: range)
+    }
+
+    /// The path as written: `key.name`. Also the column name `select` gives it.
+    public var description: String { components.joined(separator: ".") }
+
+    public static func == (a: FieldPath, b: FieldPath) -> Bool { a.components == b.components }
+    public func hash(into h: inout Hasher) { h.combine(components) }
+}
+
+/// A field path that a pipeline reads, for the shell to check against the known fields.
+public struct FieldReference: Sendable, Equatable {
+    public var path: FieldPath
+    /// The name of the stage that reads it: `where`, `sort`, ...
+    public var stage: String
+
+    public init(path: FieldPath, stage: String) {
+        self.path = path
+        self.stage = stage
+    }
+
+    /// The span of the path in the line, in `Character` offsets.
+    public var range: Range<Int> { path.range }
+    public static func == (a: FieldReference, b: FieldReference) -> Bool {
+        a.path == b.path && a.path.range == b.path.range && a.stage == b.stage
+    }
+}
+
+/// Quoting rules shared by the printer and the parser.
+enum Quoting {
+    /// Characters that end a bare word in a `where` expression or a stage's arguments.
+    static func endsExpressionWord(_ c: Character) -> Bool {
+        c.isWhitespace || "|(),<>=!~\"'".contains(c)
+    }
+
+    /// Characters that end a bare word (or a bare part of one) in a command's arguments.
+    static func endsCommandWord(_ c: Character) -> Bool {
+        c.isWhitespace || c == "|" || c == ">" || c == "\"" || c == "'"
+    }
+
+    /// `s` as a double-quoted string when `quoted`, else bare.
+    static func word(_ s: String, quoted: Bool) -> String { quoted ? doubleQuoted(s) : s }
+
+    /// `"…"` with `\` and `"` escaped, and newline, tab and carriage return as `\n` `\t` `\r`.
+    static func doubleQuoted(_ s: String) -> String {
+        var out = "\""
+        for c in s {
+            switch c {
+            case "\\": out += "\\\\"
+            case "\"": out += "\\\""
+            case "\n": out += "\\n"
+            case "\t": out += "\\t"
+            case "\r": out += "\\r"
+            case "\r\n": out += "\\r\\n"
+            default: out.append(c)
+            }
+        }
+        return out + "\""
+    }
+}
