@@ -158,7 +158,20 @@ private struct Cursor {
             if bytes[i] == UInt8(ascii: "]") { i += 1; break }
             throw fail("expected ',' or ']'")
         }
-        return .list(items)
+        return .list(Cursor.packed(items))
+    }
+
+    /// A list of objects of one schema (a page of rows) moved into one shared storage.
+    static func packed(_ items: [Value]) -> [Value] {
+        guard items.count > 1, case .object(let first) = items[0] else { return items }
+        let schema = first.schema
+        var flat: [Value] = []
+        flat.reserveCapacity(items.count * schema.fields.count)
+        for item in items {
+            guard case .object(let r) = item, r.schema === schema else { return items }
+            flat.append(contentsOf: r.values)
+        }
+        return Record.rows(schema: schema, values: flat).map { .object($0) }
     }
 
     /// Returns the string, the byte range of its body, and whether it had no escapes.

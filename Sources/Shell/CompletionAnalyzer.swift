@@ -4,7 +4,7 @@ public enum ExpectedKind: Sendable, Equatable {
     case command
     case stage
     /// A field of what flows into the stage; `source` is the line's command word.
-    case field(source: String)
+    case field(source: String, inWhere: Bool = false)
     /// An operator after `where FIELD `.
     case op
     /// A value for `field` (after `field=`, `field ~`, ...).
@@ -132,6 +132,7 @@ public enum CompletionAnalyzer {
         let rest = Array(words.dropFirst())
         guard fieldStages.contains(stage) else { return ctx(.nothing) }
         if stage != "where" { return ctx(.field(source: source)) }
+        if rest.isEmpty { return ctx(.field(source: source, inWhere: true)) }
         // where: field, operator, value, then and/or and a field again.
         var expect = 0 // 0 field, 1 operator, 2 value, 3 connective
         var field = ""
@@ -150,7 +151,7 @@ public enum CompletionAnalyzer {
             }
         }
         switch expect {
-        case 0: return ctx(.field(source: source))
+        case 0: return ctx(.field(source: source, inWhere: true))
         case 1: return ctx(.op)
         case 2: return ctx(.value(source: source, field: field))
         default: return ctx(.nothing)

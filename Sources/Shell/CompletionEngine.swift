@@ -42,13 +42,14 @@ struct CompletionEngine: Sendable {
         case .settingValue(let name):
             switch name {
             case "format": return OutputFormat.allCases.map { Word(text: $0.rawValue) }
-            case "pager", "cache": return [Word(text: "on"), Word(text: "off")]
+            case "pager", "cache", "timing": return [Word(text: "on"), Word(text: "off")]
             default: return []
             }
         case .op:
             return CompletionAnalyzer.operators.map { Word(text: $0) }
-        case .field(let source):
-            return fields(of: source, prefix: ctx.prefix).map { Word(text: $0, space: !$0.hasSuffix(".")) }
+        case .field(let source, let inWhere):
+            // In `where`, an operator usually follows without a space: `where port=6260`.
+            return fields(of: source, prefix: ctx.prefix).map { Word(text: $0, space: !inWhere && !$0.hasSuffix(".")) }
         case .value(let source, let field):
             guard let r = Resource(word: source) else { return [] }
             return values.top(resource: r, field: field, cache: cache, prefetch: prefetch).map { Word(text: $0) }
@@ -76,13 +77,16 @@ struct CompletionEngine: Sendable {
         guard let keys = cache.any(.keys) else { prefetch(.keys); return [] }
         var seen = Set<String>()
         var out: [Word] = []
+        var ids: [Int] = []
         for r in keys.records {
-            if case .int(let id) = r["id"] { out.append(Word(text: String(id))) }
+            if case .int(let id) = r["id"] { ids.append(id) }
         }
+        out = ids.sorted().map { Word(text: String($0)) }
+        var names: [String] = []
         for r in keys.records {
-            if let n = r["name"].string, !n.isEmpty, seen.insert(n).inserted { out.append(Word(text: n)) }
+            if let n = r["name"].string, !n.isEmpty, seen.insert(n).inserted { names.append(n) }
         }
-        return out
+        return out + names.sorted().map { Word(text: $0) }
     }
 
     /// Field names of what `source` yields; `key.` paths through the key on sessions and clicks.

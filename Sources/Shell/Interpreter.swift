@@ -56,7 +56,7 @@ public final class Interpreter: Sendable {
     /// `opsh demo> ` or `opsh api.openport.io> `, coloured at a terminal.
     public var prompt: String {
         let label = options.apiLabel.isEmpty ? "opsh> " : "opsh \(options.apiLabel)> "
-        return terminal.color ? "\u{1}\u{1b}[1;36m\u{1}\(label)\u{1}\u{1b}[0m\u{1}" : label
+        return terminal.color ? "\u{1b}[1;36m\(label)\u{1b}[0m" : label
     }
 
     /// Runs one line. Never throws: every failure becomes ``Outcome/failed(_:)`` with one line.

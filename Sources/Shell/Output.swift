@@ -23,12 +23,16 @@ public struct TerminalInfo: Sendable {
     public var color: Bool
     /// Columns, read when needed (the window can change).
     public var width: @Sendable () -> Int?
+    /// Rows, likewise.
+    public var height: @Sendable () -> Int?
 
-    public init(stdoutIsTerminal: Bool, stderrIsTerminal: Bool, color: Bool, width: @escaping @Sendable () -> Int?) {
+    public init(stdoutIsTerminal: Bool, stderrIsTerminal: Bool, color: Bool, width: @escaping @Sendable () -> Int?,
+                height: @escaping @Sendable () -> Int? = { nil }) {
         self.stdoutIsTerminal = stdoutIsTerminal
         self.stderrIsTerminal = stderrIsTerminal
         self.color = color
         self.width = width
+        self.height = height
     }
 
     /// No terminal anywhere: scripts, tests.
@@ -41,14 +45,15 @@ public struct TerminalInfo: Sendable {
         let noColor = environment["NO_COLOR"].map { !$0.isEmpty } ?? false
         let dumb = environment["TERM"] == "dumb"
         return TerminalInfo(stdoutIsTerminal: out, stderrIsTerminal: err, color: out && !noColor && !dumb,
-                            width: { out ? TerminalInfo.columns(fd: 1) : nil })
+                            width: { out ? TerminalInfo.size(fd: 1)?.columns : nil },
+                            height: { out ? TerminalInfo.size(fd: 1)?.rows : nil })
     }
 
-    /// The terminal's width in columns, or nil when it has none.
-    public static func columns(fd: Int32) -> Int? {
+    /// The terminal's size, or nil when it has none.
+    public static func size(fd: Int32) -> (columns: Int, rows: Int)? {
         var size = winsize()
         guard ioctl(fd, UInt(TIOCGWINSZ), &size) == 0, size.ws_col > 0 else { return nil }
-        return Int(size.ws_col)
+        return (Int(size.ws_col), Int(size.ws_row))
     }
 }
 

@@ -76,6 +76,10 @@ extension Interpreter {
     /// Writes text to stdout, or to the redirect's file.
     func emit(_ text: String, pipeline: Pipeline) async throws {
         guard let redirect = pipeline.redirect else {
+            if options.interactive, terminal.stdoutIsTerminal, settings.pager,
+               Pager.needed(text, rows: terminal.height()), Pager().show(text) {
+                return
+            }
             output.write(text)
             return
         }

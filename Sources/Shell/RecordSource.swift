@@ -75,15 +75,10 @@ struct RecordSource: Sendable {
         return collected
     }
 
-    /// Rows already in memory, as batches.
-    static func replay(_ records: [Record], batchSize: Int = 8192) -> RecordBatches {
+    /// Rows already in memory, as one batch (sharing the cache's storage, not copying it).
+    static func replay(_ records: [Record]) -> RecordBatches {
         AsyncThrowingStream { continuation in
-            var start = 0
-            while start < records.count {
-                let end = min(start + batchSize, records.count)
-                continuation.yield(Array(records[start..<end]))
-                start = end
-            }
+            if !records.isEmpty { continuation.yield(records) }
             continuation.finish()
         }
     }

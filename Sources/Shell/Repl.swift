@@ -38,7 +38,9 @@ public final class Repl {
 
     /// Runs until the input ends or `exit`; returns the process exit status.
     public func run(prompt: @autoclosure () -> String) -> Int32 {
-        interrupts.install()
+        // At the prompt the line editor takes Ctrl-C as a key; a script waiting for its next
+        // line has no such reader, so there Ctrl-C ends opsh as it would any filter.
+        interrupts.install(exitWhenIdle: !interactive)
         var lineNumber = 0
         var failed = false
         while true {
@@ -54,7 +56,15 @@ public final class Repl {
             if line.isEmpty || line.hasPrefix("#") { continue }
             if interactive { reader.remember(line) }
             let interpreter = self.interpreter
+            let started = ContinuousClock.now
+            let requestsBefore = interpreter.client.requestCount
             let outcome = interrupts.runCancellable { await interpreter.run(line) }
+            if interpreter.settings.timing {
+                let elapsed = ContinuousClock.now - started
+                let ms = Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
+                let requests = interpreter.client.requestCount - requestsBefore
+                output.message(String(format: "time: %.1f ms, %d request%@\n", ms, requests, requests == 1 ? "" : "s"))
+            }
             switch outcome {
             case .ok:
                 continue
@@ -93,14 +103,19 @@ final class InterruptGate: Sendable {
     private let current = Mutex<Task<Outcome, Never>?>(nil)
     private let source = Mutex<(any DispatchSourceSignal)?>(nil)
 
-    /// SIGINT stops being fatal: it cancels the running command instead.
-    func install() {
+    /// SIGINT stops being fatal: it cancels the running command instead. The process must
+    /// block SIGINT in every thread first (opsh's main does), or the source never fires.
+    func install(exitWhenIdle: Bool) {
         source.withLock { src in
             guard src == nil else { return }
             signal(SIGINT, SIG_IGN)
             let s = DispatchSource.makeSignalSource(signal: SIGINT, queue: .global())
-            s.setEventHandler { [weak self] in
-                self?.current.withLock { $0?.cancel() }
+            s.setEventHandler { @Sendable [weak self] in
+                let running = self?.current.withLock { task -> Bool in
+                    task?.cancel()
+                    return task != nil
+                } ?? false
+                if !running, exitWhenIdle { exit(130) }
             }
             s.resume()
             src = s

@@ -8,6 +8,8 @@ public struct Settings: Sendable {
     public var pageSize = 1000
     public var concurrency = 8
     public var useCache = true
+    /// Print each command's wall time and HTTP requests on stderr.
+    public var timing = false
     /// How long fetched rows count as fresh, per resource.
     public var freshness: [Resource: Duration] = [
         .sessions: .seconds(30), .keys: .seconds(300), .nodes: .seconds(3600), .clicks: .seconds(60),
@@ -23,6 +25,7 @@ public struct Settings: Sendable {
             ("page-size", String(pageSize)),
             ("concurrency", String(concurrency)),
             ("cache", useCache ? "on" : "off"),
+            ("timing", timing ? "on" : "off"),
         ]
         for r in Resource.allCases {
             rows.append(("ttl.\(r.rawValue)", Settings.describe(freshness[r] ?? .zero)))
@@ -31,7 +34,7 @@ public struct Settings: Sendable {
     }
 
     /// The names `set` accepts, for completion and "did you mean".
-    public static let names: [String] = ["format", "pager", "page-size", "concurrency", "cache"]
+    public static let names: [String] = ["format", "pager", "page-size", "concurrency", "cache", "timing"]
         + Resource.allCases.map { "ttl.\($0.rawValue)" }
 
     /// Applies `set NAME VALUE`; the error says what values fit.
@@ -59,6 +62,7 @@ public struct Settings: Sendable {
         case "page-size": pageSize = try int(1...100_000)
         case "concurrency": concurrency = try int(1...64)
         case "cache": useCache = try bool()
+        case "timing": timing = try bool()
         default:
             if name.hasPrefix("ttl."), let r = Resource(word: String(name.dropFirst(4))) {
                 guard let d = Settings.parseDuration(value) else {

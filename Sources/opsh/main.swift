@@ -2,6 +2,13 @@ import ArgumentParser
 import Foundation
 
 // Synchronous on purpose: the line editor needs the main thread (see Repl).
+// SIGINT is blocked in every thread, before any exists, so that only the dispatch source in
+// Repl sees it (libdispatch reads signals through a signalfd on Linux, which needs the block).
+var interruptMask = sigset_t()
+sigemptyset(&interruptMask)
+sigaddset(&interruptMask, SIGINT)
+pthread_sigmask(SIG_BLOCK, &interruptMask, nil)
+signal(SIGINT, SIG_IGN)
 setlocale(LC_ALL, "")
 do {
     var command = try Opsh.parseAsRoot()

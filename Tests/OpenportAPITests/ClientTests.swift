@@ -73,28 +73,20 @@ struct ClientTests {
             #expect(replaced["name"] == .string("replaced"))
 
             try await client.deleteKey(id: id)
-            await #expect(throws: APIError.self) { try await client.key(id: id) }
-            do {
-                _ = try await client.key(id: id)
-            } catch {
-                #expect(error.kind == .notFound)
-                #expect(error.message == "not found (404): GET keys/\(id)/")
-            }
+            let error = await apiError { _ = try await client.key(id: id) }
+            #expect(error?.kind == .notFound)
+            #expect(error?.message == "not found (404): GET keys/\(id)/")
         }
     }
 
     @Test("validation errors come back per field")
     func validation() async throws {
         try await withEmulator { _, client in
-            do {
-                _ = try await client.createKey([("name", .string(""))])
-                Issue.record("an empty key was accepted")
-            } catch {
-                #expect(error.kind == .validation)
-                #expect(error.status == 400)
-                #expect(error.fieldErrors.map(\.field).contains("name"))
-                #expect(error.fieldErrors.map(\.field).contains("public_key"))
-            }
+            let error = try #require(await apiError { _ = try await client.createKey([("name", .string(""))]) })
+            #expect(error.kind == .validation)
+            #expect(error.status == 400)
+            #expect(error.fieldErrors.map(\.field).contains("name"))
+            #expect(error.fieldErrors.map(\.field).contains("public_key"))
         }
     }
 
@@ -119,25 +111,17 @@ struct ClientTests {
     func badToken() async throws {
         let secret = "not-a-real-token-8b1f"
         try await withEmulator(token: secret) { _, client in
-            do {
-                _ = try await client.count(.keys)
-                Issue.record("a bad token was accepted")
-            } catch {
-                #expect(error.kind == .unauthorized)
-                #expect(error.message.contains("OPENPORT_TOKEN"))
-                #expect(!error.message.contains(secret))
-            }
+            let error = try #require(await apiError { _ = try await client.count(.keys) })
+            #expect(error.kind == .unauthorized)
+            #expect(error.message.contains("OPENPORT_TOKEN"))
+            #expect(!error.message.contains(secret))
             // nodes/ needs no token.
             #expect(try await client.count(.nodes) == 3)
         }
         try await withEmulator(token: EmulatorAccounts.freeToken) { _, client in
-            do {
-                _ = try await client.count(.keys)
-                Issue.record("a free account was accepted")
-            } catch {
-                #expect(error.kind == .forbidden)
-                #expect(error.message.contains("paying account"))
-            }
+            let error = try #require(await apiError { _ = try await client.count(.keys) })
+            #expect(error.kind == .forbidden)
+            #expect(error.message.contains("paying account"))
         }
     }
 
@@ -151,15 +135,11 @@ struct ClientTests {
         config.maxAttempts = 1
         config.connectTimeout = 2
         let client = try OpenportClient(config: config)
-        do {
-            _ = try await client.count(.keys)
-            Issue.record("a closed port answered")
-        } catch {
-            #expect(error.kind == .transport)
-            #expect(error.message.contains("127.0.0.1"))
-            #expect(error.message.contains("OPENPORT_API_URL"))
-            #expect(!error.message.contains("secret-token-x"))
-        }
+        let error = try #require(await apiError { _ = try await client.count(.keys) })
+        #expect(error.kind == .transport)
+        #expect(error.message.contains("127.0.0.1"))
+        #expect(error.message.contains("OPENPORT_API_URL"))
+        #expect(!error.message.contains("secret-token-x"))
         await client.shutdown()
     }
 
@@ -168,25 +148,22 @@ struct ClientTests {
         var options = EmulatorOptions.small
         options.faults.serverErrorRate = 1
         try await withEmulator(options) { _, client in
-            do { _ = try await client.count(.keys); Issue.record("a 500 was accepted") } catch {
-                #expect(error.kind == .server)
-                #expect(error.message.contains("try again later"))
-            }
+            let error = await apiError { _ = try await client.count(.keys) }
+            #expect(error?.kind == .server)
+            #expect(error?.message.contains("try again later") == true)
         }
         options = .small
         options.faults.invalidJSONRate = 1
         try await withEmulator(options) { _, client in
-            do { _ = try await client.count(.keys); Issue.record("garbage was accepted") } catch {
-                #expect(error.kind == .badResponse)
-            }
+            let error = await apiError { _ = try await client.count(.keys) }
+            #expect(error?.kind == .badResponse)
         }
         try await withEmulator { emulator, _ in
             // The base URL without /api/v2/: Django's HTML 404 page.
             let root = emulator.baseURL.replacingOccurrences(of: "api/v2/", with: "")
             let client = try OpenportClient(config: APIConfig(baseURL: root, token: "t"))
-            do { _ = try await client.count(.keys); Issue.record("HTML was accepted") } catch {
-                #expect(error.kind == .notFound)
-            }
+            let error = await apiError { _ = try await client.count(.keys) }
+            #expect(error?.kind == .notFound)
             await client.shutdown()
         }
     }

@@ -2,6 +2,9 @@ import Foundation
 import OpenportAPI
 import OpenportEmulator
 import Records
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
 
 /// Starts an emulator, hands a client for it to `body`, and stops both.
 func withEmulator<T>(_ options: EmulatorOptions = .small, token: String? = EmulatorAccounts.demoToken,
@@ -51,4 +54,16 @@ func independentList(_ url: String) async throws -> [[String: Any]] {
         next = body["next"] as? String
     }
     return rows
+}
+
+/// The APIError that `body` throws, or nil when it succeeds.
+func apiError(_ body: () async throws -> Void) async -> APIError? {
+    do {
+        try await body()
+        return nil
+    } catch let e as APIError {
+        return e
+    } catch {
+        return APIError(.transport, "not an APIError: \(error)")
+    }
 }

@@ -24,7 +24,7 @@ final class FieldAccessor {
             position = record.schema.position(of: path[0])
         }
         guard let position else { return path.count == 1 ? .null : join(record) }
-        let head = record.values[position]
+        let head = record[position: position]
         return path.count == 1 ? head : follow(head)
     }
 

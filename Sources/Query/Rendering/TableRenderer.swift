@@ -42,7 +42,7 @@ public enum TableRenderer {
                     row.append(Cell(text: "", width: 0, null: false))
                     continue
                 }
-                let value = record.values[position]
+                let value = record[position: position]
                 switch value {
                 case .null:
                     row.append(Cell(text: "null", width: 4, null: true))

@@ -42,7 +42,7 @@ final class CSVWriterStep: TextWriter {
             }
             out += positions!.map.map { position in
                 guard let position else { return "" }
-                let value = row.values[position]
+                let value = row[position: position]
                 return value.isNull ? "" : field(value.plainText)
             }.joined(separator: ",")
             out += "\r\n"

@@ -44,6 +44,11 @@ final class SelectStep: RowStep {
     }
 
     func take(_ rows: [Record]) -> [Record] {
-        rows.map { row in Record(schema: schema, values: fields.map { $0.value(of: row) }) }
+        var flat: [Value] = []
+        flat.reserveCapacity(rows.count * fields.count)
+        for row in rows {
+            for f in fields { flat.append(f.value(of: row)) }
+        }
+        return Record.rows(schema: schema, values: flat)
     }
 }

@@ -1,0 +1,439 @@
+import Foundation
+
+// MARK: - Records
+
+struct Key: Sendable {
+    var id: Int
+    var publicKey: String
+    var name: String
+    var lastConnection: Int64?  // µs since epoch
+    var creation: Int64
+    var redirectToken: String
+    var bytesThisMonth: Int
+    var counterReset: Int64
+
+    /// Seed field order: url, public_key, name, id, last_connection_time, creation_time,
+    /// redirect_token, bytes_this_month, counter_reset_time.
+    func appendJSON(base: String, to out: inout [UInt8]) {
+        out.append(contentsOf: "{\"url\":".utf8)
+        JSONOut.appendString("\(base)keys/\(id)/", to: &out)
+        out.append(contentsOf: ",\"public_key\":".utf8)
+        JSONOut.appendString(publicKey, to: &out)
+        out.append(contentsOf: ",\"name\":".utf8)
+        JSONOut.appendString(name, to: &out)
+        out.append(contentsOf: ",\"id\":".utf8)
+        JSONOut.appendInt(id, to: &out)
+        out.append(contentsOf: ",\"last_connection_time\":".utf8)
+        if let lastConnection {
+            BrusselsTime.appendQuoted(micros: lastConnection, to: &out)
+        } else {
+            out.append(contentsOf: "null".utf8)
+        }
+        out.append(contentsOf: ",\"creation_time\":".utf8)
+        BrusselsTime.appendQuoted(micros: creation, to: &out)
+        out.append(contentsOf: ",\"redirect_token\":".utf8)
+        JSONOut.appendString(redirectToken, to: &out)
+        out.append(contentsOf: ",\"bytes_this_month\":".utf8)
+        JSONOut.appendInt(bytesThisMonth, to: &out)
+        out.append(contentsOf: ",\"counter_reset_time\":".utf8)
+        BrusselsTime.appendQuoted(micros: counterReset, to: &out)
+        out.append(UInt8(ascii: "}"))
+    }
+}
+
+struct Session: Sendable {
+    var keyId: Int
+    var port: Int
+    var localPort: Int
+    var server: String
+    var httpForwardingAddress: String?
+    var openPortForIPLink: String
+    var redirectURL: String
+
+    /// Seed field order: key, port, local_port, server, http_forwarding_address,
+    /// open_port_for_ip_link, redirect_url.
+    func appendJSON(base: String, to out: inout [UInt8]) {
+        out.append(contentsOf: "{\"key\":".utf8)
+        JSONOut.appendString("\(base)keys/\(keyId)/", to: &out)
+        out.append(contentsOf: ",\"port\":".utf8)
+        JSONOut.appendInt(port, to: &out)
+        out.append(contentsOf: ",\"local_port\":".utf8)
+        JSONOut.appendInt(localPort, to: &out)
+        out.append(contentsOf: ",\"server\":".utf8)
+        JSONOut.appendString(server, to: &out)
+        out.append(contentsOf: ",\"http_forwarding_address\":".utf8)
+        JSONOut.appendOptionalString(httpForwardingAddress, to: &out)
+        out.append(contentsOf: ",\"open_port_for_ip_link\":".utf8)
+        JSONOut.appendString(openPortForIPLink, to: &out)
+        out.append(contentsOf: ",\"redirect_url\":".utf8)
+        JSONOut.appendString(redirectURL, to: &out)
+        out.append(UInt8(ascii: "}"))
+    }
+}
+
+/// Click rows, pre-serialized once: row i is `bytes[ends[i-1] ..< ends[i]]`.
+/// ~110 bytes a row, so 178,268 clicks take about 20 MB.
+struct ClickTable: Sendable {
+    var bytes: [UInt8] = []
+    var ends: [Int] = []
+    var count: Int { ends.count }
+
+    func row(_ i: Int) -> ArraySlice<UInt8> {
+        bytes[(i == 0 ? 0 : ends[i - 1])..<ends[i]]
+    }
+}
+
+/// Makes click rows for one account: which ports, IPs and key names, and where time is.
+struct ClickGenerator: Sendable {
+    var rng: SplitMix64
+    var lastMicros: Int64
+    /// `{"port":N,"source_ip":` for each candidate port.
+    let portPrefix: [[UInt8]]
+    /// `,"key_name":"NAME"}` for each candidate port.
+    let nameSuffix: [[UInt8]]
+    /// Index into the port arrays of the hot port (6260 for demo), if any, and its share.
+    let hotPortIndex: Int?
+    let hotPortShare: Double
+    /// Indices of a few busy ports (30% of the traffic together).
+    let busyPorts: [Int]
+    /// Ports of live sessions are 0..<liveCount; the rest belong to closed sessions.
+    let liveCount: Int
+    let ipv4: [[UInt8]]
+    let ipv6: [[UInt8]]
+
+    static let nullName: [UInt8] = Array(",\"key_name\":null}".utf8)
+    static let timestampKey: [UInt8] = Array(",\"timestamp\":".utf8)
+
+    mutating func appendRow(micros: Int64, to table: inout ClickTable) {
+        let u = rng.unit()
+        let p: Int
+        if let hot = hotPortIndex, u < hotPortShare {
+            p = hot
+        } else if u < hotPortShare + 0.30, !busyPorts.isEmpty {
+            p = busyPorts[rng.below(busyPorts.count)]
+        } else if u < 0.93 || liveCount == portPrefix.count {
+            p = rng.below(liveCount)
+        } else {
+            p = liveCount + rng.below(portPrefix.count - liveCount)
+        }
+        table.bytes.append(contentsOf: portPrefix[p])
+        // Hot IPs: a cubic skew makes the first addresses of each pool far more frequent.
+        let pool = rng.chance(0.05) ? ipv6 : ipv4
+        let s = rng.unit()
+        table.bytes.append(contentsOf: pool[min(pool.count - 1, Int(Double(pool.count) * s * s * s))])
+        table.bytes.append(contentsOf: ClickGenerator.timestampKey)
+        if rng.chance(0.001) {
+            table.bytes.append(contentsOf: "null".utf8)
+        } else {
+            // ~2% of the rows have whole seconds (DRF then omits the fraction).
+            let t = rng.chance(0.02) ? micros - micros % 1_000_000 : micros
+            BrusselsTime.appendQuoted(micros: t, to: &table.bytes)
+        }
+        table.bytes.append(contentsOf: rng.chance(0.003) ? ClickGenerator.nullName : nameSuffix[p])
+        table.ends.append(table.bytes.count)
+    }
+
+    /// New clicks after the newest one (a few seconds to ten minutes apart).
+    mutating func append(_ n: Int, to table: inout ClickTable) {
+        for _ in 0..<max(0, n) {
+            lastMicros += Int64(rng.int(in: 1_000_000...600_000_000))
+            appendRow(micros: lastMicros, to: &table)
+        }
+    }
+}
+
+struct Account: Sendable {
+    var keys: [Key]  // sorted by id
+    var sessions: [Session]
+    var clicks: ClickTable
+    var generator: ClickGenerator
+}
+
+// MARK: - Generation
+
+enum DataSet {
+    static let clicksStart = BrusselsTime.utcMicros(year: 2020, month: 12, day: 31, hour: 23)  // 2021-01-01 00:00 +01:00
+    static let clicksEnd = BrusselsTime.utcMicros(year: 2022, month: 12, day: 31, hour: 23)  // 2023-01-01 00:00 +01:00
+
+    static let nodesJSON: [[UInt8]] = [
+        Array(#"{"name":"us","public_ip":"104.131.142.252","status":"active","public_dns_name":"us.openport.io"}"#.utf8),
+        Array(#"{"name":"singapore","public_ip":"128.199.116.155","status":"active","public_dns_name":"spr.openport.io"}"#.utf8),
+        Array(#"{"name":"openport-main-2","public_ip":"95.85.25.182","status":"active","public_dns_name":"openport.io"}"#.utf8),
+    ]
+
+    static let ansiName = "\u{1b}[31mred alert\u{1b}[0m"
+    static let longName: String = {
+        let words = "Long key name for the build farm in the basement next to the coffee machine "
+        var s = ""
+        while s.count < 200 { s += words }
+        return String(s.prefix(200))
+    }()
+    static let duplicateName = "shared-box"
+
+    /// Names every demo data set has (each exactly once, except `duplicateName`: twice).
+    static let fixedDemoNames: [String] = [
+        "root@HQ", "Pi London", "EURO44", "USA45", "web-03",
+        "Office Pi 2",
+        "Jan's laptop",
+        "the \"big\" server",
+        "Café Brussel",
+        "東京 日本 server",
+        "rocket 🚀 box",
+        "left|right",
+        "env=prod",
+        ansiName,
+        longName,
+        "C:\\backup",
+        duplicateName, duplicateName,
+    ]
+
+    static let places = [
+        "London", "Paris", "Brussels", "Ghent", "Antwerp", "Berlin", "Amsterdam", "Madrid", "Lisbon", "Oslo",
+        "Tokyo", "Austin", "Denver", "Lyon", "Milan", "Prague", "Vienna", "Dublin", "Leuven", "Bruges",
+    ]
+    static let devices = ["Pi", "NAS", "Router", "Laptop", "Desktop", "Cam", "Printer", "Server", "Box", "Gateway"]
+    static let hosts = ["HQ", "gateway", "backup", "build", "vps1", "vps2", "nas", "office", "lab", "cloud"]
+    static let people = ["jan", "marie", "pieter", "sofie", "tom", "lisa", "bart", "an", "koen", "eva"]
+    static let regions = ["eu", "us", "ap", "sa"]
+
+    static func genericName(_ r: inout SplitMix64) -> String {
+        func two(_ n: Int) -> String { n < 10 ? "0\(n)" : "\(n)" }
+        switch r.below(12) {
+        case 0: return "\(r.pick(devices)) \(r.pick(places))"
+        case 1: return "web-\(two(r.int(in: 1...80)))"
+        case 2: return "db-\(two(r.int(in: 1...40)))"
+        case 3: return "EURO\(r.int(in: 1...99))"
+        case 4: return "USA\(r.int(in: 1...99))"
+        case 5: return "root@\(r.pick(hosts))\(r.int(in: 1...30))"
+        case 6: return "raspberrypi-\(r.int(in: 1...500))"
+        case 7: return "\(r.pick(places).lowercased())-gw-\(r.int(in: 1...20))"
+        case 8: return "sensor-\(String(r.below(0x10000), radix: 16))"
+        case 9: return "client\(r.int(in: 1...3000))"
+        case 10: return "\(r.pick(people))-laptop-\(r.int(in: 1...9))"
+        default: return "edge-\(r.pick(regions))-\(two(r.int(in: 1...60)))"
+        }
+    }
+
+    static func token(_ r: inout SplitMix64, length: Int) -> String {
+        let letters = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
+        return String((0..<length).map { _ in r.pick(letters) })
+    }
+
+    static func sshString(_ bytes: [UInt8]) -> [UInt8] {
+        let n = UInt32(bytes.count)
+        return [UInt8(n >> 24), UInt8(n >> 16 & 255), UInt8(n >> 8 & 255), UInt8(n & 255)] + bytes
+    }
+
+    static func randomBytes(_ r: inout SplitMix64, _ n: Int) -> [UInt8] {
+        (0..<n).map { _ in UInt8(truncatingIfNeeded: r.next()) }
+    }
+
+    static func publicKey(_ r: inout SplitMix64) -> String {
+        let comment = r.pick(["root", "pi", "admin", "ubuntu", "jan@laptop", "deploy@ci", "pi@raspberrypi"])
+        let u = r.unit()
+        let type: String
+        var blob: [UInt8]
+        if u < 0.6 {
+            type = "ssh-rsa"
+            var modulus = randomBytes(&r, 128)
+            modulus[0] |= 0x80
+            blob = sshString(Array(type.utf8)) + sshString([1, 0, 1]) + sshString([0] + modulus)
+        } else if u < 0.95 {
+            type = "ssh-ed25519"
+            blob = sshString(Array(type.utf8)) + sshString(randomBytes(&r, 32))
+        } else {
+            type = "ecdsa-sha2-nistp256"
+            blob = sshString(Array(type.utf8)) + sshString(Array("nistp256".utf8)) + sshString([4] + randomBytes(&r, 64))
+        }
+        return "\(type) \(Data(blob).base64EncodedString()) \(comment)"
+    }
+
+    static func randomMicros(_ r: inout SplitMix64, from a: Int64, to b: Int64, fraction: Double) -> Int64 {
+        let t = a + Int64(r.unit() * Double(b - a))
+        return r.chance(fraction) ? t : t - t % 1_000_000
+    }
+
+    static let counterReset = BrusselsTime.utcMicros(year: 2023, month: 4, day: 11, hour: 4, minute: 17, second: 26) + 261_628
+    static let previousCounterReset = BrusselsTime.utcMicros(year: 2023, month: 3, day: 11, hour: 5, minute: 17, second: 25) + 874_102
+
+    static func makeKeys(_ r: inout SplitMix64, ids: [Int], names: [String]) -> [Key] {
+        let createdFrom = BrusselsTime.utcMicros(year: 2014, month: 1, day: 1)
+        let createdTo = BrusselsTime.utcMicros(year: 2022, month: 12, day: 31)
+        let seenTo = BrusselsTime.utcMicros(year: 2023, month: 4, day: 10, hour: 20)
+        return zip(ids, names).map { id, name in
+            let creation = randomMicros(&r, from: createdFrom, to: createdTo, fraction: 0.3)
+            let last: Int64? = r.chance(0.15) ? nil : randomMicros(&r, from: creation, to: seenTo, fraction: 0.5)
+            return Key(
+                id: id, publicKey: publicKey(&r), name: name, lastConnection: last, creation: creation,
+                redirectToken: token(&r, length: 7),
+                bytesThisMonth: r.chance(0.8) ? 0 : r.int(in: 1_000...5_000_000_000),
+                counterReset: r.chance(0.9) ? counterReset : previousCounterReset)
+        }
+    }
+
+    static func makeSession(_ r: inout SplitMix64, key: Key, port: Int, localPort: Int? = nil) -> Session {
+        let local = localPort ?? {
+            let u = r.unit()
+            if u < 0.6 { return 22 }
+            return r.pick([80, 8080, 443, 3000, 5000, 8000, 8081, 3389, 5900, 1883, 9000])
+        }()
+        let su = r.unit()
+        let server = su < 0.8 ? "openport.io" : su < 0.92 ? "us.openport.io" : "spr.openport.io"
+        let http = [80, 8080, 443, 3000, 5000, 8000, 8081, 9000].contains(local) && r.chance(0.35)
+        return Session(
+            keyId: key.id, port: port, localPort: local, server: server,
+            httpForwardingAddress: http ? "https://\(token(&r, length: 6).lowercased())-\(port).openport.io" : nil,
+            openPortForIPLink: "https://\(server)/l/\(port)/",
+            redirectURL: "https://\(server)/r/\(token(&r, length: 8))/\(local)")
+    }
+
+    static func ipv4Pool(_ r: inout SplitMix64, _ n: Int) -> [[UInt8]] {
+        let firsts = [2, 5, 31, 37, 46, 62, 77, 78, 80, 81, 82, 84, 85, 86, 88, 91, 94, 109, 141, 145, 178, 185, 188,
+                      193, 194, 195, 212, 213, 217]
+        var seen = Set<String>()
+        var out: [[UInt8]] = []
+        while out.count < n {
+            let ip = "\(r.pick(firsts)).\(r.below(256)).\(r.below(256)).\(r.int(in: 1...254))"
+            if seen.insert(ip).inserted { out.append(JSONOut.quoted(ip)) }
+        }
+        return out
+    }
+
+    static func ipv6Pool(_ r: inout SplitMix64, _ n: Int) -> [[UInt8]] {
+        var seen = Set<String>()
+        var out: [[UInt8]] = []
+        while out.count < n {
+            let ip: String
+            if r.chance(0.2) {
+                ip = "2001:db8::\(String(r.int(in: 1...0xffff), radix: 16))"
+            } else {
+                let groups = (0..<4).map { _ in String(r.int(in: 1...0xffff), radix: 16) }
+                ip = "2a02:1810:\(String(r.int(in: 0x1000...0xffff), radix: 16)):\(groups.joined(separator: ":"))"
+            }
+            if seen.insert(ip).inserted { out.append(JSONOut.quoted(ip)) }
+        }
+        return out
+    }
+
+    static func makeGenerator(
+        _ r: inout SplitMix64, sessions: [Session], closedPorts: [Int], keys: [Key], hotPort: Int?,
+        ipv4: Int, ipv6: Int
+    ) -> ClickGenerator {
+        let nameOf = Dictionary(keys.map { ($0.id, $0.name) }, uniquingKeysWith: { a, _ in a })
+        var ports: [Int] = []
+        var names: [String] = []
+        for s in sessions {
+            ports.append(s.port)
+            names.append(nameOf[s.keyId] ?? "")
+        }
+        for p in closedPorts {
+            ports.append(p)
+            names.append(r.pick(keys).name)
+        }
+        let hotIndex = hotPort.flatMap { ports.firstIndex(of: $0) }
+        var busy: [Int] = []
+        if sessions.count > 20 {
+            while busy.count < 8 {
+                let i = r.below(sessions.count)
+                if i != hotIndex, !busy.contains(i) { busy.append(i) }
+            }
+        }
+        return ClickGenerator(
+            rng: SplitMix64(seed: r.next()),
+            lastMicros: clicksStart,
+            portPrefix: ports.map { Array("{\"port\":\($0),\"source_ip\":".utf8) },
+            nameSuffix: names.map { Array(",\"key_name\":".utf8) + JSONOut.quoted($0) + [UInt8(ascii: "}")] },
+            hotPortIndex: hotIndex, hotPortShare: hotIndex == nil ? 0 : 0.03, busyPorts: busy,
+            liveCount: sessions.count, ipv4: ipv4Pool(&r, ipv4), ipv6: ipv6Pool(&r, ipv6))
+    }
+
+    /// `n` clicks spread evenly (with jitter) over 2021-01-01 .. 2022-12-31, oldest first.
+    static func makeClicks(_ n: Int, generator g: inout ClickGenerator) -> ClickTable {
+        var table = ClickTable()
+        table.bytes.reserveCapacity(n * 112)
+        table.ends.reserveCapacity(n)
+        let span = Double(clicksEnd - clicksStart)
+        var last = clicksStart
+        for i in 0..<max(0, n) {
+            let t = max(last, clicksStart + Int64((Double(i) + g.rng.unit()) * span / Double(n)))
+            last = t
+            g.appendRow(micros: t, to: &table)
+        }
+        g.lastMicros = last
+        return table
+    }
+
+    struct Built {
+        var demo: Account
+        var other: Account
+        var nextKeyId: Int
+        var rng: SplitMix64
+    }
+
+    static func build(seed: UInt64, demoClicks: Int) -> Built {
+        var r = SplitMix64(seed: seed)
+
+        // Ids: unique, non-contiguous, 300 ..< 20000, demo and other disjoint.
+        var idSet = Set<Int>()
+        var ids: [Int] = []
+        while ids.count < 1044 + 5 {
+            let id = r.int(in: 300...19_999)
+            if idSet.insert(id).inserted { ids.append(id) }
+        }
+        let demoIds = ids[0..<1044].sorted()
+        let otherIds = ids[1044...].sorted()
+
+        // Names: the fixed awkward ones plus unique realistic ones, shuffled.
+        var names = fixedDemoNames
+        var used = Set(names)
+        while names.count < 1044 {
+            let n = genericName(&r)
+            if used.insert(n).inserted { names.append(n) }
+        }
+        for i in stride(from: names.count - 1, to: 0, by: -1) { names.swapAt(i, r.below(i + 1)) }
+        let demoKeys = makeKeys(&r, ids: demoIds, names: names)
+
+        // Ports: unique 1024...65535, 6260 first (root@HQ, local port 22).
+        var portSet: Set<Int> = [6260]
+        func newPort() -> Int {
+            while true {
+                let p = r.int(in: 1024...65535)
+                if portSet.insert(p).inserted { return p }
+            }
+        }
+        var sessions: [Session] = []
+        let byName = Dictionary(demoKeys.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+        sessions.append(makeSession(&r, key: byName["root@HQ"]!, port: 6260, localPort: 22))
+        // Every awkward name shows up in sessions and clicks.
+        for name in fixedDemoNames where name != "root@HQ" {
+            for k in demoKeys where k.name == name && !sessions.contains(where: { $0.keyId == k.id }) {
+                sessions.append(makeSession(&r, key: k, port: newPort()))
+            }
+        }
+        while sessions.count < 300 {
+            sessions.append(makeSession(&r, key: r.pick(demoKeys), port: newPort()))
+        }
+        for i in stride(from: sessions.count - 1, to: 0, by: -1) { sessions.swapAt(i, r.below(i + 1)) }
+        let closed = (0..<60).map { _ in newPort() }
+        var demoGen = makeGenerator(
+            &r, sessions: sessions, closedPorts: closed, keys: demoKeys, hotPort: 6260, ipv4: 3000, ipv6: 150)
+        let demoClicksTable = makeClicks(demoClicks, generator: &demoGen)
+
+        // The other account: 5 keys, 3 sessions, 50 clicks.
+        let otherKeys = makeKeys(&r, ids: otherIds, names: ["laptop", "Pi London", "nas", "build-01", "cam-garage"])
+        let otherSessions = [
+            makeSession(&r, key: otherKeys[0], port: newPort(), localPort: 22),
+            makeSession(&r, key: otherKeys[1], port: newPort(), localPort: 8080),
+            makeSession(&r, key: otherKeys[3], port: newPort(), localPort: 22),
+        ]
+        var otherGen = makeGenerator(
+            &r, sessions: otherSessions, closedPorts: [newPort()], keys: otherKeys, hotPort: nil, ipv4: 12, ipv6: 2)
+        let otherClicks = makeClicks(50, generator: &otherGen)
+
+        return Built(
+            demo: Account(keys: demoKeys, sessions: sessions, clicks: demoClicksTable, generator: demoGen),
+            other: Account(keys: otherKeys, sessions: otherSessions, clicks: otherClicks, generator: otherGen),
+            nextKeyId: 20_000 + r.int(in: 1...50),
+            rng: SplitMix64(seed: r.next()))
+    }
+}

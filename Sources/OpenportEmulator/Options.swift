@@ -1,0 +1,53 @@
+import Foundation
+
+/// How an emulator behaves. Everything is deterministic from `seed`.
+public struct EmulatorOptions: Sendable {
+    public var host: String = "127.0.0.1"
+    /// 0 = any free port.
+    public var port: Int = 0
+    /// Added to every request before answering.
+    public var latency: Duration = .zero
+    /// DRF `LimitOffsetPagination.max_limit`; the default page size stays 100.
+    public var maxPageSize: Int = 1000
+    /// Clicks of the demo account.
+    public var clicks: Int = 178_268
+    public var seed: UInt64 = 2021
+    public var faults: FaultOptions = .init()
+    /// The order in which openforiplinkclicks/ lists clicks. The real server's order is
+    /// unknown: opsh must not depend on it, and tests can flip it to make sure it doesn't.
+    public var clickOrder: ClickOrder = .oldestFirst
+    public init() {}
+}
+
+/// Injected faults, applied to API routes after the latency. All rates are 0...1 and
+/// the n-th request's fate is a pure function of (seed, n).
+public struct FaultOptions: Sendable {
+    /// 500/502/503/504 with an HTML or JSON body.
+    public var serverErrorRate: Double = 0
+    /// 429 `{"detail":"Request was throttled. Expected available in N seconds."}` + `Retry-After: N`.
+    public var throttleRate: Double = 0
+    public var retryAfterSeconds: Int = 1
+    /// 200 with the JSON body cut off mid-way (a well-framed HTTP message, broken JSON).
+    public var truncateRate: Double = 0
+    /// 200 with a non-JSON body.
+    public var invalidJSONRate: Double = 0
+    /// Close the connection without answering.
+    public var dropRate: Double = 0
+    /// Extra latency (`spikeLatency`) on top of `latency`.
+    public var spikeRate: Double = 0
+    public var spikeLatency: Duration = .milliseconds(500)
+    public init() {}
+}
+
+/// Listing order of clicks. The real server's order is unknown: nothing in opsh may depend on it.
+public enum ClickOrder: String, Sendable { case oldestFirst, newestFirst }
+
+/// The accounts the emulator knows. Tokens are accepted as `?token=` or `Authorization: Token X`.
+public enum EmulatorAccounts {
+    /// The demo account: 1,044 keys, ~300 sessions, `EmulatorOptions.clicks` clicks.
+    public static let demoToken: String = "demo-7f3a9c2e51b84d06"
+    /// A second paying account: 5 keys, 3 sessions, 50 clicks; never mixes with demo's data.
+    public static let otherToken: String = "other-2b9d4e7a10c35f88"
+    /// A valid token of a non-paying account: 403 on everything that needs a paying account.
+    public static let freeToken: String = "free-5c1e8b3d92a74f60"
+}

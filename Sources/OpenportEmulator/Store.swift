@@ -1,0 +1,129 @@
+import Foundation
+
+/// All mutable state of one emulator, behind one lock. Handlers copy what they need out
+/// of it (a page of rows at most) and serialize outside the lock where possible.
+final class Store: @unchecked Sendable {
+    private let lock = NSLock()
+    private var accounts: [String: Account]
+    private var nextKeyId: Int
+    private var rng: SplitMix64
+    private var requests = 0
+    let clickOrder: ClickOrder
+
+    init(options: EmulatorOptions) {
+        let built = DataSet.build(seed: options.seed, demoClicks: options.clicks)
+        accounts = [EmulatorAccounts.demoToken: built.demo, EmulatorAccounts.otherToken: built.other]
+        nextKeyId = built.nextKeyId
+        rng = built.rng
+        clickOrder = options.clickOrder
+    }
+
+    private func locked<T>(_ body: () throws -> T) rethrows -> T {
+        lock.lock()
+        defer { lock.unlock() }
+        return try body()
+    }
+
+    // MARK: Accounts
+
+    enum Access { case paying, free, unknown }
+
+    func access(_ token: String) -> Access {
+        if token == EmulatorAccounts.freeToken { return .free }
+        return locked { accounts[token] != nil } ? .paying : .unknown
+    }
+
+    // MARK: Request counting
+
+    /// Counts the request and returns its 0-based sequence number.
+    func countRequest() -> Int { locked { defer { requests += 1 }; return requests } }
+    var requestCount: Int { locked { requests } }
+    func resetRequestCount() { locked { requests = 0 } }
+
+    // MARK: Keys
+
+    func keyCount(_ token: String) -> Int { locked { accounts[token]?.keys.count ?? 0 } }
+
+    func keys(_ token: String, _ range: Range<Int>) -> [Key] {
+        locked {
+            guard let keys = accounts[token]?.keys else { return [] }
+            let r = range.clamped(to: 0..<keys.count)
+            return Array(keys[r])
+        }
+    }
+
+    func key(_ token: String, id: Int) -> Key? {
+        locked { accounts[token]?.keys.first { $0.id == id } }
+    }
+
+    func createKey(_ token: String, name: String, publicKey: String) -> Key? {
+        locked {
+            guard accounts[token] != nil else { return nil }
+            let now = BrusselsTime.nowMicros()
+            let key = Key(
+                id: nextKeyId, publicKey: publicKey, name: name, lastConnection: nil, creation: now,
+                redirectToken: DataSet.token(&rng, length: 7), bytesThisMonth: 0, counterReset: now)
+            nextKeyId += rng.int(in: 1...7)
+            accounts[token]!.keys.append(key)  // ids only grow: the list stays sorted
+            return key
+        }
+    }
+
+    func updateKey(_ token: String, id: Int, name: String?, publicKey: String?) -> Key? {
+        locked {
+            guard let i = accounts[token]?.keys.firstIndex(where: { $0.id == id }) else { return nil }
+            if let name { accounts[token]!.keys[i].name = name }
+            if let publicKey { accounts[token]!.keys[i].publicKey = publicKey }
+            return accounts[token]!.keys[i]
+        }
+    }
+
+    /// Deletes a key and (like a Django ForeignKey with on_delete=CASCADE) its sessions.
+    func deleteKey(_ token: String, id: Int) -> Bool {
+        locked {
+            guard let i = accounts[token]?.keys.firstIndex(where: { $0.id == id }) else { return false }
+            accounts[token]!.keys.remove(at: i)
+            accounts[token]!.sessions.removeAll { $0.keyId == id }
+            return true
+        }
+    }
+
+    // MARK: Sessions
+
+    func sessionCount(_ token: String) -> Int { locked { accounts[token]?.sessions.count ?? 0 } }
+
+    func sessions(_ token: String, _ range: Range<Int>) -> [Session] {
+        locked {
+            guard let s = accounts[token]?.sessions else { return [] }
+            return Array(s[range.clamped(to: 0..<s.count)])
+        }
+    }
+
+    // MARK: Clicks
+
+    func clickCount(_ token: String) -> Int { locked { accounts[token]?.clicks.count ?? 0 } }
+
+    /// The rows of `range` (in listing order), joined with `,`.
+    func clickRows(_ token: String, _ range: Range<Int>, into out: inout [UInt8]) {
+        locked {
+            guard let table = accounts[token]?.clicks else { return }
+            let n = table.count
+            let r = range.clamped(to: 0..<n)
+            var first = true
+            for i in r {
+                if !first { out.append(UInt8(ascii: ",")) }
+                first = false
+                out.append(contentsOf: table.row(clickOrder == .oldestFirst ? i : n - 1 - i))
+            }
+        }
+    }
+
+    func addClicks(_ n: Int, token: String) {
+        locked {
+            guard var account = accounts[token] else { return }
+            accounts[token] = nil  // keep the table uniquely referenced while appending
+            account.generator.append(n, to: &account.clicks)
+            accounts[token] = account
+        }
+    }
+}

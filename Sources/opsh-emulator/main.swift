@@ -1,0 +1,89 @@
+import ArgumentParser
+import Foundation
+import OpenportEmulator
+
+/// Serves the openport.io API v2 emulator until SIGINT/SIGTERM.
+struct OpshEmulator: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "opsh-emulator",
+        abstract: "Serve a local copy of the openport.io REST API v2 (demo data, optional faults).")
+
+    @Option(help: "Port to listen on (0 = any free port).") var port: Int = 0
+    @Option(help: "Address to listen on (loopback only unless --allow-remote).") var host: String = "127.0.0.1"
+    @Flag(help: "Allow a non-loopback --host.") var allowRemote = false
+    @Option(name: .customLong("latency-ms"), help: "Latency added to every request, in milliseconds.") var latencyMs: Int = 0
+    @Option(help: "Largest page a client may ask for (DRF max_limit).") var maxPageSize: Int = 1000
+    @Option(help: "Clicks of the demo account.") var clicks: Int = 178_268
+    @Option(help: "Seed of the data set and of the faults.") var seed: UInt64 = 2021
+    @Flag(help: "List clicks newest first.") var newestFirst = false
+    @Option(help: "Rate (0...1) of 500/502/503/504 answers.") var errorRate: Double = 0
+    @Option(help: "Rate (0...1) of 429 answers.") var throttleRate: Double = 0
+    @Option(help: "Seconds in Retry-After of 429 answers.") var retryAfter: Int = 1
+    @Option(help: "Rate (0...1) of 200 answers with a truncated JSON body.") var truncateRate: Double = 0
+    @Option(name: .customLong("invalid-json-rate"), help: "Rate (0...1) of 200 answers with a non-JSON body.")
+    var invalidJSONRate: Double = 0
+    @Option(help: "Rate (0...1) of connections closed without an answer.") var dropRate: Double = 0
+    @Option(help: "Rate (0...1) of latency spikes.") var spikeRate: Double = 0
+    @Option(name: .customLong("spike-ms"), help: "Latency of a spike, in milliseconds.") var spikeMs: Int = 500
+
+    func validate() throws {
+        let loopback = ["127.0.0.1", "localhost", "::1"].contains(host) || host.hasPrefix("127.")
+        if !loopback && !allowRemote {
+            throw ValidationError("refusing to listen on non-loopback host \(host) without --allow-remote")
+        }
+        guard (0...65535).contains(port) else { throw ValidationError("--port must be in 0...65535") }
+        guard clicks >= 0 else { throw ValidationError("--clicks must be >= 0") }
+        guard maxPageSize > 0 else { throw ValidationError("--max-page-size must be > 0") }
+        for (name, rate) in [
+            ("--error-rate", errorRate), ("--throttle-rate", throttleRate), ("--truncate-rate", truncateRate),
+            ("--invalid-json-rate", invalidJSONRate), ("--drop-rate", dropRate), ("--spike-rate", spikeRate),
+        ] where !(0...1).contains(rate) {
+            throw ValidationError("\(name) must be in 0...1")
+        }
+    }
+
+    func run() async throws {
+        var options = EmulatorOptions()
+        options.host = host == "localhost" ? "127.0.0.1" : host
+        options.port = port
+        options.latency = .milliseconds(latencyMs)
+        options.maxPageSize = maxPageSize
+        options.clicks = clicks
+        options.seed = seed
+        options.clickOrder = newestFirst ? .newestFirst : .oldestFirst
+        options.faults.serverErrorRate = errorRate
+        options.faults.throttleRate = throttleRate
+        options.faults.retryAfterSeconds = retryAfter
+        options.faults.truncateRate = truncateRate
+        options.faults.invalidJSONRate = invalidJSONRate
+        options.faults.dropRate = dropRate
+        options.faults.spikeRate = spikeRate
+        options.faults.spikeLatency = .milliseconds(spikeMs)
+
+        // Take SIGINT/SIGTERM away from the default handlers before serving.
+        signal(SIGINT, SIG_IGN)
+        signal(SIGTERM, SIG_IGN)
+        let queue = DispatchQueue(label: "opsh-emulator.signals")
+        let stopRequested = AsyncStream<Void>.makeStream()
+        let sources = [SIGINT, SIGTERM].map { sig in
+            let source = DispatchSource.makeSignalSource(signal: sig, queue: queue)
+            source.setEventHandler { stopRequested.continuation.yield() }
+            source.resume()
+            return source
+        }
+
+        let emulator = try await Emulator.start(options)
+        // One line, written straight to fd 1 (no stdio buffering), for scripts to read the port.
+        let line = "opsh-emulator listening on \(emulator.baseURL) (demo token: \(EmulatorAccounts.demoToken))\n"
+        FileHandle.standardOutput.write(Data(line.utf8))
+
+        for await _ in stopRequested.stream { break }
+        await emulator.stop()
+        sources.forEach { $0.cancel() }
+    }
+}
+
+// In top-level code `OpshEmulator.main()` resolves to the synchronous overload; inside an
+// async function it resolves to AsyncParsableCommand's.
+func runCommand() async { await OpshEmulator.main() }
+await runCommand()

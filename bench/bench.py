@@ -1,0 +1,140 @@
+#!/usr/bin/env python3
+"""opsh's benchmark: side by side with curl+jq and python, against the emulator on loopback.
+
+Run by `make bench` (release build). Prints markdown tables: the README's Performance
+section is a copy of the latest run. Figures are wall times of single runs on a shared
+machine: read the ratios, not the third digit.
+"""
+import json
+import math
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+BIN = os.environ.get("OPSH_BIN", os.path.join(ROOT, ".build", "release"))
+OPSH = os.path.join(BIN, "opsh")
+EMULATOR = os.path.join(BIN, "opsh-emulator")
+QUERY = "clicks | where port=6260 | count"
+CLICKS = 178_268
+MAX_PAGE = 1000
+CONNECTIONS = 8
+
+
+def start_emulator(latency_ms, clicks=CLICKS):
+    proc = subprocess.Popen([EMULATOR, "--port", "0", "--latency-ms", str(latency_ms), "--clicks", str(clicks),
+                             "--max-page-size", str(MAX_PAGE)], stdout=subprocess.PIPE, text=True)
+    line = proc.stdout.readline()
+    m = re.search(r"listening on (\S+) \(demo token: ([^)]+)\)", line)
+    if not m:
+        proc.kill()
+        sys.exit(f"bench: the emulator did not start: {line!r}")
+    return proc, m.group(1), m.group(2)
+
+
+def timed(cmd, env=None, stdin=None):
+    """Runs cmd under /usr/bin/time; returns (seconds, stdout, stderr, peak RSS in MB)."""
+    with tempfile.NamedTemporaryFile() as t:
+        started = time.perf_counter()
+        p = subprocess.run(["/usr/bin/time", "-f", "%M", "-o", t.name] + cmd, input=stdin, capture_output=True,
+                           text=True, env=env, timeout=900)
+        seconds = time.perf_counter() - started
+        rss_kb = int(open(t.name).read().strip().splitlines()[-1])
+    if p.returncode != 0:
+        sys.exit(f"bench: {' '.join(cmd)} failed ({p.returncode}): {p.stderr.strip()}")
+    return seconds, p.stdout, p.stderr, rss_kb / 1024
+
+
+def opsh_session(url, token, lines):
+    """Runs lines in one opsh session with timing on; returns [(ms, requests)], stdout lines, RSS MB."""
+    env = dict(os.environ, OPENPORT_API_URL=url, OPENPORT_TOKEN=token)
+    script = "set timing on\n" + "\n".join(lines) + "\n"
+    _, out, err, rss = timed([OPSH], env=env, stdin=script)
+    times = [(float(m.group(1)), int(m.group(2))) for m in re.finditer(r"time: ([\d.]+) ms, (\d+) request", err)]
+    return times[1:], out.split("\n"), rss
+
+
+def fmt_s(s):
+    return f"{s * 1000:.0f} ms" if s < 10 else f"{s:.1f} s"
+
+
+def main():
+    for tool in ("curl", "jq"):
+        if subprocess.run(["which", tool], capture_output=True).returncode != 0:
+            sys.exit(f"bench: {tool} is needed (apt-get install {tool})")
+    print(f"# opsh benchmark — {CLICKS:,} clicks, emulator max page {MAX_PAGE}, opsh {CONNECTIONS} connections\n")
+    print(f"Query: `{QUERY}`. The peers start from the URL the API documentation shows and follow `next` "
+          f"(the server's default page of 100 rows); one python run asks for limit={MAX_PAGE} pages as opsh does.\n")
+    for latency in (20, 50):
+        proc, url, token = start_emulator(latency)
+        try:
+            limit = math.ceil(CLICKS / MAX_PAGE) / CONNECTIONS * latency / 1000
+            rows = []
+            times, out, rss = opsh_session(url, token, [QUERY, QUERY])
+            answer = out[0].strip()
+            (cold_ms, cold_req), (warm_ms, warm_req) = times
+            rows.append(("opsh, cold (first query of a session)", cold_ms / 1000, cold_req, rss, answer))
+            rows.append(("opsh, warm (same query again)", warm_ms / 1000, warm_req, rss, out[1].strip()))
+
+            def peer(name, cmd):
+                secs, pout, perr, prss = timed(cmd)
+                req = int(re.search(r"requests=(\d+)", perr).group(1))
+                rows.append((name, secs, req, prss, pout.strip()))
+
+            py = [sys.executable, os.path.join(ROOT, "bench", "python_requests.py"), url, token]
+            peer("bash curl + jq, following next", ["bash", os.path.join(ROOT, "bench", "curl_jq.sh"), url, token])
+            peer("python3 requests, following next", py)
+            peer(f"python3 requests, following next, limit={MAX_PAGE}", py + ["--limit", str(MAX_PAGE)])
+            if latency == 20:
+                peer(f"python3 requests, limit={MAX_PAGE}, keeping rows as dicts", py + ["--limit", str(MAX_PAGE), "--keep"])
+
+            answers = {r[4] for r in rows}
+            print(f"## {latency} ms latency per request — latency limit "
+                  f"⌈{CLICKS:,}/{MAX_PAGE}⌉ ÷ {CONNECTIONS} × {latency} ms = {fmt_s(limit)}\n")
+            print("| run | wall | requests | peak RSS | wall ÷ opsh cold |")
+            print("| --- | ---: | ---: | ---: | ---: |")
+            cold = rows[0][1]
+            for name, secs, req, mb, _ in rows:
+                print(f"| {name} | {fmt_s(secs)} | {req} | {mb:.0f} MB | {secs / cold:.1f}× |")
+            same = "all print the same count" if len(answers) == 1 else f"ANSWERS DIFFER: {sorted(answers)}"
+            print(f"\nAnswer: {rows[0][4]} ({same}). opsh cold ÷ latency limit: {cold / limit:.2f}; "
+                  f"warm ÷ cold: {rows[1][1] / cold * 100:.2f} %.\n")
+        finally:
+            proc.terminate()
+            proc.wait()
+
+    # Requests for the cheap questions, and in-memory pipelines over cached rows (no latency).
+    proc, url, token = start_emulator(0)
+    try:
+        lines = ["clicks | count", "clicks | first 10 | count", "clicks | count",
+                 "clicks | where port=6260 | count", "clicks | where port=6260 | count",
+                 "clicks | group source_ip | first 10", "clicks | sort -timestamp | first 10",
+                 "clicks | json > " + os.path.join(tempfile.gettempdir(), "opsh-bench-clicks.json")]
+        times, _, rss = opsh_session(url, token, lines)
+        print("## Requests and in-memory work\n")
+        print("| line | time | requests |")
+        print("| --- | ---: | ---: |")
+        labels = ["clicks | count (nothing cached)", "clicks | first 10 (nothing cached)", None,
+                  "clicks | where port=6260 | count (fetch all, cache)", "clicks | where port=6260 | count (cached)",
+                  "clicks | group source_ip | first 10 (cached)", "clicks | sort -timestamp | first 10 (cached)", None]
+        for label, (ms, req) in zip(labels, times):
+            if label:
+                print(f"| `{label}` | {ms:.1f} ms | {req} |")
+        print(f"\nPeak RSS of that opsh process: {rss:.0f} MB.\n")
+        dump = os.path.join(tempfile.gettempdir(), "opsh-bench-clicks.json")
+        for label, program in (("where port=6260 | count", "[.[]|select(.port==6260)]|length"),
+                               ("group source_ip | first 10", "group_by(.source_ip)|map({ip:.[0].source_ip,n:length})|sort_by(-.n)|.[:10]|length"),
+                               ("sort -timestamp | first 10", "sort_by(.timestamp)|reverse|.[:10]|length")):
+            secs, _, _, mb = timed(["jq", program, dump])
+            print(f"- jq over the same rows saved as JSON, `{label}`: {secs * 1000:.0f} ms, {mb:.0f} MB")
+        os.unlink(dump)
+    finally:
+        proc.terminate()
+        proc.wait()
+
+
+if __name__ == "__main__":
+    main()
