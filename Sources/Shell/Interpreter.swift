@@ -108,7 +108,17 @@ public final class Interpreter: Sendable {
                 throw ShellError("usage: get PATH (for example: get keys/349/)")
             }
             let value = try await client.get(path: path)
-            if let records = Interpreter.listRows(value) {
+            if var records = Interpreter.listRows(value) {
+                // A DRF list: follow `next` to the end, as the resource commands do.
+                var next = Interpreter.nextLink(value)
+                var pages = 1
+                while let link = next, pages < 100_000 {
+                    try Task.checkCancellation()
+                    let page = try await client.get(path: link)
+                    records += Interpreter.listRows(page) ?? []
+                    next = Interpreter.nextLink(page)
+                    pages += 1
+                }
                 try await runPipeline(pipeline, from: .records(records, resource: Resource(path: path)))
             } else if pipeline.stages.isEmpty {
                 try await emit(JSONWriter.pretty(value) + "\n", pipeline: pipeline)
@@ -142,6 +152,11 @@ public final class Interpreter: Sendable {
         guard let extra = args.first else { return }
         throw QueryError("'\(spec.name)' takes no arguments; filter with | where ...",
                          column: extra.range.lowerBound, length: max(1, extra.range.count))
+    }
+
+    static func nextLink(_ value: Value) -> String? {
+        if case .object(let r) = value, case .string(let next) = r["next"], !next.isEmpty { return next }
+        return nil
     }
 
     /// The rows of a DRF list body, or of a bare array of objects.
