@@ -167,3 +167,49 @@ extension OpenportClient {
         URLComponents(string: url)?.queryItems?.first(where: { $0.name == name })?.value
     }
 }
+
+extension OpenportClient {
+    /// The rows from `start` up to `end` (exclusive), in order, with `concurrency` requests at
+    /// a time. The first request learns the page size the server really sends.
+    /// Returns the rows and the total the server reported on the way (nil if it reported none).
+    public func rows(_ resource: Resource, from start: Int, to end: Int) async throws(APIError) -> (rows: [Record], count: Int?) {
+        guard end > start else { return ([], nil) }
+        let reader = JSONReader()
+        let ask = min(config.pageSize, end - start)
+        let first = try await page(resource, limit: ask, offset: start, reader: reader)
+        var rows = first.results
+        let step = max(1, first.results.count)
+        guard first.results.count > 0, start + step < end else { return (Array(rows.prefix(end - start)), first.count) }
+        let offsets = Array(stride(from: start + step, to: end, by: step))
+        let concurrency = max(1, config.concurrency)
+        var pages = [[Record]](repeating: [], count: offsets.count)
+        var counts = Set<Int>()
+        if let c = first.count { counts.insert(c) }
+        do {
+            try await withThrowingTaskGroup(of: (Int, Page).self) { group in
+                var launched = 0
+                func launch() {
+                    let i = launched
+                    let offset = offsets[i]
+                    group.addTask { (i, try await self.page(resource, limit: step, offset: offset)) }
+                    launched += 1
+                }
+                while launched < min(concurrency, offsets.count) { launch() }
+                while let (i, p) = try await group.next() {
+                    pages[i] = p.results
+                    if let c = p.count { counts.insert(c) }
+                    if launched < offsets.count { launch() }
+                }
+            }
+        } catch let e as APIError {
+            throw e
+        } catch {
+            throw APIError(.cancelled, "cancelled")
+        }
+        if counts.count > 1 {
+            throw APIError(.badResponse, "the list changed while it was read (\(counts.sorted().map(String.init).joined(separator: " → ")) rows)")
+        }
+        for p in pages { rows += p }
+        return (Array(rows.prefix(end - start)), counts.first)
+    }
+}

@@ -174,8 +174,8 @@ public final class Interpreter: Sendable {
 
     private func refreshCommand(_ args: [CommandArgument]) throws {
         if args.isEmpty {
-            cache.invalidateAll()
-            output.message("the cache is empty; the next command fetches afresh\n")
+            cache.markAllStale()
+            output.message("everything cached is stale now; the next command fetches afresh\n")
             return
         }
         for a in args {
@@ -183,7 +183,7 @@ public final class Interpreter: Sendable {
                 let hint = Suggest.nearest(a.text, among: Resource.allCases.map(\.rawValue)).map { " (did you mean '\($0)'?)" } ?? ""
                 throw ShellError("'\(TerminalSafe.escape(a.text))' is not a resource\(hint); refresh takes sessions, keys, clicks or nodes")
             }
-            cache.invalidate(r)
+            cache.markStale(r)
         }
     }
 

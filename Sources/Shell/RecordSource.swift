@@ -22,6 +22,9 @@ struct RecordSource: Sendable {
         }
         let started = ContinuousClock.now
         let requestsBefore = client.requestCount
+        if resource == .clicks, settings.useCache, let stale = cache.any(resource) {
+            return incremental(resource, cached: stale.records, started: started, requestsBefore: requestsBefore)
+        }
         let upstream = client.scan(resource, progress: progress?.reporter(for: resource, started: started))
         let cache = self.cache
         let keep = settings.useCache
@@ -54,6 +57,35 @@ struct RecordSource: Sendable {
                 task.cancel()
                 progress?.finish()
             }
+        }
+    }
+
+    /// A stale click log refreshed by fetching only the new rows when that is provably right,
+    /// else by a full scan.
+    private func incremental(_ resource: Resource, cached: [Record], started: ContinuousClock.Instant,
+                             requestsBefore: Int) -> RecordBatches {
+        let source = self
+        return AsyncThrowingStream { continuation in
+            let task = Task {
+                do {
+                    if let rows = try await ClickLogRefresh(client: source.client).refresh(resource, cached: cached) {
+                        let elapsed = ContinuousClock.now - started
+                        source.cache.store(resource, records: rows,
+                                           seconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18,
+                                           requests: source.client.requestCount - requestsBefore)
+                        continuation.yield(rows)
+                        continuation.finish()
+                        return
+                    }
+                    source.cache.invalidate(resource)
+                    for try await batch in source.rows(resource) { continuation.yield(batch) }
+                    try Task.checkCancellation()
+                    continuation.finish()
+                } catch {
+                    continuation.finish(throwing: error)
+                }
+            }
+            continuation.onTermination = { _ in task.cancel() }
         }
     }
 

@@ -17,6 +17,8 @@ public final class SessionCache: Sendable {
         public var requests: Int
         /// Lookups built on first use (by id, url, name, port), for joins and completion.
         var index: Index?
+        /// Set by `refresh`: the rows are kept for an incremental fetch but are not fresh.
+        public var stale = false
     }
 
     /// Lookups over cached rows.
@@ -31,7 +33,7 @@ public final class SessionCache: Sendable {
     /// The rows of `resource` if fetched less than `window` ago.
     public func fresh(_ resource: Resource, within window: Duration) -> Entry? {
         entries.withLock { e in
-            guard let entry = e[resource], ContinuousClock.now - entry.fetchedAt <= window else { return nil }
+            guard let entry = e[resource], !entry.stale, ContinuousClock.now - entry.fetchedAt <= window else { return nil }
             return entry
         }
     }
@@ -47,7 +49,22 @@ public final class SessionCache: Sendable {
         }
     }
 
-    /// Forgets one resource (after a write that changed it, or `refresh`).
+    /// Keeps the rows but counts them as stale, so the next command refetches (and may
+    /// fetch only what is new, see ``ClickLogRefresh``).
+    public func markStale(_ resource: Resource) {
+        entries.withLock { e in
+            guard var entry = e[resource] else { return }
+            entry.fetchedAt = ContinuousClock.now - .seconds(1_000_000)
+            entry.stale = true
+            e[resource] = entry
+        }
+    }
+
+    public func markAllStale() {
+        for r in Resource.allCases { markStale(r) }
+    }
+
+    /// Forgets one resource (after a write that changed it).
     public func invalidate(_ resource: Resource) {
         _ = entries.withLock { $0.removeValue(forKey: resource) }
     }

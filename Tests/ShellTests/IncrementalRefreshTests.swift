@@ -1,0 +1,89 @@
+import Foundation
+import OpenportAPI
+import OpenportEmulator
+import Records
+import Shell
+import Testing
+
+@Suite("Incremental refresh of the click log")
+struct IncrementalRefreshTests {
+    func count(_ shell: ShellHarness) async throws -> (answer: String, requests: Int, expected: String) {
+        shell.emulator.resetRequestCount()
+        let r = await shell.run("clicks | where port > 0 | count")
+        let requests = shell.emulator.requestCount
+        let fresh = try await shell.independentRows("openforiplinkclicks/")
+        return (r.out, requests, "\(fresh.filter { ($0["port"] as? Int ?? 0) > 0 }.count)\n")
+    }
+
+    @Test("new clicks are fetched alone when the order and the overlap prove it", arguments: [ClickOrder.oldestFirst, .newestFirst])
+    func fetchesOnlyWhatIsNew(order: ClickOrder) async throws {
+        var options = EmulatorOptions.small
+        options.clickOrder = order
+        options.maxPageSize = 100
+        let shell = try await ShellHarness.start(options)
+        let full = try await count(shell)
+        #expect(full.answer == full.expected)
+        #expect(full.requests == 50)
+
+        shell.emulator.addClicks(150)
+        await shell.run("refresh clicks")
+        let after = try await count(shell)
+        #expect(after.answer == after.expected)
+        // One request for the count, two pages of 100 for 150 new rows and the 20-row overlap.
+        #expect(after.requests == 3)
+        let cached = try #require(shell.interpreter.cache.any(.clicks))
+        #expect(cached.records.count == 5_150)
+        await shell.stop()
+    }
+
+    @Test("nothing new costs two small checks, not a scan")
+    func nothingNew() async throws {
+        var options = EmulatorOptions.small
+        options.maxPageSize = 100
+        let shell = try await ShellHarness.start(options)
+        _ = try await count(shell)
+        await shell.run("refresh clicks")
+        let again = try await count(shell)
+        #expect(again.answer == again.expected)
+        #expect(again.requests == 3)
+        await shell.stop()
+    }
+
+    @Test("rows in no time order: a full fetch, never a guess")
+    func unorderedFallsBack() async throws {
+        var options = EmulatorOptions.small
+        options.maxPageSize = 100
+        let shell = try await ShellHarness.start(options)
+        _ = try await count(shell)
+        // Swap two cached rows: the cached list no longer proves an order.
+        var rows = try #require(shell.interpreter.cache.any(.clicks)).records
+        rows.swapAt(10, 4_000)
+        shell.interpreter.cache.store(.clicks, records: rows, seconds: 0, requests: 0)
+        shell.emulator.addClicks(10)
+        await shell.run("refresh clicks")
+        let after = try await count(shell)
+        #expect(after.answer == after.expected)
+        #expect(after.requests == 51, "no order to rely on: straight to a full scan of 5,010 rows")
+        await shell.stop()
+    }
+
+    @Test("a cached tail that does not match the server: a full fetch")
+    func mismatchedOverlapFallsBack() async throws {
+        var options = EmulatorOptions.small
+        options.maxPageSize = 100
+        let shell = try await ShellHarness.start(options)
+        _ = try await count(shell)
+        var rows = try #require(shell.interpreter.cache.any(.clicks)).records
+        rows[rows.count - 1] = rows[rows.count - 1].setting("key_name", to: .string("changed since"))
+        shell.interpreter.cache.store(.clicks, records: rows, seconds: 0, requests: 0)
+        shell.emulator.addClicks(10)
+        await shell.run("refresh clicks")
+        let after = try await count(shell)
+        #expect(after.answer == after.expected)
+        #expect(after.requests > 50)
+        let cached = try #require(shell.interpreter.cache.any(.clicks))
+        #expect(cached.records.count == 5_010)
+        #expect(!cached.records.contains { $0["key_name"] == .string("changed since") })
+        await shell.stop()
+    }
+}
