@@ -163,7 +163,9 @@ final class ValueIndex: Sendable {
     private struct Key: Hashable { var resource: Resource; var field: String }
     private let built = Mutex<[Key: (at: ContinuousClock.Instant, values: [String])]>([:])
 
-    func top(resource: Resource, field: String, cache: SessionCache, prefetch: (Resource) -> Void, limit: Int = 500) -> [String] {
+    static let limit = 500
+
+    func top(resource: Resource, field: String, cache: SessionCache, prefetch: (Resource) -> Void) -> [String] {
         guard let entry = cache.any(resource) else { prefetch(resource); return [] }
         let key = Key(resource: resource, field: field)
         if let hit = built.withLock({ $0[key] }), hit.at == entry.fetchedAt { return hit.values }
@@ -176,9 +178,37 @@ final class ValueIndex: Sendable {
             default: counts[v, default: 0] += 1
             }
         }
-        let values = counts.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key.plainText < $1.key.plainText }
-            .prefix(limit).map { $0.key.plainText }
+        let values = ValueIndex.ranked(counts)
         built.withLock { $0[key] = (entry.fetchedAt, values) }
         return values
+    }
+
+    /// Builds the values of every top-level field of a freshly fetched resource in one pass, so
+    /// that the first TAB after a fetch finds them ready. Run in the background.
+    func warm(resource: Resource, cache: SessionCache) {
+        guard let entry = cache.any(resource), let first = entry.records.first else { return }
+        let fields = first.fields
+        var counts = [[Value: Int]](repeating: [:], count: fields.count)
+        for r in entry.records {
+            guard r.schema === first.schema else { continue }
+            for i in 0..<fields.count {
+                let v = r[position: i]
+                switch v {
+                case .null, .list, .object, .time: continue
+                default: counts[i][v, default: 0] += 1
+                }
+            }
+        }
+        built.withLock { b in
+            for (i, f) in fields.enumerated() where !counts[i].isEmpty {
+                b[Key(resource: resource, field: f)] = (entry.fetchedAt, ValueIndex.ranked(counts[i]))
+            }
+        }
+    }
+
+    /// Most frequent first, then alphabetical.
+    static func ranked(_ counts: [Value: Int]) -> [String] {
+        counts.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key.plainText < $1.key.plainText }
+            .prefix(limit).map { $0.key.plainText }
     }
 }

@@ -85,6 +85,13 @@ public final class Interpreter: Sendable {
 
     private func execute(_ pipeline: Pipeline, line: String) async throws -> Outcome {
         let name = pipeline.command.name
+        if name == "__complete" {
+            // Hidden: what TAB would offer for the quoted line (for scripts and the benchmark).
+            let text = pipeline.command.arguments.map(\.text).joined(separator: " ")
+            let completion = completer(text, text.count)
+            output.write(completion.candidates.map(\.display).joined(separator: "\n") + (completion.candidates.isEmpty ? "" : "\n"))
+            return .ok
+        }
         guard let spec = CommandCatalog.named(name) else {
             let nearest = Suggest.nearest(name, among: CommandCatalog.names)
             throw QueryError("unknown command '\(TerminalSafe.escape(name))'" + (nearest == nil ? "; 'help' lists the commands" : ""),

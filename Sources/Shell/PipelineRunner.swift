@@ -22,9 +22,15 @@ extension Interpreter {
     /// Fetches what the pipeline needs, runs its stages and writes the result.
     func runPipeline(_ pipeline: Pipeline, from input: PipelineInput) async throws {
         var attempt = 0
+        let before = input.resource.flatMap { cache.any($0)?.fetchedAt }
         while true {
             do {
                 let text = try await evaluate(pipeline, from: input)
+                if let r = input.resource, case .resource = input, let entry = cache.any(r), entry.fetchedAt != before {
+                    // Fresh rows: ready their values for TAB while the user reads the answer.
+                    let (index, cache) = (valueIndex, self.cache)
+                    Task.detached(priority: .background) { index.warm(resource: r, cache: cache) }
+                }
                 try await emit(text, pipeline: pipeline)
                 return
             } catch let changed as ScanChanged {
