@@ -33,8 +33,8 @@ public enum CommandCatalog {
                        ("sessions | count", "how many sessions are live")],
             arguments: .none, isSource: true),
         CommandSpec(
-            name: "keys", synopsis: "keys [ID|NAME] | keys add|set|replace|rm ...",
-            summary: "your SSH keys; one key by id or name; create, change and delete keys",
+            name: "keys", synopsis: "keys [ID|NAME|add|set|replace|rm]",
+            summary: "your SSH keys; one key; create, change, delete",
             details: """
             keys                               every key
             keys ID|NAME                       one key, with its live sessions and click count
@@ -65,18 +65,18 @@ public enum CommandCatalog {
             examples: [("get keys/349/", "one key as the API returns it"), ("get sessions/ | count", "a list path works like a command")],
             arguments: .apiPath, isSource: true),
         CommandSpec(
-            name: "open", synopsis: "open PORT", summary: "a session's open-for-IP link and redirect URL (not visited)",
+            name: "open", synopsis: "open PORT", summary: "a session's links (not visited)",
             examples: [("open 6260", "the links of the session on port 6260")],
             arguments: .port),
         CommandSpec(
-            name: "refresh", synopsis: "refresh [RESOURCE]", summary: "forget cached rows so the next command fetches them again",
+            name: "refresh", synopsis: "refresh [RESOURCE]", summary: "fetch again next time (only what is new, for clicks)",
             examples: [("refresh clicks", "refetch the click log next time"), ("refresh", "forget everything")],
             arguments: .resource),
         CommandSpec(
-            name: "cache", synopsis: "cache", summary: "what the session holds: rows, age, size, fetch time",
+            name: "cache", synopsis: "cache", summary: "what is cached: rows, age, size, fetch time",
             examples: [("cache", "show the cache")]),
         CommandSpec(
-            name: "set", synopsis: "set [NAME VALUE]", summary: "show or change a setting (format, pager, page-size, concurrency, cache, ttl.RESOURCE)",
+            name: "set", synopsis: "set [NAME VALUE]", summary: "show or change settings: format, pager, timing, ...",
             examples: [("set format json", "print JSON when no renderer is named"), ("set ttl.clicks 5m", "keep clicks fresh for five minutes")],
             arguments: .setting),
         CommandSpec(
