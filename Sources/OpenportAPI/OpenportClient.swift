@@ -178,6 +178,9 @@ public final class OpenportClient: Sendable {
             return APIError(.validation, "the server refused \(what) (400): \(summary.isEmpty ? "bad request" : summary)",
                             status: 400, fieldErrors: fields)
         case 401:
+            if config.token == nil {
+                return APIError(.unauthorized, "no token: set OPENPORT_TOKEN to your account's API token (the API answered 401)", status: 401)
+            }
             return APIError(.unauthorized, "the API refused the token (401)\(detailText); set OPENPORT_TOKEN to your account's API token", status: 401)
         case 403:
             return APIError(.forbidden, "the API forbids this (403)\(detailText); the API needs the token of a paying account", status: 403)

@@ -42,26 +42,25 @@ struct Help {
     }
 
     private func command(_ c: CommandSpec) -> String {
-        var out = bold(c.synopsis) + "\n  " + c.summary + "\n"
-        if !c.aliases.isEmpty { out += "  also: " + c.aliases.joined(separator: ", ") + "\n" }
-        if !c.details.isEmpty {
-            out += "\n" + c.details.split(separator: "\n", omittingEmptySubsequences: false).map { "  " + $0 }.joined(separator: "\n") + "\n"
-        }
-        if !c.examples.isEmpty {
-            out += "\n" + bold("Examples") + "\n"
-            for e in c.examples { out += "  " + example(e.line) + "\n    " + dim(e.says) + "\n" }
-        }
-        return out
+        page(synopsis: c.synopsis, summary: c.summary, also: c.aliases, details: c.details, examples: c.examples)
     }
 
     private func stage(_ s: any Stage.Type) -> String {
-        var out = bold(s.synopsis) + "\n  " + s.summary + "\n"
-        if !s.help.isEmpty {
-            out += "\n" + s.help.split(separator: "\n", omittingEmptySubsequences: false).map { "  " + $0 }.joined(separator: "\n") + "\n"
+        page(synopsis: s.synopsis, summary: s.summary, also: [], details: s.help,
+             examples: s.examples.map { ($0.line, $0.shows) })
+    }
+
+    /// One topic: synopsis, summary, details, then examples to try.
+    private func page(synopsis: String, summary: String, also: [String], details: String,
+                      examples: [(line: String, says: String)]) -> String {
+        var out = bold(synopsis) + "\n  " + summary + "\n"
+        if !also.isEmpty { out += "  also: " + also.joined(separator: ", ") + "\n" }
+        if !details.isEmpty {
+            out += "\n" + details.split(separator: "\n", omittingEmptySubsequences: false).map { "  " + $0 }.joined(separator: "\n") + "\n"
         }
-        if !s.examples.isEmpty {
+        if !examples.isEmpty {
             out += "\n" + bold("Examples") + "\n"
-            for e in s.examples { out += "  " + example(e.line) + "\n    " + dim(e.shows) + "\n" }
+            for e in examples { out += "  " + example(e.line) + "\n    " + dim(e.says) + "\n" }
         }
         return out
     }

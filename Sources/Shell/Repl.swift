@@ -26,14 +26,18 @@ public final class Repl {
     let interactive: Bool
     let keepGoing: Bool
     let output: OutputSink
+    /// Whether failures name their line (a script); `-c` has only one.
+    let numbersLines: Bool
     private let interrupts = InterruptGate()
 
-    public init(interpreter: Interpreter, reader: LineReader, interactive: Bool, keepGoing: Bool, output: OutputSink) {
+    public init(interpreter: Interpreter, reader: LineReader, interactive: Bool, keepGoing: Bool, output: OutputSink,
+                numbersLines: Bool = true) {
         self.interpreter = interpreter
         self.reader = reader
         self.interactive = interactive
         self.keepGoing = keepGoing
         self.output = output
+        self.numbersLines = numbersLines
     }
 
     /// Runs until the input ends or `exit`; returns the process exit status.
@@ -75,8 +79,8 @@ public final class Repl {
                 if !interactive { return 130 }
             case .failed(let message, let column, let length):
                 failed = true
-                output.message(Repl.describe(message, column: column, length: length, line: line,
-                                             lineNumber: interactive ? nil : lineNumber))
+                let report: Report = interactive ? .prompt : numbersLines ? .script(line: lineNumber) : .oneLine
+                output.message(Repl.describe(message, column: column, length: length, line: line, report: report))
                 if !interactive, !keepGoing { return 1 }
             }
         }
@@ -84,17 +88,23 @@ public final class Repl {
 }
 
 extension Repl {
-    /// A failure as printed: one line in a script (`opsh: line 4, column 10: ...`); at the
-    /// prompt, the message with the line and a caret under the mistake.
-    static func describe(_ message: String, column: Int?, length: Int, line: String, lineNumber: Int?) -> String {
-        if let lineNumber {
-            let at = column.map { ", column \($0 + 1)" } ?? ""
-            return "opsh: line \(lineNumber)\(at): \(message)\n"
+    /// How a failure is reported.
+    enum Report { case prompt, oneLine, script(line: Int) }
+
+    /// A failure as printed: one line in a script (`opsh: line 4, column 10: ...`) or for `-c`;
+    /// at the prompt, the message with the line and a caret under the mistake.
+    static func describe(_ message: String, column: Int?, length: Int, line: String, report: Report) -> String {
+        switch report {
+        case .script(let n):
+            return "opsh: line \(n)\(column.map { ", column \($0 + 1)" } ?? ""): \(message)\n"
+        case .oneLine:
+            return "opsh: \(column.map { "column \($0 + 1): " } ?? "")\(message)\n"
+        case .prompt:
+            guard let column else { return "opsh: \(message)\n" }
+            let caret = QueryError(message, column: column, length: length).rendered(line: line)
+                .split(separator: "\n", omittingEmptySubsequences: false).dropFirst()
+            return "opsh: \(message)\n" + caret.map { "  " + $0 }.joined(separator: "\n") + "\n"
         }
-        guard let column else { return "opsh: \(message)\n" }
-        let caret = QueryError(message, column: column, length: length).rendered(line: line)
-            .split(separator: "\n", omittingEmptySubsequences: false).dropFirst()
-        return "opsh: \(message)\n" + caret.map { "  " + $0 }.joined(separator: "\n") + "\n"
     }
 }
 
