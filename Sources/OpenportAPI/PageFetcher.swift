@@ -88,10 +88,10 @@ extension OpenportClient {
     /// link. Stop iterating to cancel what is still in flight. When the total changes during
     /// the scan the stream ends with ``ScanChanged``. With `maxRows`, no page past that many
     /// rows is asked for.
-    public func scan(_ resource: Resource, limit: Int? = nil, maxRows: Int? = nil,
+    public func scan(_ resource: Resource, limit: Int? = nil, maxRows: Int? = nil, concurrency: Int? = nil,
                      progress: (@Sendable (_ rows: Int, _ total: Int?) -> Void)? = nil) -> RecordBatches {
         let pageSize = max(1, limit ?? config.pageSize)
-        let concurrency = max(1, config.concurrency)
+        let concurrency = max(1, concurrency ?? config.concurrency)
         return AsyncThrowingStream(bufferingPolicy: .unbounded) { continuation in
             let task = Task {
                 do {

@@ -307,7 +307,7 @@ enum DataSet {
             if r.chance(0.2) {
                 ip = "2001:db8::\(String(r.int(in: 1...0xffff), radix: 16))"
             } else {
-                let groups = (0..<4).map { _ in String(r.int(in: 1...0xffff), radix: 16) }
+                let groups = (0..<5).map { _ in String(r.int(in: 1...0xffff), radix: 16) }
                 ip = "2a02:1810:\(String(r.int(in: 0x1000...0xffff), radix: 16)):\(groups.joined(separator: ":"))"
             }
             if seen.insert(ip).inserted { out.append(JSONOut.quoted(ip)) }

@@ -76,6 +76,10 @@ public final class Emulator: Sendable {
 
     /// Stops serving and closes every connection. Safe to call more than once.
     public func stop() async {
+        // Let connections a client has just opened or closed settle first: a channel that is
+        // still being set up when the server shuts down trips an assertion in NIO's async
+        // channel ("Deinited NIOAsyncWriter without calling finish()").
+        try? await Task.sleep(for: .milliseconds(100))
         task.cancel()
         await task.value
     }

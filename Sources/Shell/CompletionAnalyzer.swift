@@ -114,7 +114,11 @@ public enum CompletionAnalyzer {
                     case "add":
                         if let l = rest.last, l.text == "=" { return ctx(.nothing) }
                         return ctx(.keyField)
-                    default: return ctx(.nothing)
+                    default:
+                        // `keys Pi Lo`: the words after `keys` are one name, typed without quotes.
+                        guard !rest.contains(where: \.quoted), !quoted, let first = rest.first else { return ctx(.nothing) }
+                        let typed = rest.map(\.text).joined(separator: " ") + " " + prefix
+                        return CompletionContext(kind: .keyRef, prefix: typed, wordStart: first.start, quoted: false)
                     }
                 }
                 return ctx(.keyOrSubcommand)

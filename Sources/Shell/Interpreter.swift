@@ -111,13 +111,18 @@ public final class Interpreter: Sendable {
         case "keys":
             try await keysCommand(pipeline)
         case "get":
-            guard let path = args.first?.text, args.count == 1 else {
+            guard let arg = args.first, args.count == 1 else {
                 throw ShellError("usage: get PATH (for example: get keys/349/)")
             }
+            // `keys/?limit=1` reads as an assignment; the path is the whole of it.
+            let path: String
+            if case .assignment(let name, let value, _) = arg.kind { path = name + "=" + value } else { path = arg.text }
             let value = try await client.get(path: path)
             if var records = Interpreter.listRows(value) {
-                // A DRF list: follow `next` to the end, as the resource commands do.
-                var next = Interpreter.nextLink(value)
+                // A DRF list: follow `next` to the end, as the resource commands do, unless the
+                // path asks for one page itself (limit= or offset=).
+                let onePage = path.contains("limit=") || path.contains("offset=")
+                var next = onePage ? nil : Interpreter.nextLink(value)
                 var pages = 1
                 while let link = next, pages < 100_000 {
                     try Task.checkCancellation()
@@ -142,7 +147,7 @@ public final class Interpreter: Sendable {
         case "set":
             try setCommand(args)
         case "help":
-            try await emit(Help(color: terminal.color).text(for: args.first?.text), pipeline: pipeline)
+            try await emit(Help(color: terminal.color && pipeline.redirect == nil).text(for: args.first?.text), pipeline: pipeline, prose: true)
         case "history":
             let all = lines.withLock { $0 }
             let text = all.enumerated().map { "\(String($0.offset + 1).leftPad(5))  \(TerminalSafe.escape($0.element))" }.joined(separator: "\n")

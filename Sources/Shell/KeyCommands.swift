@@ -28,9 +28,12 @@ extension Interpreter {
             }
             return
         }
-        guard args.count == 1, case .word(let ref, _) = first.kind else {
+        // `keys Pi London` means the key named "Pi London": a name is all the words.
+        let words = args.compactMap { a -> String? in if case .word(let w, _) = a.kind { return w } else { return nil } }
+        guard words.count == args.count else {
             throw ShellError("usage: keys [ID|NAME], or keys add|set|replace|rm ...; 'help keys' has examples")
         }
+        let ref = words.joined(separator: " ")
         let key = try await resolveKey(ref)
         if pipeline.stages.isEmpty, pipeline.redirect == nil, settings.format == .table {
             try await emit(try await keyDetails(key), pipeline: pipeline)
@@ -167,15 +170,17 @@ extension Interpreter {
 
     private func showWritten(_ key: Record, pipeline: Pipeline) async throws {
         if pipeline.stages.isEmpty, pipeline.redirect == nil, settings.format == .table {
-            try await emit(VerticalView.render(key), pipeline: pipeline)
+            try await emit(verticalView.render(key), pipeline: pipeline)
         } else {
             try await runPipeline(pipeline, from: .records([key], resource: .keys))
         }
     }
 
+    var verticalView: VerticalView { VerticalView(columns: terminal.stdoutIsTerminal ? terminal.width() : nil) }
+
     /// One key, its live sessions and its click count.
     private func keyDetails(_ key: Record) async throws -> String {
-        var text = VerticalView.render(key)
+        var text = verticalView.render(key)
         let sessions = try await source.all(.sessions)
         let url = key["url"]
         let live = sessions.filter { !url.isNull && $0["key"] == url }
@@ -185,23 +190,31 @@ extension Interpreter {
         let name = key["name"]
         let clicks = try await source.all(.clicks)
         let clickCount = name.isNull ? 0 : clicks.reduce(0) { $0 + ($1["key_name"] == name ? 1 : 0) }
-        text += VerticalView.line("sessions", liveText, width: VerticalView.width(of: key))
-        text += VerticalView.line("clicks", ProgressReporter.group(clickCount), width: VerticalView.width(of: key))
+        text += verticalView.line("sessions", liveText, nameWidth: VerticalView.nameWidth(of: key))
+        text += verticalView.line("clicks", ProgressReporter.group(clickCount), nameWidth: VerticalView.nameWidth(of: key))
         return text
     }
 }
 
-/// A record as `field  value` lines: one key at a time.
-enum VerticalView {
-    static func width(of r: Record) -> Int { max(8, r.fields.map { DisplayWidth.of($0) }.max() ?? 0) }
+/// A record as `field  value` lines: one key at a time. At a terminal, values longer than
+/// the line (a public key) are cut with `…` so the two columns stay two columns.
+struct VerticalView {
+    /// The terminal's width, or nil to cut nothing.
+    var columns: Int?
 
-    static func render(_ r: Record) -> String {
-        let w = width(of: r)
-        return zip(r.fields, r.values).map { line($0.0, $0.1.isNull ? "null" : $0.1.plainText, width: w) }.joined()
+    static func nameWidth(of r: Record) -> Int { max(8, r.fields.map { DisplayWidth.of($0) }.max() ?? 0) }
+
+    func render(_ r: Record) -> String {
+        let w = VerticalView.nameWidth(of: r)
+        return zip(r.fields, r.values).map { line($0.0, $0.1.isNull ? "null" : $0.1.plainText, nameWidth: w) }.joined()
     }
 
-    static func line(_ name: String, _ value: String, width: Int) -> String {
+    func line(_ name: String, _ value: String, nameWidth: Int) -> String {
         let n = TerminalSafe.escape(name)
-        return n + String(repeating: " ", count: max(0, width - DisplayWidth.of(n))) + "  " + TerminalSafe.escape(value) + "\n"
+        var v = TerminalSafe.escape(value)
+        if let columns, columns > nameWidth + 4 {
+            v = TableRenderer.cut(v, to: columns - nameWidth - 2).0
+        }
+        return n + String(repeating: " ", count: max(0, nameWidth - DisplayWidth.of(n))) + "  " + v + "\n"
     }
 }

@@ -9,9 +9,10 @@ import Foundation
 struct Pager {
     let command: String
 
-    init(environment: [String: String] = ProcessInfo.processInfo.environment) {
+    /// `chop`: cut long lines rather than wrap them (tables); prose (help) wraps.
+    init(environment: [String: String] = ProcessInfo.processInfo.environment, chop: Bool = true) {
         let configured = environment["PAGER"]?.trimmingCharacters(in: .whitespaces) ?? ""
-        command = configured.isEmpty ? "less -FRSX" : configured
+        command = configured.isEmpty ? (chop ? "less -FRSX" : "less -FRX") : configured
     }
 
     /// Whether `text` is taller than the terminal.
@@ -55,7 +56,7 @@ struct Pager {
         posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
 
         var env = ProcessInfo.processInfo.environment
-        if env["LESS"] == nil { env["LESS"] = "FRSX" }
+        if env["LESS"] == nil { env["LESS"] = "FRX" }
         let argv = ["/bin/sh", "-c", command]
         let envp = env.map { "\($0.key)=\($0.value)" }
         var pid: pid_t = 0

@@ -73,17 +73,17 @@ extension Interpreter {
                 batches = source.rows(r)
             }
         }
-        let checked = FieldCheck(pipeline: pipeline, resource: input.resource).guarding(batches)
+        let checked = FieldCheck(pipeline: pipeline, resource: input.resource, cache: cache).guarding(batches)
         var out = ""
         try await pipeline.render(checked, context: context, format: settings.format, into: &out)
         return out
     }
 
     /// Writes text to stdout, or to the redirect's file.
-    func emit(_ text: String, pipeline: Pipeline) async throws {
+    func emit(_ text: String, pipeline: Pipeline, prose: Bool = false) async throws {
         guard let redirect = pipeline.redirect else {
             if options.interactive, terminal.stdoutIsTerminal, settings.pager,
-               Pager.needed(text, rows: terminal.height()), Pager().show(text) {
+               Pager.needed(text, rows: terminal.height()), Pager(chop: !prose).show(text) {
                 return
             }
             output.write(text)
@@ -139,8 +139,10 @@ extension Interpreter {
 struct FieldCheck: Sendable {
     let references: [FieldReference]
     let relations: Set<String>
+    /// The fields of the records a relation leads to (`key` → a key's fields).
+    let relatedFields: [String: [String]]
 
-    init(pipeline: Pipeline, resource: Resource?) {
+    init(pipeline: Pipeline, resource: Resource?, cache: SessionCache) {
         var refs: [FieldReference] = []
         for placed in pipeline.stages {
             let stage = placed.stage
@@ -148,10 +150,17 @@ struct FieldCheck: Sendable {
             if ["select", "group", "uniq"].contains(type(of: stage).name) { break }
         }
         references = refs
+        let targets: [String: Resource]
         switch resource {
-        case .sessions: relations = ["key"]
-        case .clicks: relations = ["key", "session"]
-        default: relations = []
+        case .sessions: targets = ["key": .keys]
+        case .clicks: targets = ["key": .keys, "session": .sessions]
+        default: targets = [:]
+        }
+        relations = Set(targets.keys)
+        relatedFields = targets.mapValues { target in
+            var fields = target.documentedFields
+            for f in cache.any(target)?.records.first?.fields ?? [] where !fields.contains(f) { fields.append(f) }
+            return fields
         }
     }
 
@@ -182,8 +191,15 @@ struct FieldCheck: Sendable {
     func verify(_ record: Record) throws {
         for ref in references {
             let head = ref.path.components[0]
+            let parts = ref.path.components
+            if parts.count > 1, relations.contains(head), let fields = relatedFields[head], !record.has(head) || record[head].record == nil {
+                // key.name: the step after the relation must be a field of the related records.
+                if fields.contains(parts[1]) { continue }
+                let hint = Suggest.nearest(parts[1], among: fields).map { " (did you mean '\(head).\($0)'?)" } ?? ""
+                throw QueryError("no field '\(parts[1])' in \(head)\(hint); \(head) has: \(fields.joined(separator: ", "))",
+                                 column: ref.range.lowerBound, length: max(1, ref.range.count))
+            }
             if record.has(head) { continue }
-            if ref.path.components.count > 1, relations.contains(head) { continue }
             let hint = Suggest.nearest(head, among: record.fields + Array(relations)).map { " (did you mean '\($0)'?)" } ?? ""
             throw QueryError("no field '\(ref.path.description)' in these records\(hint); they have: \(record.fields.joined(separator: ", "))",
                              column: ref.range.lowerBound, length: max(1, ref.range.count))

@@ -18,14 +18,15 @@ struct RecordSource: Sendable {
             return RecordSource.replay(limit.map { Array(entry.records.prefix($0)) } ?? entry.records)
         }
         if let limit {
-            return client.scan(resource, limit: min(limit, settings.pageSize), maxRows: limit)
+            return client.scan(resource, limit: min(limit, settings.pageSize), maxRows: limit, concurrency: settings.concurrency)
         }
         let started = ContinuousClock.now
         let requestsBefore = client.requestCount
         if resource == .clicks, settings.useCache, let stale = cache.any(resource) {
             return incremental(resource, cached: stale.records, started: started, requestsBefore: requestsBefore)
         }
-        let upstream = client.scan(resource, progress: progress?.reporter(for: resource, started: started))
+        let upstream = client.scan(resource, limit: settings.pageSize, concurrency: settings.concurrency,
+                                   progress: progress?.reporter(for: resource, started: started))
         let cache = self.cache
         let keep = settings.useCache
         let progress = self.progress

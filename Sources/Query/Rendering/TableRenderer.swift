@@ -69,15 +69,25 @@ public enum TableRenderer {
             widths = Array(widths.prefix(shown))
             let room = total - 2 * (shown - 1)
             if widths.reduce(0, +) > room {
-                var cap = max(1, widths.max() ?? 1)
-                while cap > 1, widths.reduce(0, { $0 + min($1, cap) }) > room { cap -= 1 }
-                var spare = room - widths.reduce(0, { $0 + min($1, cap) })
-                widths = widths.map { natural in
-                    guard natural > cap, spare > 0 else { return min(natural, cap) }
-                    let extra = min(spare, natural - cap)
-                    spare -= extra
-                    return cap + extra
+                // A few outliers (one 200-character name) should not claim a column's width:
+                // fit on what most cells need (the 90th percentile), then hand back what is left.
+                let typical = (0..<shown).map { c -> Int in
+                    var ws = cells.map { $0[c].width }
+                    guard ws.count >= 10 else { return widths[c] }
+                    ws.sort()
+                    return max(DisplayWidth.of(headers[c]), ws[ws.count * 9 / 10])
                 }
+                var cap = max(1, typical.max() ?? 1)
+                while cap > 1, typical.reduce(0, { $0 + min($1, cap) }) > room { cap -= 1 }
+                var fitted = typical.map { min($0, cap) }
+                var spare = room - fitted.reduce(0, +)
+                // Spare room goes to the columns that lose the least when given it: narrowest first.
+                for c in fitted.indices.sorted(by: { widths[$0] < widths[$1] }) where spare > 0 && widths[c] > fitted[c] {
+                    let extra = min(spare, widths[c] - fitted[c])
+                    fitted[c] += extra
+                    spare -= extra
+                }
+                widths = fitted
             }
         }
 
@@ -124,7 +134,7 @@ public enum TableRenderer {
     }
 
     /// `text` cut to `width` display columns, ending in `…` when cut.
-    static func cut(_ text: String, to width: Int) -> (String, Int) {
+    public static func cut(_ text: String, to width: Int) -> (String, Int) {
         guard width > 0 else { return ("", 0) }
         var out = ""
         var used = 0

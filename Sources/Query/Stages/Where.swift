@@ -1,3 +1,4 @@
+import Foundation
 import Records
 
 /// `where EXPR`: keeps the records for which the condition holds.
@@ -54,14 +55,80 @@ public struct Where: Stage, RecordStage, Equatable {
     }
 
     func makeStep(_ context: EvaluationContext) throws -> any RowStep {
-        WhereStep(condition.makeTest(context))
+        var checks: [LiteralCheck] = []
+        for c in condition.comparisons {
+            guard case .value(let literal) = c.operand else { continue }
+            if c.op == .matches || c.op == .notMatches {
+                do {
+                    _ = try NSRegularExpression(pattern: literal.text, options: [.caseInsensitive])
+                } catch {
+                    throw QueryError("'\(literal.text)' is not a valid regular expression", column: literal.range.lowerBound,
+                                     length: max(1, literal.range.count))
+                }
+            }
+            let ordering: [ComparisonOperator] = [.equal, .notEqual, .less, .lessOrEqual, .greater, .greaterOrEqual]
+            if ordering.contains(c.op) {
+                checks.append(LiteralCheck(field: FieldAccessor(c.field, relation: context.relation), name: c.field.description,
+                                           literal: literal, prepared: PreparedLiteral(literal, now: context.now)))
+            }
+        }
+        return WhereStep(condition.makeTest(context), checks: checks)
+    }
+}
+
+/// A comparison whose literal must fit the field's values: `port=62a0` on a numeric field,
+/// or `timestamp > yesterday`, is a mistake to point at, not a silent empty answer. Checked
+/// against the first non-null value of the field.
+struct LiteralCheck {
+    let field: FieldAccessor
+    let name: String
+    let literal: Literal
+    let prepared: PreparedLiteral
+
+    /// nil when the literal fits `value`, else the error.
+    func problem(with value: Value) -> QueryError? {
+        if prepared.isNull { return nil }
+        let fits: Bool
+        let what: String
+        switch value {
+        case .int, .double:
+            fits = prepared.number != nil
+            what = "\(name) holds numbers, and '\(literal.text)' is not one"
+        case .time:
+            fits = prepared.time != nil
+            what = "\(name) holds times, and '\(literal.text)' is not one (try -24h, -7d, now, 2021-11-15 or 2021-11-15T18:00:00Z)"
+        default:
+            return nil
+        }
+        return fits ? nil : QueryError(what, column: literal.range.lowerBound, length: max(1, literal.range.count))
     }
 }
 
 final class WhereStep: RowStep {
     let test: (Record) -> Bool
-    init(_ test: @escaping (Record) -> Bool) { self.test = test }
-    func take(_ rows: [Record]) -> [Record] { rows.filter(test) }
+    private var pending: [LiteralCheck]
+
+    init(_ test: @escaping (Record) -> Bool, checks: [LiteralCheck] = []) {
+        self.test = test
+        self.pending = checks
+    }
+
+    func take(_ rows: [Record]) throws -> [Record] {
+        if !pending.isEmpty { try check(rows) }
+        return rows.filter(test)
+    }
+
+    private func check(_ rows: [Record]) throws {
+        var left: [LiteralCheck] = []
+        for c in pending {
+            guard let value = rows.lazy.map({ c.field.value(of: $0) }).first(where: { !$0.isNull }) else {
+                left.append(c)
+                continue
+            }
+            if let problem = c.problem(with: value) { throw problem }
+        }
+        pending = left
+    }
 }
 
 extension Condition {
