@@ -58,7 +58,7 @@ public final class Repl {
             lineNumber += 1
             let line = raw.trimmingCharacters(in: .whitespaces)
             if line.isEmpty || line.hasPrefix("#") { continue }
-            if interactive { reader.remember(line) }
+            if interactive, !Repl.carriesSecret(line, token: interpreter.client.config.token) { reader.remember(line) }
             let interpreter = self.interpreter
             let started = ContinuousClock.now
             let requestsBefore = interpreter.client.requestCount
@@ -88,6 +88,14 @@ public final class Repl {
 }
 
 extension Repl {
+    /// Whether a line may hold a secret, and so must stay out of the history file: the
+    /// account's token itself, a `token=` parameter, or a command about tokens (`login`).
+    static func carriesSecret(_ line: String, token: String?) -> Bool {
+        if let token, !token.isEmpty, line.contains(token) { return true }
+        let lower = line.lowercased()
+        return lower.contains("token=") || lower.hasPrefix("login") || lower.contains("token ")
+    }
+
     /// How a failure is reported.
     enum Report { case prompt, oneLine, script(line: Int) }
 
