@@ -220,21 +220,21 @@ public final class Interpreter: Sendable {
     private func cacheReport() -> String {
         let held = cache.snapshot
         guard !held.isEmpty else { return "the cache is empty\n" }
-        var rows: [(String, String, String, String, String)] = [("resource", "rows", "age", "size", "fetch")]
         let settings = self.settings
-        for (r, e) in held {
+        let rows = held.map { r, e -> Record in
             let age = ContinuousClock.now - e.fetchedAt
-            let ageSeconds = Int(age.components.seconds)
-            let fresh = age <= (settings.freshness[r] ?? .zero) ? "" : " (stale)"
-            rows.append((r.rawValue, ProgressReporter.group(e.records.count), "\(ageSeconds)s\(fresh)",
-                         Interpreter.bytes(e.approximateBytes),
-                         String(format: "%.2fs, %d req", e.fetchSeconds, e.requests)))
+            let fresh = !e.stale && age <= (settings.freshness[r] ?? .zero)
+            return Record([
+                ("resource", .string(r.rawValue)),
+                ("rows", .int(e.records.count)),
+                ("age", .string(e.stale ? "stale" : "\(age.components.seconds)s" + (fresh ? "" : " (stale)"))),
+                ("size", .string(Interpreter.bytes(e.approximateBytes))),
+                ("fetch", .string(String(format: "%.2fs", e.fetchSeconds))),
+                ("requests", .int(e.requests)),
+            ])
         }
-        let w = (rows.map(\.0.count).max()!, rows.map(\.1.count).max()!, rows.map(\.2.count).max()!, rows.map(\.3.count).max()!)
-        return rows.map { r in
-            [r.0.padding(toLength: w.0, withPad: " ", startingAt: 0), r.1.leftPad(w.1), r.2.leftPad(w.2), r.3.leftPad(w.3), r.4]
-                .joined(separator: "  ")
-        }.joined(separator: "\n") + "\n"
+        let toTerminal = terminal.stdoutIsTerminal
+        return Render.table(rows, options: RenderOptions(width: toTerminal ? terminal.width() : nil, color: toTerminal && terminal.color))
     }
 
     static func bytes(_ n: Int) -> String {
