@@ -12,6 +12,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
     ],
     targets: [
         // libedit, as Debian's libedit-dev installs it, and a shim for its variadic calls.
@@ -39,6 +40,7 @@ let package = Package(
         .executableTarget(name: "opsh", dependencies: [
             "Shell", "LineEditor", "OpenportAPI", "OpenportEmulator",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "TOMLKit", package: "TOMLKit"),
         ]),
         .executableTarget(name: "opsh-emulator", dependencies: [
             "OpenportEmulator",

@@ -107,6 +107,7 @@ def main():
             proc.wait()
 
     interactive_figures()
+    scale_figures()
 
     # Requests for the cheap questions, and in-memory pipelines over cached rows (no latency).
     proc, url, token = start_emulator(0)
@@ -137,6 +138,39 @@ def main():
     finally:
         proc.terminate()
         proc.wait()
+
+
+SCALE_CLICKS = 2_000_000
+
+
+def scale_figures():
+    """Issue 7: 2,000,000 clicks, and a pipeline that only counts keeps memory flat as rows grow."""
+    print(f"## Scale: {SCALE_CLICKS:,} clicks (no latency, one opsh process per line)\n")
+    print("| line | clicks | wall | peak RSS | answer |")
+    print("| --- | ---: | ---: | ---: | --- |")
+    flat = {}
+    for clicks in (200_000, SCALE_CLICKS):
+        proc, url, token = start_emulator(0, clicks=clicks)
+        try:
+            env = dict(os.environ, OPENPORT_API_URL=url, OPENPORT_TOKEN=token)
+            runs = [("set cache off", "clicks | where port=6260 | count")]
+            if clicks == SCALE_CLICKS:
+                runs = [(None, QUERY), (None, "clicks | group port | first 5")] + runs
+            for setting, line in runs:
+                script = (setting + "\n" if setting else "") + line + "\n"
+                secs, out, _, rss = timed([OPSH, "--format", "csv"], env=env, stdin=script)
+                answer = out.strip().replace("\n", "; ")
+                label = f"{setting}; {line}" if setting else line
+                print(f"| `{label}` | {clicks:,} | {fmt_s(secs)} | {rss:.0f} MB | {answer[:60]} |")
+                if setting:
+                    flat[clicks] = rss
+        finally:
+            proc.terminate()
+            proc.wait()
+    small, large = flat[200_000], flat[SCALE_CLICKS]
+    print(f"\nCounting with the cache off: {small:.0f} MB at 200,000 rows, {large:.0f} MB at {SCALE_CLICKS:,} "
+          f"({large / small:.2f}×: {'flat' if large < small * 1.5 else 'NOT FLAT'}). With the cache on, the rows "
+          f"are kept for the next command, so peak RSS grows with the log.\n")
 
 
 def prompt_time(url, token, runs=10):

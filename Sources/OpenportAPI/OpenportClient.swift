@@ -14,6 +14,7 @@ public final class OpenportClient: Sendable {
     private let http: HTTPClient
     private let requests = Atomic<Int>(0)
     private let closed = Atomic<Bool>(false)
+    private let policy: Mutex<RetryPolicy>
 
     /// HTTP requests sent so far (retries included).
     public var requestCount: Int { requests.load(ordering: .relaxed) }
@@ -22,12 +23,15 @@ public final class OpenportClient: Sendable {
         try config.validate()
         self.config = config
         self.redactor = Redactor(token: config.token)
+        self.policy = Mutex(RetryPolicy(maxAttempts: config.maxAttempts, budget: config.retryBudget))
         var http = HTTPClient.Configuration()
         http.timeout = .init(connect: .milliseconds(Int64(config.connectTimeout * 1000)),
                              read: .milliseconds(Int64(config.readTimeout * 1000)))
         http.redirectConfiguration = .disallow
-        http.connectionPool = .init(idleTimeout: .seconds(60),
-                                    concurrentHTTP1ConnectionsPerHostSoftLimit: max(1, config.concurrency))
+        // Up to 64 connections, so that `set concurrency` can raise the number of pages in flight.
+        http.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: 64)
+        // A refused connection fails at once; `send` decides whether to try again (briefly).
+        http.connectionPool.retryConnectionEstablishment = false
         http.decompression = .enabled(limit: .ratio(50))
         self.http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: http)
     }
@@ -73,21 +77,58 @@ public final class OpenportClient: Sendable {
         public var body: [UInt8]
     }
 
+    /// How often and for how long idempotent requests are retried; changeable while running.
+    public struct RetryPolicy: Sendable, Equatable {
+        /// Tries in all (1 = no retry).
+        public var maxAttempts: Int
+        /// Seconds a request may take, retries and waits included.
+        public var budget: Double
+        /// The first wait between tries; each next one doubles (up to 8 s), less up to half at random.
+        public var baseDelay: Double
+
+        public init(maxAttempts: Int, budget: Double, baseDelay: Double = 0.2) {
+            self.maxAttempts = max(1, maxAttempts)
+            self.budget = max(0.1, budget)
+            self.baseDelay = max(0, baseDelay)
+        }
+    }
+
+    /// The policy in force: from ``APIConfig/maxAttempts`` and ``APIConfig/retryBudget`` until changed.
+    public var retryPolicy: RetryPolicy {
+        get { policy.withLock { $0 } }
+        set { policy.withLock { $0 = newValue } }
+    }
+
     /// Sends one request, retrying idempotent ones on transient failures, and maps any
     /// failure (status ≥ 300 included) to an ``APIError``.
+    ///
+    /// GET, PUT and DELETE are tried again after a dropped or refused connection, a timeout,
+    /// a 502/503/504 (a GET also after a 500), a 429, or a 2xx whose JSON body is cut off or
+    /// is not JSON; with exponential backoff and jitter, at least as long as `Retry-After`
+    /// asks, within ``RetryPolicy/maxAttempts`` tries and ``RetryPolicy/budget`` seconds.
+    /// POST and PATCH are sent once: the server may have acted on them.
     public func send(_ method: HTTPMethod, url: String, body: Value? = nil) async throws(APIError) -> Response {
-        let idempotent = method != .POST && method != .PATCH
+        let idempotent = method == .GET || method == .PUT || method == .DELETE || method == .HEAD
+        let policy = retryPolicy
         let started = ContinuousClock.now
         var attempt = 1
         while true {
+            let remaining = policy.budget - OpenportClient.seconds(ContinuousClock.now - started)
             do {
-                return try await sendOnce(method, url: url, body: body)
+                let r = try await sendOnce(method, url: url, body: body, deadline: idempotent ? remaining : nil)
+                if idempotent, !OpenportClient.looksComplete(r.body) {
+                    // A proxy's maintenance page, or a body cut off mid-way: the same error json() gives.
+                    _ = try json(r, what: "\(method.rawValue) \(describe(url))")
+                }
+                return r
             } catch let error {
-                guard idempotent, error.isTransient, attempt < config.maxAttempts else { throw error }
-                var delay = min(8.0, 0.2 * pow(2.0, Double(attempt - 1))) * Double.random(in: 0.5...1.0)
+                guard idempotent, OpenportClient.retryable(error, method: method) else { throw error }
+                guard attempt < policy.maxAttempts else { throw gaveUp(error, tries: attempt, started: started, outOfTime: false) }
+                var delay = min(8.0, policy.baseDelay * pow(2.0, Double(attempt - 1))) * Double.random(in: 0.5...1.0)
                 if let wait = error.retryAfter { delay = max(delay, wait) }
-                let elapsed = ContinuousClock.now - started
-                guard Double(elapsed.components.seconds) + delay <= config.retryBudget else { throw error }
+                guard OpenportClient.seconds(ContinuousClock.now - started) + delay < policy.budget else {
+                    throw gaveUp(error, tries: attempt, started: started, outOfTime: true)
+                }
                 do {
                     try await Task.sleep(for: .milliseconds(Int(delay * 1000)))
                 } catch {
@@ -98,7 +139,72 @@ public final class OpenportClient: Sendable {
         }
     }
 
-    private func sendOnce(_ method: HTTPMethod, url: String, body: Value?) async throws(APIError) -> Response {
+    /// Whether trying the same idempotent request again may help.
+    static func retryable(_ error: APIError, method: HTTPMethod) -> Bool {
+        switch error.kind {
+        case .transport, .throttled, .badResponse: return true
+        case .server:
+            guard let status = error.status else { return false }
+            return [502, 503, 504].contains(status) || (status == 500 && method == .GET)
+        default: return false
+        }
+    }
+
+    /// The last error, saying how long opsh tried and what the user can change.
+    private func gaveUp(_ error: APIError, tries: Int, started: ContinuousClock.Instant, outOfTime: Bool) -> APIError {
+        guard tries > 1 || outOfTime else { return error }
+        var e = error
+        let seconds = OpenportClient.seconds(ContinuousClock.now - started)
+        if tries > 1 {
+            e.message += " (gave up after \(tries) tries in \(String(format: "%.1f", seconds)) s; 'set retries N' and 'set timeout SECONDS' allow more)"
+        } else {
+            e.message += " (longer than opsh waits: 'set timeout SECONDS' to wait longer)"
+        }
+        return e
+    }
+
+    static func seconds(_ d: Duration) -> Double {
+        Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
+    }
+
+    /// Whether a 2xx body can be a whole JSON document: a `{…}` or `[…]` must close, and
+    /// nothing but space may follow; an HTML page (`<`) is not JSON. A cheap scan (no values
+    /// are built) so a truncated or swapped body is retried before anyone parses it.
+    static func looksComplete(_ body: [UInt8]) -> Bool {
+        var i = 0
+        let n = body.count
+        func isSpace(_ b: UInt8) -> Bool { b == 0x20 || b == 0x0A || b == 0x0D || b == 0x09 }
+        while i < n, isSpace(body[i]) { i += 1 }
+        guard i < n else { return true }  // empty: 204-like, nothing to parse
+        let first = body[i]
+        if first == UInt8(ascii: "<") { return false }
+        guard first == UInt8(ascii: "{") || first == UInt8(ascii: "[") else { return true }
+        var depth = 0
+        var inString = false
+        while i < n {
+            let b = body[i]
+            if inString {
+                if b == UInt8(ascii: "\\") { i += 1 } else if b == UInt8(ascii: "\"") { inString = false }
+            } else {
+                switch b {
+                case UInt8(ascii: "\""): inString = true
+                case UInt8(ascii: "{"), UInt8(ascii: "["): depth += 1
+                case UInt8(ascii: "}"), UInt8(ascii: "]"):
+                    depth -= 1
+                    if depth == 0 {
+                        i += 1
+                        while i < n, isSpace(body[i]) { i += 1 }
+                        return i == n
+                    }
+                default: break
+                }
+            }
+            i += 1
+        }
+        return false
+    }
+
+    private func sendOnce(_ method: HTTPMethod, url: String, body: Value?, deadline: Double?) async throws(APIError) -> Response {
         if Task.isCancelled { throw APIError(.cancelled, "cancelled") }
         var request = HTTPClientRequest(url: url)
         request.method = method
@@ -115,7 +221,10 @@ public final class OpenportClient: Sendable {
         let response: HTTPClientResponse
         let bytes: ByteBuffer
         do {
-            response = try await http.execute(request, timeout: .seconds(Int64(config.readTimeout) + Int64(config.connectTimeout)))
+            // One try may take the connect and read timeouts, but no more than the budget has left.
+            var limit = config.connectTimeout + config.readTimeout
+            if let deadline { limit = min(limit, max(1, deadline)) }
+            response = try await http.execute(request, timeout: .milliseconds(Int64(limit * 1000)))
             bytes = try await response.body.collect(upTo: 256 << 20)
         } catch {
             throw mapTransport(error, what: what)
@@ -161,7 +270,7 @@ public final class OpenportClient: Sendable {
             if case .string(let s) = rec["detail"] { return s }
             return nil
         }
-        let retryAfter = r.headers.first(name: "Retry-After").flatMap { Double($0.trimmingCharacters(in: .whitespaces)) }
+        let retryAfter = r.headers.first(name: "Retry-After").flatMap(OpenportClient.retryAfterSeconds)
         let detailText = detail.map { " — server says: \(redactor.redact($0))" } ?? ""
         switch r.status {
         case 400:
@@ -181,9 +290,11 @@ public final class OpenportClient: Sendable {
             if config.token == nil {
                 return APIError(.unauthorized, "no token: set OPENPORT_TOKEN to your account's API token (the API answered 401)", status: 401)
             }
-            return APIError(.unauthorized, "the API refused the token (401)\(detailText); set OPENPORT_TOKEN to your account's API token", status: 401)
+            let said = detail.map { ", \"\(redactor.redact($0))\"" } ?? ""
+            return APIError(.unauthorized, "the API refused the token (401\(said)); set OPENPORT_TOKEN to your account's API token", status: 401)
         case 403:
-            return APIError(.forbidden, "the API forbids this (403)\(detailText); the API needs the token of a paying account", status: 403)
+            let said = detail.map { ", \"\(redactor.redact($0))\"" } ?? ""
+            return APIError(.forbidden, "the API forbids this (403\(said)); the API needs the token of a paying account", status: 403)
         case 404:
             return APIError(.notFound, "not found (404): \(what)", status: 404)
         case 405:
@@ -191,7 +302,7 @@ public final class OpenportClient: Sendable {
             return APIError(.methodNotAllowed, "the API does not allow \(what) (405)\(allow)", status: 405)
         case 429:
             let wait = retryAfter.map { "; it asks to wait \(Int($0.rounded(.up))) s" } ?? ""
-            return APIError(.throttled, "the API is throttling requests (429)\(wait); try again later", status: 429, retryAfter: retryAfter)
+            return APIError(.throttled, "the API is throttling requests (429) on \(what)\(wait); try again later", status: 429, retryAfter: retryAfter)
         case 500...599:
             return APIError(.server, "the server failed on \(what) (\(r.status)); try again later", status: r.status, retryAfter: retryAfter)
         case 300...399:
@@ -200,6 +311,18 @@ public final class OpenportClient: Sendable {
         default:
             return APIError(.unexpectedStatus, "the server answered \(what) with \(r.status)\(detailText)", status: r.status)
         }
+    }
+
+    /// `Retry-After` as seconds from now: a number of seconds, or an HTTP date.
+    static func retryAfterSeconds(_ header: String) -> Double? {
+        let text = header.trimmingCharacters(in: .whitespaces)
+        if let seconds = Double(text) { return seconds.isFinite ? max(0, seconds) : nil }
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "GMT")
+        formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss zzz"
+        guard let date = formatter.date(from: text) else { return nil }
+        return max(0, date.timeIntervalSinceNow)
     }
 
     /// Parses a 2xx body as JSON.

@@ -66,7 +66,7 @@ public final class Interpreter: Sendable {
         do {
             pipeline = try Pipeline(parsing: line)
         } catch {
-            return .failed(error.description, column: error.column, length: error.length)
+            return .failed(TerminalSafe.escape(error.description), column: error.column, length: error.length)
         }
         do {
             return try await execute(pipeline, line: line)
@@ -75,7 +75,7 @@ public final class Interpreter: Sendable {
         } catch let error as APIError {
             return error.kind == .cancelled ? .cancelled : .failed(TerminalSafe.escape(error.message))
         } catch let error as QueryError {
-            return .failed(error.description, column: error.column, length: error.length)
+            return .failed(TerminalSafe.escape(error.description), column: error.column, length: error.length)
         } catch is CancellationError {
             return .cancelled
         } catch {
@@ -150,7 +150,7 @@ public final class Interpreter: Sendable {
             try await emit(Help(color: terminal.color && pipeline.redirect == nil).text(for: args.first?.text), pipeline: pipeline, prose: true)
         case "history":
             let all = lines.withLock { $0 }
-            let text = all.enumerated().map { "\(String($0.offset + 1).leftPad(5))  \(TerminalSafe.escape($0.element))" }.joined(separator: "\n")
+            let text = all.enumerated().map { "\(String($0.offset + 1).leftPad(5))  \(TerminalSafe.escape(client.redactor.redact($0.element)))" }.joined(separator: "\n")
             try await emit(text + "\n", pipeline: pipeline)
         case "exit":
             return .exit
@@ -215,6 +215,7 @@ public final class Interpreter: Sendable {
             throw ShellError("usage: set NAME VALUE (for example: set format json); 'set' alone lists the settings")
         }
         try state.withLock { s throws(ShellError) in try s.set(name, value) }
+        client.retryPolicy = settings.retryPolicy
     }
 
     private func cacheReport() -> String {

@@ -51,7 +51,8 @@ public final class Repl {
             let input = reader.readLine(prompt: interactive ? prompt() : "")
             let raw: String
             switch input {
-            case .end: return failed ? 1 : 0
+            // At the prompt, leaving is not a failure (as in pgcli); a script reports its lines.
+            case .end: return failed && !interactive ? 1 : 0
             case .interrupted: continue
             case .line(let l): raw = l
             }
@@ -73,7 +74,7 @@ public final class Repl {
             case .ok:
                 continue
             case .exit:
-                return failed ? 1 : 0
+                return failed && !interactive ? 1 : 0
             case .cancelled:
                 output.message(interactive ? "cancelled\n" : "opsh: line \(lineNumber): cancelled\n")
                 if !interactive { return 130 }

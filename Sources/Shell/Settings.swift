@@ -8,6 +8,10 @@ public struct Settings: Sendable {
     public var pageSize = 1000
     public var concurrency = 8
     public var useCache = true
+    /// How many times a failed GET, PUT or DELETE is tried again (0 = never).
+    public var retries = 3
+    /// Seconds one request may take, retries and their waits included.
+    public var timeout = 30
     /// Print each command's wall time and HTTP requests on stderr.
     public var timing = false
     /// How long fetched rows count as fresh, per resource.
@@ -17,6 +21,11 @@ public struct Settings: Sendable {
 
     public init() {}
 
+    /// The client's retry policy for `retries` and `timeout`.
+    public var retryPolicy: OpenportClient.RetryPolicy {
+        OpenportClient.RetryPolicy(maxAttempts: retries + 1, budget: Double(timeout))
+    }
+
     /// One line per setting, for `set` without arguments.
     public var listing: [(name: String, value: String)] {
         var rows: [(String, String)] = [
@@ -25,6 +34,8 @@ public struct Settings: Sendable {
             ("page-size", String(pageSize)),
             ("concurrency", String(concurrency)),
             ("cache", useCache ? "on" : "off"),
+            ("retries", String(retries)),
+            ("timeout", "\(timeout)s"),
             ("timing", timing ? "on" : "off"),
         ]
         for r in Resource.allCases {
@@ -34,7 +45,7 @@ public struct Settings: Sendable {
     }
 
     /// The names `set` accepts, for completion and "did you mean".
-    public static let names: [String] = ["format", "pager", "page-size", "concurrency", "cache", "timing"]
+    public static let names: [String] = ["format", "pager", "page-size", "concurrency", "cache", "retries", "timeout", "timing"]
         + Resource.allCases.map { "ttl.\($0.rawValue)" }
 
     /// Applies `set NAME VALUE`; the error says what values fit.
@@ -62,6 +73,12 @@ public struct Settings: Sendable {
         case "page-size": pageSize = try int(1...100_000)
         case "concurrency": concurrency = try int(1...64)
         case "cache": useCache = try bool()
+        case "retries": retries = try int(0...20)
+        case "timeout":
+            guard let d = Settings.parseDuration(value), d >= .seconds(1), d <= .seconds(3600) else {
+                throw ShellError("timeout takes seconds from 1 to 3600 (30, 90s, 5m), not '\(value)'")
+            }
+            timeout = Int(d.components.seconds)
         case "timing": timing = try bool()
         default:
             if name.hasPrefix("ttl."), let r = Resource(word: String(name.dropFirst(4))) {

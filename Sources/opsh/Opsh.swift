@@ -10,32 +10,63 @@ struct Opsh: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "opsh",
         abstract: "The openport shell: explore and script the openport.io API v2.",
+        usage: """
+        opsh [--demo] [--profile NAME] [OPTIONS]              the prompt
+        opsh [--demo] [--profile NAME] [OPTIONS] -c LINE      one line
+        opsh [--demo] [--profile NAME] [OPTIONS] FILE|<FILE   a script
+        opsh login [--profile NAME] [--api-url URL]           store a token
+        """,
         discussion: """
         Interactive at a terminal; otherwise runs one command per line from stdin or FILE.
 
         Examples:
-          opsh --demo                                   try it on a built-in emulator, offline
-          OPENPORT_TOKEN=... opsh                       your account, at a prompt
-          opsh -c 'clicks | where port=6260 | count'    one command
-          printf 'keys | count\\nnodes\\n' | opsh        a script on stdin
+          opsh --demo                              a built-in emulator, offline
+          OPENPORT_TOKEN=... opsh                  your account, at a prompt
+          opsh -c 'clicks | where port=6260 | count'
+          printf 'keys | count\\nnodes\\n' | opsh   a script on stdin
+          opsh login --profile work                store a token (no echo)
+          opsh --profile work -c 'keys | csv' > keys.csv
 
-        Environment: OPENPORT_TOKEN, OPENPORT_API_URL (default \(APIConfig.defaultBaseURL)), NO_COLOR, PAGER.
+        Configuration: $XDG_CONFIG_HOME/opsh/config.toml (~/.config/opsh/...):
+          default_profile = "work"
+          [profiles.work]
+          api_url = "https://api.openport.io/api/v2/"
+          token_file = "~/.openport-token"     # or token = "..."
+          format = "table"                     # table, json, jsonl, csv
+          page_size = 1000
+
+        Precedence, highest first: the command line (--token, --api-url,
+        --format), the environment (OPENPORT_TOKEN, OPENPORT_API_URL), the
+        profile, opsh's defaults. The profile is --profile NAME, else
+        OPSH_PROFILE, else default_profile, else [profiles.default] if any.
+
+        Environment: OPENPORT_TOKEN, OPENPORT_API_URL, OPSH_PROFILE, NO_COLOR,
+        PAGER, XDG_CONFIG_HOME, XDG_CACHE_HOME, XDG_STATE_HOME.
+        Completion: opsh --generate-completion-script bash|zsh|fish
         Exit status: 0 success, 1 a command failed, 2 usage error, 130 interrupted.
         """,
-        version: OpenportClient.version
+        version: OpenportClient.version,
+        subcommands: [Login.self, CompleteLine.self]
     )
 
     @Flag(help: "Start a built-in emulator of the API with demo data and use it (offline).")
     var demo = false
 
-    @Option(name: .customShort("c"), help: ArgumentHelp("Run LINE and exit.", valueName: "LINE"))
+    @Option(name: .customShort("c"), help: ArgumentHelp("Run LINE and exit.", valueName: "LINE"),
+            completion: .custom { words, index, _ in LineCompletion.forShellWord(words, index) })
     var command: String?
 
-    @Argument(help: ArgumentHelp("A script: one command per line, # comments.", valueName: "FILE"))
+    @Argument(help: ArgumentHelp("A script: one command per line, # comments.", valueName: "FILE"),
+              completion: .custom { words, index, _ in LineCompletion.scriptOrSubcommand(words, index) })
     var script: String?
 
-    @Option(help: ArgumentHelp("Default output format when a line names none: table, json, jsonl, csv.", valueName: "FORMAT"))
+    @Option(help: ArgumentHelp("Default output format when a line names none: table, json, jsonl, csv.", valueName: "FORMAT"),
+            completion: .list(["table", "json", "jsonl", "csv"]))
     var format: String?
+
+    @Option(help: ArgumentHelp("The profile of the config file to use (overrides OPSH_PROFILE).", valueName: "NAME"),
+            completion: .custom { _, _, _ in LineCompletion.profileNames() })
+    var profile: String?
 
     @Option(name: .customLong("api-url"), help: ArgumentHelp("The API base URL (overrides OPENPORT_API_URL).", valueName: "URL"))
     var apiURL: String?
@@ -61,14 +92,13 @@ struct Opsh: ParsableCommand {
         if command != nil, script != nil {
             throw ValidationError("give either -c LINE or a FILE, not both")
         }
+        let resolved = try resolveConfiguration(environment: environment, output: output)
         var settings = Settings()
-        if let format {
+        if let format = resolved.format {
             do { try settings.set("format", format) } catch { throw ValidationError(error.message) }
         }
+        if let pageSize = resolved.pageSize { settings.pageSize = pageSize }
         if noCache { settings.useCache = false }
-        if token != nil {
-            output.message("opsh: warning: --token is visible to other users in the process list; prefer OPENPORT_TOKEN\n")
-        }
 
         // Where the lines come from, decided before anything slow happens.
         let interactive = command == nil && script == nil && EditLineReader.isInteractive
@@ -92,19 +122,20 @@ struct Opsh: ParsableCommand {
             emulator = e
             config = APIConfig(baseURL: e.baseURL, token: EmulatorAccounts.demoToken)
         } else {
-            var c = APIConfig(baseURL: apiURL ?? environment["OPENPORT_API_URL"] ?? APIConfig.defaultBaseURL,
-                              token: token ?? environment["OPENPORT_TOKEN"])
+            var c = APIConfig(baseURL: resolved.apiURL, token: resolved.token)
             c.allowInsecureHTTP = allowInsecureHTTP
             config = c
         }
         var apiConfig = config
         apiConfig.pageSize = settings.pageSize
         apiConfig.concurrency = settings.concurrency
+        apiConfig.maxAttempts = settings.retries + 1
+        apiConfig.retryBudget = Double(settings.timeout)
         let client: OpenportClient
         do {
             client = try OpenportClient(config: apiConfig)
         } catch {
-            output.message("opsh: \(error.message)\n")
+            output.message("opsh: \(error.message.shownSafely)\n")
             throw ExitCode(2)
         }
 
@@ -112,16 +143,20 @@ struct Opsh: ParsableCommand {
         let interpreter = Interpreter(
             client: client, settings: settings, output: output, terminal: terminal,
             options: .init(interactive: interactive, assumeYes: yes, apiLabel: demo ? "demo" : config.host))
-        if !demo, config.token == nil {
-            output.message("opsh: no token: set OPENPORT_TOKEN to your account's API token (nodes works without one)\n")
+        if interactive, !demo, config.token == nil {
+            output.message("opsh: no token: run 'opsh login' or set OPENPORT_TOKEN to your account's API token (nodes works without one)\n")
         }
 
+        // The completion cache for `opsh -c '... <TAB>` in the user's shell, kept after each line.
+        let keeper = CompletionCache.path(environment: environment, profile: resolved.profile, demo: demo)
+            .map { CompletionCacheKeeper(cache: interpreter.cache, path: $0) }
         let status: Int32
         if let command {
             status = Repl(interpreter: interpreter, reader: SingleLineReader(command), interactive: false,
-                          keepGoing: keepGoing, output: output).run(prompt: "")
+                          keepGoing: keepGoing, output: output, numbersLines: false).run(prompt: "")
         } else if interactive {
-            let reader = EditLineReader(completer: interpreter.completer, historyFile: Opsh.historyPath(environment))
+            let editor = EditLineReader(completer: interpreter.completer, historyFile: Opsh.historyPath(environment))
+            let reader: LineReader = keeper.map { CompletionCacheSyncingReader(editor, keeper: $0) } ?? editor
             let prompt = { interpreter.prompt }
             status = Repl(interpreter: interpreter, reader: reader, interactive: true, keepGoing: true, output: output)
                 .run(prompt: prompt())
@@ -129,12 +164,50 @@ struct Opsh: ParsableCommand {
             status = Repl(interpreter: interpreter, reader: PlainLineReader(fileDescriptor: scriptFD), interactive: false,
                           keepGoing: keepGoing, output: output).run(prompt: "")
         }
-        let running = emulator
-        blocking {
-            await client.shutdown()
-            await running?.stop()
-        }
+        // The demo emulator is not stopped: the process ends with it, and stopping a server
+        // while connections settle can only fail.
+        _ = emulator
+        keeper?.sync()
+        blocking { await client.shutdown() }
         if status != 0 { throw ExitCode(status) }
+    }
+
+    /// The config file, the environment and the flags, weighed (see ``ResolvedConfig``);
+    /// warnings go to stderr, a mistake is one line and exit 2.
+    private func resolveConfiguration(environment: [String: String], output: OutputSink) throws -> ResolvedConfig {
+        if token != nil {
+            output.message("opsh: warning: --token is visible to other users in the process list; prefer OPENPORT_TOKEN or 'opsh login'\n")
+        }
+        do {
+            let resolved = try ResolvedConfig.resolve(
+                .init(profile: profile, apiURL: apiURL, token: token, format: format),
+                environment: environment, configPath: ConfigFile.path(environment: environment))
+            for warning in resolved.warnings { output.message("opsh: \(warning.shownSafely)\n") }
+            return resolved
+        } catch {
+            output.message("opsh: \(error.message.shownSafely)\n")
+            throw ExitCode(2)
+        }
+    }
+
+    /// The command line → the command to run. `login` and `__complete` are subcommands, but
+    /// the shell's optional FILE argument would take their names first (swift-argument-parser
+    /// parses a command's own positionals before it looks for a subcommand), so they are
+    /// picked here; a script named `login` runs as `opsh ./login`.
+    static func parseCommandLine(_ arguments: [String]) throws -> ParsableCommand {
+        switch arguments.first {
+        case "login":
+            return try Login.parseAsRoot(Array(arguments.dropFirst()))
+        case "__complete":
+            return try CompleteLine.parseAsRoot(Array(arguments.dropFirst()))
+        case "help" where arguments.count <= 2:
+            let topic = arguments.dropFirst().first
+            let sub = configuration.subcommands.first { $0.configuration.commandName == topic }
+            if topic != nil, sub == nil { return try parseAsRoot(arguments) }
+            throw CleanExit.message(sub.map { helpMessage(for: $0) } ?? helpMessage())
+        default:
+            return try parseAsRoot(arguments)
+        }
     }
 
     /// `$XDG_STATE_HOME/opsh/history`, default `~/.local/state/opsh/history`.

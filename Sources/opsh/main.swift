@@ -11,7 +11,7 @@ pthread_sigmask(SIG_BLOCK, &interruptMask, nil)
 signal(SIGINT, SIG_IGN)
 setlocale(LC_ALL, "")
 do {
-    var command = try Opsh.parseAsRoot()
+    var command = try Opsh.parseCommandLine(Array(CommandLine.arguments.dropFirst()))
     try command.run()
 } catch {
     let code = Opsh.exitCode(for: error)

@@ -1,0 +1,174 @@
+#if canImport(Glibc)
+import Glibc
+#else
+import Darwin
+#endif
+import Foundation
+import OpenportAPI
+import Query
+import Records
+import Synchronization
+
+/// A small file of what TAB needs from the account (key ids and names, session ports), so
+/// that completion outside the shell (`opsh -c 'keys <TAB>'` in bash, zsh or fish) can offer
+/// the same words as the prompt without a request.
+///
+/// It lives under `$XDG_CACHE_HOME/opsh/` (default `~/.cache/opsh/`), in a directory made
+/// 0700, as a file written 0600. The shell rewrites it after it fetches keys or sessions
+/// (see ``CompletionCacheKeeper``). The resource names, commands, stages and settings come
+/// from the catalogues, not from the file.
+public enum CompletionCache {
+    /// The fields kept per resource: enough for key ids, names and ports, and nothing secret.
+    static let keptFields: [Resource: [String]] = [
+        .keys: ["id", "name"],
+        .sessions: ["port", "local_port", "server"],
+    ]
+    /// At most this many rows per resource.
+    static let rowLimit = 10_000
+
+    /// The directory: `$XDG_CACHE_HOME/opsh`, else `~/.cache/opsh`; nil without either.
+    public static func directory(environment: [String: String]) -> String? {
+        if let cache = environment["XDG_CACHE_HOME"], cache.hasPrefix("/") { return cache + "/opsh" }
+        guard let home = environment["HOME"], !home.isEmpty else { return nil }
+        return home + "/.cache/opsh"
+    }
+
+    /// The file for one account: `completion.json` without a profile, `completion.NAME.json`
+    /// for profile NAME, `completion@demo.json` for `--demo`.
+    public static func path(environment: [String: String], profile: String?, demo: Bool) -> String? {
+        guard let dir = directory(environment: environment) else { return nil }
+        if demo { return dir + "/completion@demo.json" }
+        guard let profile, !profile.isEmpty else { return dir + "/completion.json" }
+        let safe = String(profile.map { c in c.isASCII && (c.isLetter || c.isNumber || c == "-" || c == "_") ? c : "_" })
+        return dir + "/completion.\(safe).json"
+    }
+
+    /// A session cache holding what the file holds (empty when it is missing or unreadable).
+    public static func load(_ path: String) -> SessionCache {
+        let cache = SessionCache()
+        guard let data = FileManager.default.contents(atPath: path),
+              let value = try? JSONReader().parse(data),
+              case .object(let root) = value else { return cache }
+        for resource in keptFields.keys.sorted(by: { $0.rawValue < $1.rawValue }) {
+            guard case .list(let rows) = root[resource.rawValue] else { continue }
+            let records = rows.prefix(rowLimit).compactMap(\.record)
+            cache.store(resource, records: records, seconds: 0, requests: 0)
+        }
+        return cache
+    }
+
+    /// Writes what `cache` holds of keys and sessions to `path`; resources it does not hold
+    /// keep what the file had. Creates the directory 0700 and the file 0600.
+    public static func save(_ cache: SessionCache, to path: String) throws {
+        let previous = load(path)
+        var root: [(String, Value)] = [("version", .int(1))]
+        for resource in keptFields.keys.sorted(by: { $0.rawValue < $1.rawValue }) {
+            guard let records = (cache.any(resource) ?? previous.any(resource))?.records else { continue }
+            let fields = keptFields[resource] ?? []
+            let rows = records.prefix(rowLimit).map { r -> Value in
+                .object(Record(fields.compactMap { f in r.has(f) ? (f, r[f]) : nil }))
+            }
+            root.append((resource.rawValue, .list(rows)))
+        }
+        let text = JSONWriter.string(.object(Record(root))) + "\n"
+        try PrivateFile.write(text, to: path)
+    }
+
+    /// What TAB would offer for `line` with the cursor at `cursor` (characters), from `cache`
+    /// alone: the REPL's own analyser and engine, with nothing fetched.
+    public static func complete(_ line: String, cursor: Int, cache: SessionCache) -> Completion {
+        let engine = CompletionEngine(cache: cache, values: ValueIndex(), prefetch: { _ in },
+                                      stageNames: StageCatalog.all.map { $0.name })
+        return engine.complete(line, cursor: cursor)
+    }
+}
+
+/// Keeps the completion cache file in step with a shell's session cache: ``sync()`` after
+/// each line writes the file when keys or sessions were fetched since the last write.
+public final class CompletionCacheKeeper: Sendable {
+    private let cache: SessionCache
+    private let path: String
+    private let written = Mutex<[Resource: ContinuousClock.Instant]>([:])
+
+    public init(cache: SessionCache, path: String) {
+        self.cache = cache
+        self.path = path
+    }
+
+    /// Writes the file if keys or sessions changed since the last write; failures are quiet
+    /// (completion is a convenience: the shell must not fail for it).
+    public func sync() {
+        let changed = written.withLock { w -> Bool in
+            var changed = false
+            for resource in CompletionCache.keptFields.keys {
+                guard let entry = cache.any(resource), !entry.stale else { continue }
+                if w[resource] != entry.fetchedAt {
+                    w[resource] = entry.fetchedAt
+                    changed = true
+                }
+            }
+            return changed
+        }
+        if changed { try? CompletionCache.save(cache, to: path) }
+    }
+}
+
+/// Files only their owner may read: directories made 0700, files written 0600 through a
+/// temporary file and a rename, so a reader never sees half a file.
+public enum PrivateFile {
+    public struct Failure: Error, CustomStringConvertible {
+        public var description: String
+    }
+
+    /// Creates `path` and its missing parents with mode 0700 (existing ones are left alone).
+    public static func makeDirectory(_ path: String) throws {
+        var isDir: ObjCBool = false
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isDir) {
+            guard isDir.boolValue else { throw Failure(description: "\(path) is not a directory") }
+            return
+        }
+        let parent = (path as NSString).deletingLastPathComponent
+        if !parent.isEmpty, parent != path { try makeDirectory(parent) }
+        if mkdir(path, 0o700) != 0, errno != EEXIST {
+            throw Failure(description: "cannot create \(path): \(String(cString: strerror(errno)))")
+        }
+    }
+
+    /// Replaces `path` with `text`, mode 0600, creating its directory (0700) when missing.
+    /// A symbolic link is followed, so a linked file stays linked.
+    public static func write(_ text: String, to path: String) throws {
+        var target = path
+        if let resolved = try? FileManager.default.destinationOfSymbolicLink(atPath: path) {
+            target = resolved.hasPrefix("/") ? resolved : (path as NSString).deletingLastPathComponent + "/" + resolved
+        }
+        let dir = (target as NSString).deletingLastPathComponent
+        try makeDirectory(dir)
+        var template = Array((dir + "/.opsh-XXXXXX").utf8CString)
+        let fd = mkstemp(&template)
+        guard fd >= 0 else { throw Failure(description: "cannot write in \(dir): \(String(cString: strerror(errno)))") }
+        let temporary = String(cString: template)
+        var ok = fchmod(fd, 0o600) == 0
+        let bytes = Array(text.utf8)
+        var offset = 0
+        while ok, offset < bytes.count {
+            let n = bytes[offset...].withUnsafeBytes { systemWrite(fd, $0.baseAddress, $0.count) }
+            if n > 0 { offset += n } else if n < 0, errno == EINTR { continue } else { ok = false }
+        }
+        if ok { ok = fsync(fd) == 0 }
+        let error = errno
+        close(fd)
+        guard ok, rename(temporary, target) == 0 else {
+            let reason = String(cString: strerror(ok ? errno : error))
+            unlink(temporary)
+            throw Failure(description: "cannot write \(target): \(reason)")
+        }
+    }
+}
+
+private func systemWrite(_ fd: Int32, _ buffer: UnsafeRawPointer?, _ count: Int) -> Int {
+    #if canImport(Glibc)
+    return Glibc.write(fd, buffer, count)
+    #else
+    return Darwin.write(fd, buffer, count)
+    #endif
+}

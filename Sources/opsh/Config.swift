@@ -1,0 +1,324 @@
+import Foundation
+import OpenportAPI
+import Shell
+import TOMLKit
+
+/// A mistake in the configuration or in how a profile was asked for: one line, exit 2.
+struct ConfigError: Error {
+    var message: String
+    init(_ message: String) { self.message = message }
+}
+
+/// One `[profiles.NAME]` table.
+struct Profile: Equatable {
+    var name: String
+    var apiURL: String?
+    var token: String?
+    var tokenFile: String?
+    var format: String?
+    var pageSize: Int?
+}
+
+/// `$XDG_CONFIG_HOME/opsh/config.toml`, read with TOMLKit:
+///
+///     default_profile = "work"
+///
+///     [profiles.work]
+///     api_url = "https://api.openport.io/api/v2/"
+///     token_file = "~/.secrets/openport-token"
+///     format = "table"
+///     page_size = 1000
+struct ConfigFile {
+    static let profileKeys = ["api_url", "token", "token_file", "format", "page_size"]
+
+    var path: String
+    var text: String
+    var defaultProfile: String?
+    var profiles: [String: Profile]
+    /// Things worth saying that do not stop opsh (unknown keys).
+    var warnings: [String] = []
+
+    /// `$XDG_CONFIG_HOME/opsh/config.toml`, else `~/.config/opsh/config.toml`; nil without either.
+    static func path(environment: [String: String]) -> String? {
+        if let config = environment["XDG_CONFIG_HOME"], config.hasPrefix("/") { return config + "/opsh/config.toml" }
+        guard let home = environment["HOME"], !home.isEmpty else { return nil }
+        return home + "/.config/opsh/config.toml"
+    }
+
+    /// The file at `path`, or nil when there is none.
+    static func load(path: String) throws(ConfigError) -> ConfigFile? {
+        guard FileManager.default.fileExists(atPath: path) else { return nil }
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw ConfigError("cannot read \(path): \(String(cString: strerror(errno)))")
+        }
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw ConfigError("\(path): not UTF-8 text")
+        }
+        return try parse(text, path: path)
+    }
+
+    /// Parses and checks a configuration; errors name the file and the line.
+    static func parse(_ text: String, path: String) throws(ConfigError) -> ConfigFile {
+        let table: TOMLTable
+        do {
+            table = try TOMLTable(string: text)
+        } catch let error as TOMLParseError {
+            throw ConfigError("\(path):\(error.source.begin.line): \(error.description.shownSafely)")
+        } catch {
+            throw ConfigError("\(path): \(error)")
+        }
+        var file = ConfigFile(path: path, text: text, defaultProfile: nil, profiles: [:])
+        for key in table.keys.sorted() {
+            switch key {
+            case "default_profile":
+                guard let name = table[key]?.string else {
+                    throw file.error("default_profile must be a quoted profile name", key: key, in: nil)
+                }
+                file.defaultProfile = name
+            case "profiles":
+                guard let profiles = table[key]?.table else {
+                    throw file.error("profiles must be tables: [profiles.NAME]", key: key, in: nil)
+                }
+                for name in profiles.keys.sorted() {
+                    guard let entries = profiles[name]?.table else {
+                        throw file.error("profiles.\(name) must be a table: [profiles.\(name)]", key: name, in: nil)
+                    }
+                    file.profiles[name] = try file.profile(name, entries)
+                }
+            default:
+                file.warnings.append("warning: " + file.place(key: key, in: nil)
+                    + ": unknown setting '\(key)' ignored (opsh knows default_profile and [profiles.NAME])")
+            }
+        }
+        return file
+    }
+
+    private mutating func profile(_ name: String, _ entries: TOMLTable) throws(ConfigError) -> Profile {
+        var profile = Profile(name: name)
+        func string(_ key: String) throws(ConfigError) -> String {
+            guard let s = entries[key]?.string else { throw error("\(key) must be a quoted string", key: key, in: name) }
+            return s
+        }
+        for key in entries.keys.sorted() {
+            switch key {
+            case "api_url": profile.apiURL = try string(key)
+            case "token": profile.token = try string(key)
+            case "token_file": profile.tokenFile = try string(key)
+            case "format":
+                let value = try string(key)
+                var check = Settings()
+                do { try check.set("format", value) } catch { throw self.error(error.message, key: key, in: name) }
+                profile.format = value.lowercased()
+            case "page_size":
+                guard let n = entries[key]?.int else { throw error("page_size must be a whole number", key: key, in: name) }
+                var check = Settings()
+                do { try check.set("page-size", String(n)) } catch {
+                    throw self.error("page_size takes a whole number from 1 to 100000, not \(n)", key: key, in: name)
+                }
+                profile.pageSize = n
+            default:
+                warnings.append("warning: " + place(key: key, in: name) + ": unknown setting '\(key)' in profile '\(name)' ignored"
+                    + " (a profile takes \(ConfigFile.profileKeys.joined(separator: ", ")))")
+            }
+        }
+        if profile.token != nil, profile.tokenFile != nil {
+            throw error("profile '\(name)' has both token and token_file: keep one", key: "token_file", in: name)
+        }
+        return profile
+    }
+
+    /// `FILE:LINE` for a key, or `FILE` when the line cannot be found.
+    func place(key: String, in profile: String?) -> String {
+        line(of: key, in: profile).map { "\(path):\($0)" } ?? path
+    }
+
+    func error(_ message: String, key: String, in profile: String?) -> ConfigError {
+        ConfigError(place(key: key, in: profile) + ": " + message)
+    }
+
+    /// The 1-based line where `key` is set: top level, or in `[profiles.NAME]`.
+    func line(of key: String, in profile: String?) -> Int? {
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        var inSection = profile == nil
+        for (i, raw) in lines.enumerated() {
+            let line = raw.trimmingCharacters(in: .whitespaces)
+            if line.hasPrefix("[") {
+                inSection = profile.map { ConfigText.header(line, names: $0) } ?? false
+                if profile == nil, key != "profiles", ConfigText.header(line, names: key) { return i + 1 }
+                if profile == nil, key == "profiles", line.hasPrefix("[profiles") { return i + 1 }
+                continue
+            }
+            if inSection, ConfigText.assigns(line, key: key) { return i + 1 }
+        }
+        return nil
+    }
+
+    var profileList: String {
+        profiles.isEmpty ? "it defines none" : "profiles: " + profiles.keys.sorted().map(\.shownSafely).joined(separator: ", ")
+    }
+
+    /// Whether any profile keeps its token in this file.
+    var holdsToken: Bool { profiles.values.contains { $0.token != nil } }
+}
+
+/// Small textual helpers over TOML lines, for finding lines and for `login`'s edits.
+enum ConfigText {
+    /// Whether `line` (trimmed) is the header `[profiles.NAME]` (or `[NAME]` for a top-level table).
+    static func header(_ line: String, names name: String) -> Bool {
+        guard line.hasPrefix("["), !line.hasPrefix("[["), let close = line.firstIndex(of: "]") else { return false }
+        let inner = line[line.index(after: line.startIndex)..<close].split(separator: ".", omittingEmptySubsequences: false)
+            .map { $0.trimmingCharacters(in: .whitespaces) }
+        let unquoted = inner.map { part -> String in
+            if part.count >= 2, let f = part.first, f == "\"" || f == "'", part.last == f { return String(part.dropFirst().dropLast()) }
+            return part
+        }
+        if unquoted.count == 2 { return unquoted[0] == "profiles" && unquoted[1] == name }
+        return unquoted.count == 1 && unquoted[0] == name
+    }
+
+    /// Whether `line` (trimmed) sets `key`: `key = ...`.
+    static func assigns(_ line: String, key: String) -> Bool {
+        guard line.hasPrefix(key) else { return false }
+        let rest = line.dropFirst(key.count).drop { $0 == " " || $0 == "\t" }
+        return rest.hasPrefix("=")
+    }
+
+    /// A TOML basic string.
+    static func quoted(_ s: String) -> String {
+        var out = "\""
+        for u in s.unicodeScalars {
+            switch u {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\t": out += "\\t"
+            default:
+                if u.value < 0x20 || u.value == 0x7F { out += String(format: "\\u%04X", u.value) } else { out.unicodeScalars.append(u) }
+            }
+        }
+        return out + "\""
+    }
+
+    /// A profile name as a TOML key: bare when it can be.
+    static func key(_ name: String) -> String {
+        let bare = !name.isEmpty && name.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }
+        return bare ? name : quoted(name)
+    }
+}
+
+/// What opsh runs with, after the command line, the environment and the profile are weighed.
+///
+/// Precedence, highest first: the command line (`--token`, `--api-url`, `--format`), then
+/// the environment (`OPENPORT_TOKEN`, `OPENPORT_API_URL`), then the profile, then opsh's
+/// defaults. The profile is `--profile NAME`, else `OPSH_PROFILE`, else the config's
+/// `default_profile`, else a profile named `default` if there is one, else none.
+struct ResolvedConfig {
+    /// The profile used, if any.
+    var profile: String?
+    var apiURL: String
+    var token: String?
+    var format: String?
+    var pageSize: Int?
+    /// One-line warnings for stderr (without `opsh: `).
+    var warnings: [String] = []
+
+    struct CommandLine {
+        var profile: String?
+        var apiURL: String?
+        var token: String?
+        var format: String?
+    }
+
+    static func nonEmpty(_ s: String?) -> String? {
+        guard let s, !s.isEmpty else { return nil }
+        return s
+    }
+
+    /// The profile to use: its name and where the choice came from (for messages).
+    static func selectedProfile(flag: String?, environment: [String: String], file: ConfigFile?) -> (name: String, from: String)? {
+        if let flag = nonEmpty(flag) { return (flag, "--profile") }
+        if let env = nonEmpty(environment["OPSH_PROFILE"]) { return (env, "OPSH_PROFILE") }
+        if let name = nonEmpty(file?.defaultProfile) { return (name, "default_profile") }
+        if file?.profiles["default"] != nil { return ("default", "the default profile") }
+        return nil
+    }
+
+    static func resolve(_ commandLine: CommandLine, environment: [String: String],
+                        configPath: String?) throws(ConfigError) -> ResolvedConfig {
+        let file = try configPath.flatMap { path throws(ConfigError) in try ConfigFile.load(path: path) }
+        var resolved = ResolvedConfig(apiURL: APIConfig.defaultBaseURL)
+        resolved.warnings += file?.warnings ?? []
+
+        var profile: Profile?
+        if let (name, from) = selectedProfile(flag: commandLine.profile, environment: environment, file: file) {
+            guard let file else {
+                throw ConfigError("no profile '\(name.shownSafely)' (from \(from)): \(configPath ?? "the config file") does not exist;"
+                    + " 'opsh login --profile NAME' creates it")
+            }
+            guard let found = file.profiles[name] else {
+                throw ConfigError("no profile '\(name.shownSafely)' (from \(from)) in \(file.path); \(file.profileList)")
+            }
+            profile = found
+            resolved.profile = name
+        }
+        if let file, file.holdsToken, let warning = PermissionCheck.warning(for: file.path, holding: "a token") {
+            resolved.warnings.append(warning)
+        }
+
+        resolved.apiURL = nonEmpty(commandLine.apiURL) ?? nonEmpty(environment["OPENPORT_API_URL"])
+            ?? profile?.apiURL ?? APIConfig.defaultBaseURL
+        resolved.format = commandLine.format ?? profile?.format
+        resolved.pageSize = profile?.pageSize
+
+        if let token = nonEmpty(commandLine.token) ?? nonEmpty(environment["OPENPORT_TOKEN"]) {
+            resolved.token = token
+        } else if let profile, let token = profile.token {
+            resolved.token = token
+        } else if let profile, let tokenFile = profile.tokenFile, let file {
+            let path = expand(tokenFile, relativeTo: (file.path as NSString).deletingLastPathComponent, environment: environment)
+            let place = file.place(key: "token_file", in: profile.name)
+            guard let data = FileManager.default.contents(atPath: path) else {
+                let reason = FileManager.default.fileExists(atPath: path) ? "cannot be read" : "does not exist"
+                throw ConfigError("\(place): token_file \(path) \(reason)")
+            }
+            let token = String(decoding: data, as: UTF8.self).split(whereSeparator: \.isNewline).first
+                .map { $0.trimmingCharacters(in: .whitespaces) } ?? ""
+            guard !token.isEmpty else { throw ConfigError("\(place): token_file \(path) is empty") }
+            resolved.token = token
+            if let warning = PermissionCheck.warning(for: path, holding: "the token of profile '\(profile.name)'") {
+                resolved.warnings.append(warning)
+            }
+        }
+        return resolved
+    }
+
+    /// `~/x` from HOME, `x` from the config's directory.
+    static func expand(_ path: String, relativeTo dir: String, environment: [String: String]) -> String {
+        if path == "~" || path.hasPrefix("~/"), let home = environment["HOME"] { return home + path.dropFirst() }
+        if path.hasPrefix("/") { return path }
+        return dir + "/" + path
+    }
+}
+
+/// A file holding a secret that group or others may read.
+enum PermissionCheck {
+    /// `warning: FILE holds a token and can be read by other users (mode 0644); chmod 600 FILE`, or nil.
+    static func warning(for path: String, holding what: String) -> String? {
+        var info = stat()
+        guard stat(path, &info) == 0 else { return nil }
+        let mode = info.st_mode & 0o777
+        guard mode & 0o044 != 0 else { return nil }
+        return "warning: \(path) holds \(what) and can be read by other users (mode \(String(mode, radix: 8).leftPadded(4))); chmod 600 \(path)"
+    }
+}
+
+extension String {
+    /// Control characters (escape sequences among them) shown as `?`, newlines as spaces.
+    var shownSafely: String {
+        String(String.UnicodeScalarView(unicodeScalars.map { u -> Unicode.Scalar in
+            u == "\n" ? " " : (u.value < 0x20 || (0x7F...0x9F).contains(u.value) ? "?" : u)
+        }))
+    }
+
+    func leftPadded(_ n: Int) -> String { count >= n ? self : String(repeating: "0", count: n - count) + self }
+}
