@@ -212,7 +212,7 @@ struct VerticalView {
     func line(_ name: String, _ value: String, nameWidth: Int) -> String {
         let n = TerminalSafe.escape(name)
         var v = TerminalSafe.escape(value)
-        if let columns, columns > nameWidth + 4 {
+        if let columns, columns > nameWidth + 4, DisplayWidth.of(v) > columns - nameWidth - 2 {
             v = TableRenderer.cut(v, to: columns - nameWidth - 2).0
         }
         return n + String(repeating: " ", count: max(0, nameWidth - DisplayWidth.of(n))) + "  " + v + "\n"
