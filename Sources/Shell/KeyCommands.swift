@@ -183,7 +183,12 @@ extension Interpreter {
         var text = verticalView.render(key)
         let sessions = try await source.all(.sessions)
         let url = key["url"]
-        let live = sessions.filter { !url.isNull && $0["key"] == url }
+        let id = key["id"]
+        let live = sessions.filter { s in
+            if !url.isNull, s["key"] == url { return true }
+            if case .string(let ref) = s["key"], case .int(let n) = id { return Interpreter.trailingID(ref) == n }
+            return false
+        }
         let liveText = live.isEmpty ? "none" : live.map { s in
             "\(s["port"].plainText) → \(s["local_port"].plainText) on \(TerminalSafe.escape(s["server"].plainText))"
         }.joined(separator: ", ")

@@ -119,8 +119,13 @@ extension Interpreter {
         }
         return { field, value in
             switch (resource, field, value) {
-            case (.sessions, "key", .string):
+            case (.sessions, "key", .string(let url)):
+                // By URL; if the server spells it differently from the key's own url (http
+                // against https, another host), by the id at its end: .../keys/15371/.
                 return cache.lookup(.keys, field: "url", equals: value)
+                    ?? Interpreter.trailingID(url).flatMap { cache.lookup(.keys, field: "id", equals: .int($0)) }
+            case (.sessions, "key", .int):
+                return cache.lookup(.keys, field: "id", equals: value)
             case (.clicks, "key", .object(let click)):
                 return cache.lookup(.keys, field: "name", equals: click["key_name"])
             case (.clicks, "session", .object(let click)):
@@ -129,6 +134,13 @@ extension Interpreter {
                 return nil
             }
         }
+    }
+}
+
+extension Interpreter {
+    /// The number a resource URL ends with: `https://h/api/v2/keys/15371/` → 15371.
+    public static func trailingID(_ url: String) -> Int? {
+        url.split(separator: "/").last.flatMap { Int($0) }
     }
 }
 

@@ -155,3 +155,27 @@ struct AccountTests {
         await shell.stop()
     }
 }
+
+@Suite("Joins that tolerate another server's spelling")
+struct JoinToleranceTests {
+    @Test("a session's key URL on another host or scheme still finds the key by its id")
+    func keyByTrailingID() {
+        #expect(Interpreter.trailingID("https://api.openport.io/api/v2/keys/15371/") == 15371)
+        #expect(Interpreter.trailingID("http://127.0.0.1:8000/api/v2/keys/349") == 349)
+        #expect(Interpreter.trailingID("https://api.openport.io/api/v2/keys/") == nil)
+    }
+
+    @Test("sessions whose key URLs name another host join to the right keys")
+    func joinAcrossHosts() async throws {
+        let shell = try await ShellHarness.start()
+        _ = await shell.run("sessions | where port > 0 | count")
+        let sessions = try #require(shell.interpreter.cache.any(.sessions)).records.map { s -> Record in
+            guard case .string(let url) = s["key"], let id = Interpreter.trailingID(url) else { return s }
+            return s.setting("key", to: .string("https://api.openport.io/api/v2/keys/\(id)/"))
+        }
+        shell.interpreter.cache.store(.sessions, records: sessions, seconds: 0, requests: 0)
+        let r = await shell.run("sessions | where port = 6260 | select key.name | csv")
+        #expect(r.out == "key.name\r\nroot@HQ\r\n")
+        await shell.stop()
+    }
+}
