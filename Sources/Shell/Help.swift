@@ -5,6 +5,27 @@ import Records
 /// same lists that the parser, completion and "did you mean" use.
 struct Help {
     let color: Bool
+    /// The terminal's width: prose is wrapped to it (at most 100 columns). nil: 100.
+    var width: Int? = nil
+
+    /// Wraps `line` at spaces to the width, continuing with the line's own indentation.
+    func wrap(_ line: Substring) -> String {
+        let limit = min(width ?? 100, 100)
+        guard line.count > limit else { return String(line) }
+        let indent = String(line.prefix { $0 == " " })
+        var out: [String] = []
+        var current = ""
+        for word in line.dropFirst(indent.count).split(separator: " ", omittingEmptySubsequences: false) {
+            if !current.isEmpty, (indent + current).count + 1 + word.count > limit {
+                out.append(indent + current)
+                current = String(word)
+            } else {
+                current += (current.isEmpty ? "" : " ") + word
+            }
+        }
+        out.append(indent + current)
+        return out.joined(separator: "\n")
+    }
 
     private func bold(_ s: String) -> String { color ? "\u{1b}[1m\(s)\u{1b}[0m" : s }
     private func dim(_ s: String) -> String { color ? "\u{1b}[2m\(s)\u{1b}[0m" : s }
@@ -56,7 +77,7 @@ struct Help {
         var out = bold(synopsis) + "\n  " + summary + "\n"
         if !also.isEmpty { out += "  also: " + also.joined(separator: ", ") + "\n" }
         if !details.isEmpty {
-            out += "\n" + details.split(separator: "\n", omittingEmptySubsequences: false).map { "  " + $0 }.joined(separator: "\n") + "\n"
+            out += "\n" + details.split(separator: "\n", omittingEmptySubsequences: false).map { wrap("  " + $0) }.joined(separator: "\n") + "\n"
         }
         if !examples.isEmpty {
             out += "\n" + bold("Examples") + "\n"

@@ -147,7 +147,9 @@ public final class Interpreter: Sendable {
         case "set":
             try setCommand(args)
         case "help":
-            try await emit(Help(color: terminal.color && pipeline.redirect == nil).text(for: args.first?.text), pipeline: pipeline, prose: true)
+            let help = Help(color: terminal.color && pipeline.redirect == nil,
+                            width: terminal.stdoutIsTerminal ? terminal.width() : nil)
+            try await emit(help.text(for: args.first?.text), pipeline: pipeline, prose: true)
         case "history":
             let all = lines.withLock { $0 }
             let text = all.enumerated().map { "\(String($0.offset + 1).leftPad(5))  \(TerminalSafe.escape(client.redactor.redact($0.element)))" }.joined(separator: "\n")
