@@ -110,7 +110,7 @@ extension OpenportClient {
                         var link: String? = next
                         while let u = link {
                             try Task.checkCancellation()
-                            let p = try await self.page(url: u, reader: reader)
+                            let p = try await self.page(url: self.rebased(u), reader: reader)
                             delivered += p.results.count
                             continuation.yield(p.results)
                             progress?(delivered, first.count)
@@ -160,6 +160,19 @@ extension OpenportClient {
             }
             continuation.onTermination = { _ in task.cancel() }
         }
+    }
+
+    /// A link the server sent (`next`), moved onto the configured base: same path and query,
+    /// but our scheme, host and token. A server behind a proxy often writes `http://` links
+    /// for an `https://` API; following them as written would send the token in clear.
+    public func rebased(_ link: String) -> String {
+        guard !link.hasPrefix(config.baseURL), let parts = URLComponents(string: link),
+              let base = URLComponents(string: config.baseURL) else { return link }
+        var path = parts.path
+        guard path.hasPrefix(base.path) else { return link }
+        path.removeFirst(base.path.count)
+        let query = (parts.queryItems ?? []).filter { $0.name != "token" }.map { ($0.name, $0.value ?? "") }
+        return url(path, query: query)
     }
 
     /// The value of a query parameter in a URL, if present.

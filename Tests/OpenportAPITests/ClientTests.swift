@@ -185,3 +185,17 @@ struct ClientTests {
         #expect(r.redact("said s3cr3t twice: s3cr3t") == "said *** twice: ***")
     }
 }
+
+@Suite("Links from the server")
+struct LinkTests {
+    @Test("a next link with another scheme or host is moved onto the configured base, token and all")
+    func rebased() async throws {
+        let client = try OpenportClient(config: APIConfig(baseURL: "https://api.openport.io/api/v2/", token: "s3cret"))
+        #expect(client.rebased("http://api.openport.io/api/v2/openforiplinkclicks/?cursor=abc&token=s3cret")
+                == "https://api.openport.io/api/v2/openforiplinkclicks/?cursor=abc&token=s3cret")
+        #expect(client.rebased("https://api.openport.io/api/v2/keys/?limit=100&offset=100&token=s3cret")
+                == "https://api.openport.io/api/v2/keys/?limit=100&offset=100&token=s3cret")
+        #expect(client.rebased("http://internal:8000/api/v2/keys/?page=2") == "https://api.openport.io/api/v2/keys/?page=2&token=s3cret")
+        await client.shutdown()
+    }
+}
