@@ -3,7 +3,7 @@ SWIFT ?= swift
 BIN := .build/debug
 RELEASE_BIN := .build/release
 
-.PHONY: all build release demo test bench fuzz fuzz-smoke fuzz-build deps clean completions
+.PHONY: all build release demo test test-deps bench fuzz fuzz-smoke fuzz-build deps clean completions
 
 all: build
 
@@ -26,7 +26,17 @@ release: deps
 demo: build
 	$(BIN)/opsh --demo
 
-test: deps
+# The end-to-end tests also drive real bash, zsh and fish (completion scripts) and less
+# (the pager) at a pseudo-terminal: install the ones a fresh machine lacks.
+test-deps: deps
+	@missing=; for tool in bash zsh fish less; do command -v $$tool >/dev/null 2>&1 || missing="$$missing $$tool"; done; \
+	if [ -n "$$missing" ]; then \
+		echo "opsh: installing$$missing (used by the end-to-end tests)"; \
+		SUDO=; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
+	fi
+
+test: test-deps
 	$(SWIFT) build
 	$(SWIFT) test
 
