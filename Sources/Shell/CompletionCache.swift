@@ -146,7 +146,7 @@ public enum PrivateFile {
         var template = Array((dir + "/.opsh-XXXXXX").utf8CString)
         let fd = mkstemp(&template)
         guard fd >= 0 else { throw Failure(description: "cannot write in \(dir): \(String(cString: strerror(errno)))") }
-        let temporary = String(cString: template)
+        let temporary = String(decoding: template.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
         var ok = fchmod(fd, 0o600) == 0
         let bytes = Array(text.utf8)
         var offset = 0
