@@ -113,7 +113,7 @@ public final class OpenportClient: Sendable {
         let started = ContinuousClock.now
         var attempt = 1
         while true {
-            let remaining = policy.budget - OpenportClient.seconds(ContinuousClock.now - started)
+            let remaining = policy.budget - (ContinuousClock.now - started).inSeconds
             do {
                 let r = try await sendOnce(method, url: url, body: body, deadline: idempotent ? remaining : nil)
                 if idempotent, !OpenportClient.looksComplete(r.body) {
@@ -126,7 +126,7 @@ public final class OpenportClient: Sendable {
                 guard attempt < policy.maxAttempts else { throw gaveUp(error, tries: attempt, started: started, outOfTime: false) }
                 var delay = min(8.0, policy.baseDelay * pow(2.0, Double(attempt - 1))) * Double.random(in: 0.5...1.0)
                 if let wait = error.retryAfter { delay = max(delay, wait) }
-                guard OpenportClient.seconds(ContinuousClock.now - started) + delay < policy.budget else {
+                guard (ContinuousClock.now - started).inSeconds + delay < policy.budget else {
                     throw gaveUp(error, tries: attempt, started: started, outOfTime: true)
                 }
                 do {
@@ -154,7 +154,7 @@ public final class OpenportClient: Sendable {
     private func gaveUp(_ error: APIError, tries: Int, started: ContinuousClock.Instant, outOfTime: Bool) -> APIError {
         guard tries > 1 || outOfTime else { return error }
         var e = error
-        let seconds = OpenportClient.seconds(ContinuousClock.now - started)
+        let seconds = (ContinuousClock.now - started).inSeconds
         if tries > 1 {
             e.message += " (gave up after \(tries) tries in \(String(format: "%.1f", seconds)) s; 'set retries N' and 'set timeout SECONDS' allow more)"
         } else {
@@ -163,9 +163,6 @@ public final class OpenportClient: Sendable {
         return e
     }
 
-    static func seconds(_ d: Duration) -> Double {
-        Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
-    }
 
     /// Whether a 2xx body can be a whole JSON document: a `{…}` or `[…]` must close, and
     /// nothing but space may follow; an HTML page (`<`) is not JSON. A cheap scan (no values
@@ -344,4 +341,11 @@ public final class OpenportClient: Sendable {
     }
 
     public static let version = "0.1.0"
+}
+
+extension Duration {
+    /// The duration in seconds, as a Double.
+    public var inSeconds: Double {
+        Double(components.seconds) + Double(components.attoseconds) / 1e18
+    }
 }

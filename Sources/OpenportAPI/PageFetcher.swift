@@ -35,14 +35,6 @@ public struct Page: Sendable {
     }
 }
 
-/// How a full scan went, for `cache` and benchmarks.
-public struct ScanReport: Sendable {
-    public var rows: Int
-    public var requests: Int
-    public var pageSize: Int
-    public var seconds: Double
-}
-
 /// The rows of a scan, page by page, in order.
 public typealias RecordBatches = AsyncThrowingStream<[Record], any Error>
 

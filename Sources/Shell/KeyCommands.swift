@@ -45,8 +45,8 @@ extension Interpreter {
     /// A key by id or exact name. A name that several keys share is refused, with their ids.
     func resolveKey(_ ref: String) async throws -> Record {
         if let id = Int(ref) {
-            if let cached = cache.any(.keys)?.records.first(where: { $0["id"] == .int(id) }),
-               cache.fresh(.keys, within: settings.freshness[.keys] ?? .zero) != nil {
+            if cache.fresh(.keys, within: settings.freshness[.keys] ?? .zero) != nil,
+               let cached = cache.lookup(.keys, field: "id", equals: .int(id)) {
                 return cached
             }
             let fetched: Result<Record, APIError> = await { () async -> Result<Record, APIError> in

@@ -45,7 +45,7 @@ struct RecordSource: Sendable {
                     if keep {
                         let elapsed = ContinuousClock.now - started
                         cache.store(resource, records: all,
-                                    seconds: Double(elapsed.components.attoseconds) / 1e18 + Double(elapsed.components.seconds),
+                                    seconds: elapsed.inSeconds,
                                     requests: client.requestCount - requestsBefore)
                     }
                     continuation.finish()
@@ -72,7 +72,7 @@ struct RecordSource: Sendable {
                     if let rows = try await ClickLogRefresh(client: source.client).refresh(resource, cached: cached) {
                         let elapsed = ContinuousClock.now - started
                         source.cache.store(resource, records: rows,
-                                           seconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18,
+                                           seconds: elapsed.inSeconds,
                                            requests: source.client.requestCount - requestsBefore)
                         continuation.yield(rows)
                         continuation.finish()
@@ -136,7 +136,7 @@ final class ProgressReporter: Sendable {
                 return true
             }
             guard draw else { return }
-            let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+            let seconds = elapsed.inSeconds
             let rate = seconds > 0 ? Int(Double(rows) / seconds) : 0
             let of = total.map { " of \(ProgressReporter.group($0))" } ?? ""
             output.message("\r\u{1b}[2K\(resource.rawValue): \(ProgressReporter.group(rows))\(of) rows (\(ProgressReporter.group(rate))/s)")

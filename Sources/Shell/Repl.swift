@@ -1,5 +1,6 @@
 import Dispatch
 import Foundation
+import OpenportAPI
 import Query
 import Synchronization
 
@@ -66,7 +67,7 @@ public final class Repl {
             let outcome = interrupts.runCancellable { await interpreter.run(line) }
             if interpreter.settings.timing {
                 let elapsed = ContinuousClock.now - started
-                let ms = Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
+                let ms = elapsed.inSeconds * 1000
                 let requests = interpreter.client.requestCount - requestsBefore
                 output.message(String(format: "time: %.1f ms, %d request%@\n", ms, requests, requests == 1 ? "" : "s"))
             }

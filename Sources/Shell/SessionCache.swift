@@ -69,10 +69,6 @@ public final class SessionCache: Sendable {
         _ = entries.withLock { $0.removeValue(forKey: resource) }
     }
 
-    public func invalidateAll() {
-        entries.withLock { $0.removeAll() }
-    }
-
     /// Every resource held, for `cache`.
     public var snapshot: [(Resource, Entry)] {
         entries.withLock { e in Resource.allCases.compactMap { r in e[r].map { (r, $0) } } }
@@ -102,7 +98,7 @@ extension SessionCache.Entry {
     /// An estimate of the memory the rows hold, for `cache`.
     public var approximateBytes: Int {
         guard let first = records.first else { return 0 }
-        var perRow = 48 + first.values.count * MemoryLayout<Value>.stride
+        var perRow = MemoryLayout<Record>.stride + first.values.count * MemoryLayout<Value>.stride
         for v in first.values {
             if case .string(let s) = v, s.utf8.count > 15 { perRow += s.utf8.count + 32 }
         }

@@ -8,11 +8,8 @@ import Testing
 @Suite("Incremental refresh of the click log")
 struct IncrementalRefreshTests {
     func count(_ shell: ShellHarness) async throws -> (answer: String, requests: Int, expected: String) {
-        shell.emulator.resetRequestCount()
-        let r = await shell.run("clicks | where port > 0 | count")
-        let requests = shell.emulator.requestCount
-        let fresh = try await shell.independentRows("openforiplinkclicks/")
-        return (r.out, requests, "\(fresh.filter { ($0["port"] as? Int ?? 0) > 0 }.count)\n")
+        let r = await shell.runCountingRequests("clicks | where port > 0 | count")
+        return (r.out, r.requests, try await shell.expectedPositivePortCount())
     }
 
     @Test("new clicks are fetched alone when the order and the overlap prove it", arguments: [ClickOrder.oldestFirst, .newestFirst])

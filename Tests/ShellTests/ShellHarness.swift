@@ -39,6 +39,19 @@ final class ShellHarness: Sendable {
         return (outcome, output.stdout, output.stderr)
     }
 
+    /// Runs a line and counts the requests the emulator answered meanwhile.
+    func runCountingRequests(_ line: String) async -> (outcome: Outcome, out: String, requests: Int) {
+        emulator.resetRequestCount()
+        let r = await run(line)
+        return (r.outcome, r.out, emulator.requestCount)
+    }
+
+    /// What `clicks | where port > 0 | count` should print, counted from the API's JSON.
+    func expectedPositivePortCount() async throws -> String {
+        let rows = try await independentRows("openforiplinkclicks/")
+        return "\(rows.filter { ($0["port"] as? Int ?? 0) > 0 }.count)\n"
+    }
+
     func stop() async {
         await client.shutdown()
         await emulator.stop()
