@@ -56,7 +56,7 @@ RECORDS_SRC := $(wildcard Sources/Records/*.swift)
 QUERY_SRC := $(shell find Sources/Query -name '*.swift' | sort)
 FUZZ_RUN = mkdir -p $(FUZZ_DIR)/corpus $(FUZZ_DIR)/crashes && \
 	$(FUZZ_DIR)/opsh-fuzz $(FUZZ_DIR)/corpus fuzz/corpus -artifact_prefix=$(FUZZ_DIR)/crashes/ \
-	-max_len=512 -timeout=10 -rss_limit_mb=4096 -detect_leaks=0 -print_final_stats=1
+	-max_len=131072 -timeout=10 -rss_limit_mb=4096 -detect_leaks=0 -print_final_stats=1
 
 $(FUZZ_DIR)/libRecords.a: $(RECORDS_SRC)
 	@mkdir -p $(FUZZ_DIR)

@@ -77,6 +77,12 @@ public func fuzzOneInput(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     _ = CompletionAnalyzer.analyze(text, cursor: count / 2)
     if let b = bytes.first { _ = CompletionAnalyzer.analyze(text, cursor: Int(b) % (count + 2)) }
 
+    // Quoting: whatever completion inserts for a name, the parser reads back as that name.
+    if !text.isEmpty, let quoted = try? Pipeline(parsing: "keys " + Quoting.doubleQuoted(text)),
+       quoted.command.arguments.map(\.text) != [text] {
+        fatalError("quoted text does not read back: \(Quoting.doubleQuoted(text))")
+    }
+
     // The command language: parse, then run the stages over the fixture.
     guard let pipeline = try? Pipeline(parsing: text) else { return 0 }
     _ = pipeline.fetchHint

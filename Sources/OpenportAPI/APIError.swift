@@ -65,13 +65,19 @@ public struct Redactor: Sendable {
 
     public init(token: String?) { self.token = token }
 
-    /// `?token=SECRET` becomes `?token=***`, and the token itself is blanked wherever it appears.
+    /// Tokens shorter than this are not secrets worth hunting for in prose: blanking `a` or
+    /// `token` everywhere would mangle messages (`Invalid***token.`). They are still blanked
+    /// in `token=` parameters, like any token.
+    public static let minimumSecretLength = 8
+
+    /// `?token=SECRET` becomes `?token=***`, and a token long enough to be a secret is blanked
+    /// wherever it appears as a whole word.
     public func redact(_ text: String) -> String {
         var out = text
-        if let token, !token.isEmpty {
-            out = out.replacingAll(token, with: "***")
+        if let token, token.count >= Redactor.minimumSecretLength {
+            out = out.replacingWords(token, with: "***")
             if let encoded = token.addingPercentEncodingForQuery(), encoded != token {
-                out = out.replacingAll(encoded, with: "***")
+                out = out.replacingWords(encoded, with: "***")
             }
         }
         // Any token= query value, even one we were not given (a `next` link from elsewhere).
@@ -90,6 +96,24 @@ public struct Redactor: Sendable {
 }
 
 extension String {
+    /// Replaces `target` where it is not part of a longer word (letters, digits, `-`, `_`).
+    func replacingWords(_ target: String, with replacement: String) -> String {
+        guard !target.isEmpty else { return self }
+        func isWordChar(_ c: Character) -> Bool { c.isLetter || c.isNumber || c == "-" || c == "_" }
+        var result = ""
+        var rest = Substring(self)
+        while let r = rest.range(of: target) {
+            let before = r.lowerBound > rest.startIndex ? rest[rest.index(before: r.lowerBound)] : (result.last ?? " ")
+            let after = r.upperBound < rest.endIndex ? rest[r.upperBound] : " "
+            let whole = !(isWordChar(before) && isWordChar(target.first!)) && !(isWordChar(after) && isWordChar(target.last!))
+            result += rest[..<r.lowerBound]
+            result += whole ? replacement : String(rest[r])
+            rest = rest[r.upperBound...]
+        }
+        result += rest
+        return result
+    }
+
     func replacingAll(_ target: String, with replacement: String) -> String {
         guard !target.isEmpty else { return self }
         var result = ""

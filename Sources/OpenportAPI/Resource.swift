@@ -46,3 +46,16 @@ public enum Resource: String, CaseIterable, Sendable, Hashable {
         }
     }
 }
+
+extension Resource {
+    /// The relations a dotted path can follow from this resource's records: `key.name` on a
+    /// session or a click, `session.server` on a click. The one table that field checks,
+    /// joins and completion read.
+    public var relations: [String: Resource] {
+        switch self {
+        case .sessions: return ["key": .keys]
+        case .clicks: return ["key": .keys, "session": .sessions]
+        default: return [:]
+        }
+    }
+}

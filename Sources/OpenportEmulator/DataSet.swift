@@ -76,10 +76,47 @@ struct Session: Sendable {
 struct ClickTable: Sendable {
     var bytes: [UInt8] = []
     var ends: [Int] = []
+    /// The id of the key each row was made through (-1: none), so that renaming or deleting
+    /// a key relabels its clicks, as the server does.
+    var keyIds: [Int32] = []
     var count: Int { ends.count }
 
     func row(_ i: Int) -> ArraySlice<UInt8> {
         bytes[(i == 0 ? 0 : ends[i - 1])..<ends[i]]
+    }
+
+    static let keyNameMarker = Array(",\"key_name\":".utf8)
+
+    /// Rewrites the `key_name` of every row made through key `id`: `name`, or null.
+    mutating func relabel(keyId id: Int, name: String?) {
+        let suffix = name.map { ClickTable.keyNameMarker + JSONOut.quoted($0) + [UInt8(ascii: "}")] } ?? ClickGenerator.nullName
+        guard keyIds.contains(Int32(id)) else { return }
+        var out: [UInt8] = []
+        out.reserveCapacity(bytes.count)
+        var newEnds: [Int] = []
+        newEnds.reserveCapacity(ends.count)
+        let marker = ClickTable.keyNameMarker
+        for i in 0..<count {
+            let r = row(i)
+            if keyIds[i] == Int32(id) {
+                // The key_name is the row's last field; its marker cannot occur inside a JSON
+                // string (quotes there are escaped), so the first match is the field.
+                var cut = r.endIndex
+                var j = r.startIndex
+                while j + marker.count <= r.endIndex {
+                    if r[j] == marker[0], r[j..<(j + marker.count)].elementsEqual(marker) { cut = j; break }
+                    j += 1
+                }
+                out.append(contentsOf: r[r.startIndex..<cut])
+                out.append(contentsOf: suffix)
+                if name == nil { keyIds[i] = -1 }
+            } else {
+                out.append(contentsOf: r)
+            }
+            newEnds.append(out.count)
+        }
+        bytes = out
+        ends = newEnds
     }
 }
 
@@ -90,7 +127,9 @@ struct ClickGenerator: Sendable {
     /// `{"port":N,"source_ip":` for each candidate port.
     let portPrefix: [[UInt8]]
     /// `,"key_name":"NAME"}` for each candidate port.
-    let nameSuffix: [[UInt8]]
+    var nameSuffix: [[UInt8]]
+    /// The key id behind each candidate port.
+    let portKeyIds: [Int32]
     /// Index into the port arrays of the hot port (6260 for demo), if any, and its share.
     let hotPortIndex: Int?
     let hotPortShare: Double
@@ -129,8 +168,18 @@ struct ClickGenerator: Sendable {
             let t = rng.chance(0.02) ? micros - micros % 1_000_000 : micros
             BrusselsTime.appendQuoted(micros: t, to: &table.bytes)
         }
-        table.bytes.append(contentsOf: rng.chance(0.003) ? ClickGenerator.nullName : nameSuffix[p])
+        // A few clicks of keys deleted long ago: the server shows them with key_name null.
+        let orphan = rng.chance(0.003)
+        table.bytes.append(contentsOf: orphan ? ClickGenerator.nullName : nameSuffix[p])
         table.ends.append(table.bytes.count)
+        table.keyIds.append(orphan ? -1 : portKeyIds[p])
+    }
+
+    /// Later clicks through key `id` carry `name` (null once the key is deleted).
+    mutating func relabel(keyId id: Int, name: String?) {
+        for p in portKeyIds.indices where portKeyIds[p] == Int32(id) {
+            nameSuffix[p] = name.map { ClickTable.keyNameMarker + JSONOut.quoted($0) + [UInt8(ascii: "}")] } ?? ClickGenerator.nullName
+        }
     }
 
     /// New clicks after the newest one (a few seconds to ten minutes apart).
@@ -169,6 +218,13 @@ enum DataSet {
         return String(s.prefix(200))
     }()
     static let duplicateName = "shared-box"
+    /// Three keys share this name (and other keys are called raspberrypi-N).
+    static let triplicateName = "raspberrypi"
+    /// Names that hold what a terminal or a line reader would act on: tab, newline, an OSC
+    /// title sequence ended by BEL, a bidi override.
+    static let controlNames = ["tab\there", "two\nlines", "\u{1b}]0;pwned\u{07}title", "bidi \u{202E}gpj.exe"]
+    /// A name of digits that no key has as its id (ids are 300 and up).
+    static let digitsName = "123"
 
     /// Names every demo data set has (each exactly once, except `duplicateName`: twice).
     static let fixedDemoNames: [String] = [
@@ -185,7 +241,9 @@ enum DataSet {
         longName,
         "C:\\backup",
         duplicateName, duplicateName,
-    ]
+        triplicateName, triplicateName, triplicateName,
+        digitsName,
+    ] + controlNames
 
     static let places = [
         "London", "Paris", "Brussels", "Ghent", "Antwerp", "Berlin", "Amsterdam", "Madrid", "Lisbon", "Oslo",
@@ -304,7 +362,10 @@ enum DataSet {
         var out: [[UInt8]] = []
         while out.count < n {
             let ip: String
-            if r.chance(0.2) {
+            if r.chance(0.1) {
+                // IPv4-mapped, as a dual-stack server logs an IPv4 client.
+                ip = "::ffff:\(r.int(in: 1...223)).\(r.below(256)).\(r.below(256)).\(r.int(in: 1...254))"
+            } else if r.chance(0.2) {
                 ip = "2001:db8::\(String(r.int(in: 1...0xffff), radix: 16))"
             } else {
                 let groups = (0..<5).map { _ in String(r.int(in: 1...0xffff), radix: 16) }
@@ -322,13 +383,17 @@ enum DataSet {
         let nameOf = Dictionary(keys.map { ($0.id, $0.name) }, uniquingKeysWith: { a, _ in a })
         var ports: [Int] = []
         var names: [String] = []
+        var keyIds: [Int32] = []
         for s in sessions {
             ports.append(s.port)
             names.append(nameOf[s.keyId] ?? "")
+            keyIds.append(Int32(s.keyId))
         }
         for p in closedPorts {
             ports.append(p)
-            names.append(r.pick(keys).name)
+            let k = r.pick(keys)
+            names.append(k.name)
+            keyIds.append(Int32(k.id))
         }
         let hotIndex = hotPort.flatMap { ports.firstIndex(of: $0) }
         var busy: [Int] = []
@@ -343,6 +408,7 @@ enum DataSet {
             lastMicros: clicksStart,
             portPrefix: ports.map { Array("{\"port\":\($0),\"source_ip\":".utf8) },
             nameSuffix: names.map { Array(",\"key_name\":".utf8) + JSONOut.quoted($0) + [UInt8(ascii: "}")] },
+            portKeyIds: keyIds,
             hotPortIndex: hotIndex, hotPortShare: hotIndex == nil ? 0 : 0.03, busyPorts: busy,
             liveCount: sessions.count, ipv4: ipv4Pool(&r, ipv4), ipv6: ipv6Pool(&r, ipv6))
     }
@@ -391,6 +457,10 @@ enum DataSet {
             if used.insert(n).inserted { names.append(n) }
         }
         for i in stride(from: names.count - 1, to: 0, by: -1) { names.swapAt(i, r.below(i + 1)) }
+        // One key is named with another key's id, as people do ("377"): `keys 377` is ambiguous.
+        if let i = names.firstIndex(where: { $0.hasPrefix("client") }) {
+            names[i] = String(demoIds[(i + 1) % demoIds.count])
+        }
         let demoKeys = makeKeys(&r, ids: demoIds, names: names)
 
         // Ports: unique 1024...65535, 6260 first (root@HQ, local port 22).
@@ -408,6 +478,27 @@ enum DataSet {
         for name in fixedDemoNames where name != "root@HQ" {
             for k in demoKeys where k.name == name && !sessions.contains(where: { $0.keyId == k.id }) {
                 sessions.append(makeSession(&r, key: k, port: newPort()))
+            }
+        }
+        // Ports repeat across servers: sessions that share a port with another one, on
+        // another server, for keys of another name and for two keys of the same name.
+        func onAnotherServer(_ s: Session, key: Key) -> Session {
+            var twin = makeSession(&r, key: key, port: s.port)
+            let servers = ["openport.io", "us.openport.io", "spr.openport.io"].filter { $0 != s.server }
+            twin.server = r.pick(servers)
+            twin.openPortForIPLink = "https://\(twin.server)/l/\(s.port)/"
+            return twin
+        }
+        let pis = demoKeys.filter { $0.name == triplicateName }
+        if let first = sessions.first(where: { $0.keyId == pis[0].id }) {
+            sessions.append(onAnotherServer(first, key: pis[1]))
+        }
+        for _ in 0..<6 {
+            let s = sessions[r.below(sessions.count)]
+            let other = r.pick(demoKeys)
+            if other.id != s.keyId, other.name != demoKeys.first(where: { $0.id == s.keyId })?.name,
+               !sessions.contains(where: { $0.port == s.port && $0.keyId == other.id }) {
+                sessions.append(onAnotherServer(s, key: other))
             }
         }
         while sessions.count < 300 {

@@ -72,7 +72,10 @@ final class Store: @unchecked Sendable {
     func updateKey(_ token: String, id: Int, name: String?, publicKey: String?) -> Key? {
         locked {
             guard let i = accounts[token]?.keys.firstIndex(where: { $0.id == id }) else { return nil }
-            if let name { accounts[token]!.keys[i].name = name }
+            if let name, name != accounts[token]!.keys[i].name {
+                accounts[token]!.keys[i].name = name
+                relabelClicks(token, keyId: id, name: name)
+            }
             if let publicKey { accounts[token]!.keys[i].publicKey = publicKey }
             return accounts[token]!.keys[i]
         }
@@ -84,8 +87,19 @@ final class Store: @unchecked Sendable {
             guard let i = accounts[token]?.keys.firstIndex(where: { $0.id == id }) else { return false }
             accounts[token]!.keys.remove(at: i)
             accounts[token]!.sessions.removeAll { $0.keyId == id }
+            relabelClicks(token, keyId: id, name: nil)
             return true
         }
+    }
+
+    /// Like the server, shows a key's clicks under its new name, or with `key_name` null once
+    /// the key is gone: rows a client cached before keep the old name. Called under the lock.
+    private func relabelClicks(_ token: String, keyId: Int, name: String?) {
+        guard var account = accounts[token] else { return }
+        accounts[token] = nil  // keep the table uniquely referenced while rewriting
+        account.clicks.relabel(keyId: keyId, name: name)
+        account.generator.relabel(keyId: keyId, name: name)
+        accounts[token] = account
     }
 
     // MARK: Sessions

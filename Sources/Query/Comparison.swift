@@ -214,13 +214,16 @@ extension Comparison {
                 return CaseInsensitive.hasPrefix(s, literal.lowered)
             }
         case .in:
-            if case .value = operand, let network = IPNetwork(literal.text) {
-                return { value in
-                    guard let s = TypedComparison.text(value), let ip = IPAddress(s) else { return false }
-                    return network.contains(ip)
-                }
+            // Each item is a value, or a network that an address field falls in:
+            // `in 10.0.0.0/8`, `in (10.0.0.0/8, 192.168.0.0/16, 2001:db8::/32, 8.8.8.8)`.
+            let networks = operand.literals.compactMap { IPNetwork($0.text) }
+            let values = zip(operand.literals, literals).filter { IPNetwork($0.0.text) == nil }.map(\.1)
+            if networks.isEmpty { return { value in values.contains { TypedComparison.equal(value, $0) } } }
+            return { value in
+                if values.contains(where: { TypedComparison.equal(value, $0) }) { return true }
+                guard let s = TypedComparison.text(value), let ip = IPAddress(s) else { return false }
+                return networks.contains { $0.contains(ip) }
             }
-            return { value in literals.contains { TypedComparison.equal(value, $0) } }
         }
     }
 }

@@ -18,6 +18,9 @@ public protocol Stage: Sendable, CustomStringConvertible {
     static var examples: [StageExample] { get }
     /// What it takes and gives: records to records, records to a value, or to text.
     static var kind: StageKind { get }
+    /// Whether the records it gives have fields of its own making (`select`, `group`,
+    /// `uniq`): later stages name those, not the source's.
+    static var reshapes: Bool { get }
 
     /// Reads the stage's arguments after its name.
     static func parse(_ arguments: inout StageArguments) throws(QueryError) -> Self
@@ -35,6 +38,7 @@ extension Stage where Self: Equatable {
 
 extension Stage {
     public var fieldReferences: [FieldReference] { [] }
+    public static var reshapes: Bool { false }
 }
 
 /// What a stage takes and gives.

@@ -83,8 +83,8 @@ public enum CommandCatalog {
             name: "help", synopsis: "help [COMMAND|STAGE]", summary: "this list, or one command or stage with examples",
             examples: [("help where", "the where stage, its operators and case rules")],
             arguments: .topic),
-        CommandSpec(name: "history", synopsis: "history", summary: "the lines typed so far"),
-        CommandSpec(name: "exit", aliases: ["quit"], synopsis: "exit", summary: "leave opsh (Ctrl-D works too)"),
+        CommandSpec(name: "history", synopsis: "history [N]", summary: "the lines typed so far (the last N)"),
+        CommandSpec(name: "exit", aliases: ["quit"], synopsis: "exit [STATUS]", summary: "leave opsh, with an exit status if given (Ctrl-D works too)"),
     ]
 
     /// The spec a word names (aliases included).

@@ -33,14 +33,13 @@ public enum CompletionCache {
         return home + "/.cache/opsh"
     }
 
-    /// The file for one account: `completion.json` without a profile, `completion.NAME.json`
-    /// for profile NAME, `completion@demo.json` for `--demo`.
-    public static func path(environment: [String: String], profile: String?, demo: Bool) -> String? {
+    /// The file for one account on one API: `completion-HASH.json`, where HASH is an
+    /// ``AccountKey`` (a salted hash of the API URL and the token, never the token), so that
+    /// two tokens on one profile never share names; `completion@demo.json` for `--demo`.
+    public static func path(environment: [String: String], apiURL: String, token: String?, demo: Bool) -> String? {
         guard let dir = directory(environment: environment) else { return nil }
         if demo { return dir + "/completion@demo.json" }
-        guard let profile, !profile.isEmpty else { return dir + "/completion.json" }
-        let safe = String(profile.map { c in c.isASCII && (c.isLetter || c.isNumber || c == "-" || c == "_") ? c : "_" })
-        return dir + "/completion.\(safe).json"
+        return dir + "/completion-\(AccountKey.name(apiURL: apiURL, token: token, directory: dir)).json"
     }
 
     /// A session cache holding what the file holds (empty when it is missing or unreadable).

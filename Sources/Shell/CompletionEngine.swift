@@ -19,13 +19,14 @@ struct CompletionEngine: Sendable {
         let words = candidates(for: ctx)
         let matching = words.filter { $0.text.hasPrefix(ctx.prefix) }
         let insert = matching.map { w in
-            CompletionCandidate(insert: w.raw ? w.text : CompletionEngine.quoteIfNeeded(w.text, forceQuote: ctx.quoted),
+            CompletionCandidate(insert: w.raw ? w.text : CompletionEngine.quoteIfNeeded(w.text, forceQuote: ctx.quoted || w.quote),
                                 display: TerminalSafe.escape(w.text), appendSpace: w.space)
         }
         return Completion(wordStart: ctx.wordStart, candidates: insert)
     }
 
-    struct Word { var text: String; var space = true; var raw = false }
+    /// A candidate: `raw` is inserted as it is, `quote` always in quotes.
+    struct Word { var text: String; var space = true; var raw = false; var quote = false }
 
     private func candidates(for ctx: CompletionContext) -> [Word] {
         switch ctx.kind {
@@ -61,10 +62,10 @@ struct CompletionEngine: Sendable {
             return [Word(text: "name=", space: false, raw: true), Word(text: "public_key=@", space: false, raw: true)]
         case .port:
             guard let sessions = cache.any(.sessions) else { prefetch(.sessions); return [] }
-            return sessions.records.compactMap { r -> Word? in
-                if case .int(let p) = r["port"] { return Word(text: String(p)) }
-                return nil
-            }
+            // A port can be used on several servers at once: offer it once.
+            var ports = Set<Int>()
+            for r in sessions.records { if case .int(let p) = r["port"] { ports.insert(p) } }
+            return ports.sorted().map { Word(text: String($0)) }
         case .file:
             return files(prefix: ctx.prefix)
         case .nothing:
@@ -86,7 +87,8 @@ struct CompletionEngine: Sendable {
         for r in keys.records {
             if let n = r["name"].string, !n.isEmpty, seen.insert(n).inserted { names.append(n) }
         }
-        return out + names.sorted().map { Word(text: $0) }
+        // A name of digits goes in quotes: bare, it could be read as an id.
+        return out + names.sorted().map { Word(text: $0, quote: Int($0) != nil) }
     }
 
     /// Field names of what `source` yields; `key.` paths through the key on sessions and clicks.
@@ -98,13 +100,7 @@ struct CompletionEngine: Sendable {
         } else {
             prefetch(r)
         }
-        var relations: [String: Resource] = [:]
-        switch r {
-        case .sessions: relations = ["key": .keys]
-        case .clicks: relations = ["key": .keys, "session": .sessions]
-        default: break
-        }
-        for (name, target) in relations.sorted(by: { $0.key < $1.key }) {
+        for (name, target) in r.relations.sorted(by: { $0.key < $1.key }) {
             if prefix.hasPrefix(name + ".") {
                 var targetFields = target.documentedFields
                 if let first = cache.any(target)?.records.first {
@@ -138,23 +134,11 @@ struct CompletionEngine: Sendable {
         let special = text.isEmpty || text.contains { c in
             c == " " || c == "\t" || c == "\"" || c == "'" || c == "|" || c == "=" || c == ">" || c == "<"
                 || c == "!" || c == "~" || c == "(" || c == ")" || c == "," || c == "#" || c == "\\"
-                || c.unicodeScalars.contains { $0.value < 0x20 || $0.value == 0x7F }
+                || c.unicodeScalars.contains(where: Quoting.needsEscape)
         }
         guard special || forceQuote else { return text }
-        var out = "\""
-        for c in text {
-            switch c {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            default:
-                if let s = c.unicodeScalars.first, c.unicodeScalars.count == 1, s.value < 0x20 || s.value == 0x7F {
-                    out += s.value == 0x1B ? "\\e" : String(format: "\\u%04x", s.value)
-                } else {
-                    out.append(c)
-                }
-            }
-        }
-        return out + "\""
+        // The parser reads this back as `text` exactly, whatever it holds.
+        return Quoting.doubleQuoted(text)
     }
 }
 
@@ -162,8 +146,6 @@ struct CompletionEngine: Sendable {
 final class ValueIndex: Sendable {
     private struct Key: Hashable { var resource: Resource; var field: String }
     private let built = Mutex<[Key: (at: ContinuousClock.Instant, values: [String])]>([:])
-
-    static let limit = 500
 
     func top(resource: Resource, field: String, cache: SessionCache, prefetch: (Resource) -> Void) -> [String] {
         guard let entry = cache.any(resource) else { prefetch(resource); return [] }
@@ -190,7 +172,8 @@ final class ValueIndex: Sendable {
         let fields = first.fields
         var counts = [[Value: Int]](repeating: [:], count: fields.count)
         for r in entry.records {
-            guard r.schema === first.schema else { continue }
+            // Pages parse into schemas of their own: the same fields, not the same object.
+            guard r.schema == first.schema else { continue }
             for i in 0..<fields.count {
                 let v = r[position: i]
                 switch v {
@@ -206,9 +189,11 @@ final class ValueIndex: Sendable {
         }
     }
 
-    /// Most frequent first, then alphabetical.
+    /// Every distinct value, most frequent first, then alphabetical. Not cut: completion
+    /// filters by what was typed first, so a rare value that fits is never left out (the
+    /// list shown is cut, the text inserted is common to every match).
     static func ranked(_ counts: [Value: Int]) -> [String] {
         counts.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key.plainText < $1.key.plainText }
-            .prefix(limit).map { $0.key.plainText }
+            .map { $0.key.plainText }
     }
 }

@@ -1,3 +1,8 @@
+#if canImport(Glibc)
+import Glibc
+#else
+import Darwin
+#endif
 import Foundation
 import OpenportAPI
 import Query
@@ -46,7 +51,10 @@ public final class Interpreter: Sendable {
         self.state = Mutex(settings)
         self.ask = ask ?? { question in
             output.message(question + " [y/N] ")
-            let answer = Swift.readLine() ?? ""
+            guard let answer = Interpreter.readAnswer() else {
+                output.message("\n")
+                return false
+            }
             return ["y", "yes"].contains(answer.trimmingCharacters(in: .whitespaces).lowercased())
         }
     }
@@ -117,11 +125,12 @@ public final class Interpreter: Sendable {
             // `keys/?limit=1` reads as an assignment; the path is the whole of it.
             let path: String
             if case .assignment(let name, let value, _) = arg.kind { path = name + "=" + value } else { path = arg.text }
-            let value = try await client.get(path: path)
+            // A DRF list: follow `next` to the end, as the resource commands do, unless the
+            // path asks for one page itself (limit= or offset=); pages of `page-size` rows.
+            let onePage = path.contains("limit=") || path.contains("offset=")
+            let asked = onePage ? path : path + (path.contains("?") ? "&" : "?") + "limit=\(settings.pageSize)"
+            let value = try await client.get(path: asked)
             if var records = Interpreter.listRows(value) {
-                // A DRF list: follow `next` to the end, as the resource commands do, unless the
-                // path asks for one page itself (limit= or offset=).
-                let onePage = path.contains("limit=") || path.contains("offset=")
                 var next = onePage ? nil : Interpreter.nextLink(value)
                 var pages = 1
                 while let link = next, pages < 100_000 {
@@ -151,11 +160,22 @@ public final class Interpreter: Sendable {
                             width: terminal.stdoutIsTerminal ? terminal.width() : nil)
             try await emit(help.text(for: args.first?.text), pipeline: pipeline, prose: true)
         case "history":
+            // `history 20`: the last 20 lines.
+            var last: Int?
+            if let arg = args.first {
+                guard args.count == 1, let n = Int(arg.text), n >= 0 else { throw ShellError("usage: history [N] (the last N lines)") }
+                last = n
+            }
             let all = lines.withLock { $0 }
-            let text = all.enumerated().map { "\(String($0.offset + 1).leftPad(5))  \(TerminalSafe.escape(client.redactor.redact($0.element)))" }.joined(separator: "\n")
-            try await emit(text + "\n", pipeline: pipeline)
+            let numbered = all.enumerated().suffix(last ?? all.count)
+            let text = numbered.map { "\(String($0.offset + 1).leftPad(5))  \(TerminalSafe.escape(client.redactor.redact($0.element)))\n" }.joined()
+            try await emit(text, pipeline: pipeline)
         case "exit":
-            return .exit
+            guard let arg = args.first else { return .exit() }
+            guard args.count == 1, let status = Int32(arg.text), (0...255).contains(status) else {
+                throw ShellError("usage: exit [STATUS] (a number from 0 to 255)")
+            }
+            return .exit(status)
         default:
             throw ShellError("'\(spec.name)' is not implemented yet")
         }
@@ -251,16 +271,26 @@ public final class Interpreter: Sendable {
             throw ShellError("usage: open PORT (a session's port, for example: open 6260)")
         }
         let sessions = try await source.all(.sessions)
-        guard let s = sessions.first(where: { $0["port"] == .int(port) }) else {
+        // A port is unique on one server only: every live session on it is shown, by server.
+        let onPort = sessions.filter { $0["port"] == .int(port) }
+        guard !onPort.isEmpty else {
             let ports = sessions.compactMap { r -> Int? in if case .int(let p) = r["port"] { return p } else { return nil } }
             let near = ports.min(by: { abs($0 - port) < abs($1 - port) }).map { " (the nearest is \($0))" } ?? ""
             throw ShellError("no live session on port \(port)\(near); 'sessions | select port' lists them")
         }
         var out = ""
-        for field in ["open_port_for_ip_link", "redirect_url", "http_forwarding_address"] where !s[field].isNull {
-            out += "\(field.padding(toLength: 22, withPad: " ", startingAt: 0)) \(TerminalSafe.escape(s[field].plainText))\n"
+        for s in onPort {
+            if onPort.count > 1 {
+                out += (out.isEmpty ? "" : "\n") + "server                 \(TerminalSafe.escape(s["server"].plainText))\n"
+            }
+            var links = ""
+            for field in ["open_port_for_ip_link", "redirect_url", "http_forwarding_address"] where !s[field].isNull {
+                links += "\(field.padding(toLength: 22, withPad: " ", startingAt: 0)) \(TerminalSafe.escape(s[field].plainText))\n"
+            }
+            out += !links.isEmpty ? links : onPort.count == 1 ? "the session on port \(port) has no links\n" : "(no links)\n"
         }
-        output.write(out.isEmpty ? "the session on port \(port) has no links\n" : out)
+        if onPort.count > 1 { output.message("opsh: \(onPort.count) live sessions use port \(port), on different servers\n") }
+        output.write(out)
     }
 
     var source: RecordSource {
@@ -282,4 +312,26 @@ extension Resource {
 
 extension String {
     func leftPad(_ n: Int) -> String { count >= n ? self : String(repeating: " ", count: n - count) + self }
+}
+
+extension Interpreter {
+    /// A line from stdin for a `[y/N]` question; nil at end of input or when Ctrl-C cancels the
+    /// command that asked (which means no, at once: the next line typed is not taken as the
+    /// answer). Polls, so that the cancellation is seen within 100 ms.
+    static func readAnswer() -> String? {
+        var line: [UInt8] = []
+        while true {
+            if Task.isCancelled { return nil }
+            var fd = pollfd(fd: 0, events: Int16(POLLIN), revents: 0)
+            let ready = poll(&fd, 1, 100)
+            if ready < 0, errno != EINTR { return nil }
+            guard ready > 0 else { continue }
+            var byte: UInt8 = 0
+            let n = read(0, &byte, 1)
+            if n < 0, errno == EINTR { continue }
+            guard n == 1 else { return line.isEmpty ? nil : String(decoding: line, as: UTF8.self) }
+            if byte == 0x0A { return String(decoding: line, as: UTF8.self) }
+            line.append(byte)
+        }
+    }
 }

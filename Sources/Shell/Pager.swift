@@ -26,7 +26,9 @@ struct Pager {
         return false
     }
 
-    /// Pipes `text` into the pager and waits for it; false when it could not start.
+    /// Pipes `text` into the pager and waits for it; false when it could not start or failed
+    /// (`PAGER=nonexistent` exits 127 having shown nothing), so the caller prints the text
+    /// itself and nothing is lost.
     ///
     /// Spawned directly rather than with Foundation's Process, which puts the child in a
     /// process group of its own: a pager there is a background job that cannot read the
@@ -82,7 +84,10 @@ struct Pager {
         close(writeEnd)
         var status: Int32 = 0
         while waitpid(pid, &status, 0) < 0, errno == EINTR {}
-        return true
+        // Exited with a status (not killed by a signal): 0 is success; anything else means the
+        // command could not run or failed, and the text may not have been seen.
+        let exited = status & 0x7F == 0
+        return !(exited && (status >> 8) & 0xFF != 0)
     }
 
     private func withCStrings<R>(_ strings: [String], _ body: ([UnsafeMutablePointer<CChar>?]) -> R) -> R {

@@ -52,8 +52,12 @@ extension Interpreter {
                                     footer: false,
                                     prettyJSON: toTerminal,
                                     escapeControls: toTerminal)
-        let relations = try await prepareRelations(for: pipeline, input: input)
-        let context = EvaluationContext(now: .current, relation: relations, render: options)
+        let joins = try await prepareJoins(for: pipeline, input: input)
+        defer {
+            let noun = input.resource == .clicks ? "click" : input.resource == .sessions ? "session" : "row"
+            for line in joins.warnings(rowNoun: noun) { output.message("opsh: \(line)\n") }
+        }
+        let context = EvaluationContext(now: .current, relation: { joins.related($0, $1) }, render: options)
         let source = self.source
 
         let batches: RecordBatches
@@ -82,9 +86,10 @@ extension Interpreter {
     /// Writes text to stdout, or to the redirect's file.
     func emit(_ text: String, pipeline: Pipeline, prose: Bool = false) async throws {
         guard let redirect = pipeline.redirect else {
-            if options.interactive, terminal.stdoutIsTerminal, settings.pager,
-               Pager.needed(text, rows: terminal.height()), Pager(chop: !prose).show(text) {
-                return
+            if options.interactive, terminal.stdoutIsTerminal, settings.pager, Pager.needed(text, rows: terminal.height()) {
+                let pager = Pager(chop: !prose)
+                if pager.show(text) { return }
+                output.message("opsh: the pager '\(TerminalSafe.escape(pager.command))' failed, so here is the output directly; fix PAGER or 'set pager off'\n")
             }
             output.write(text)
             return
@@ -105,35 +110,17 @@ extension Interpreter {
         }
     }
 
-    /// The joins a pipeline's paths need: a session's `key` URL to the key, a click's key (by
-    /// `key_name`) and session (by `port`). The related rows are fetched once, through the cache.
-    func prepareRelations(for pipeline: Pipeline, input: PipelineInput) async throws -> @Sendable (String, Value) -> Record? {
+    /// The joins a pipeline's paths need (see ``Joins``); the related rows are fetched once,
+    /// through the cache.
+    func prepareJoins(for pipeline: Pipeline, input: PipelineInput) async throws -> Joins {
         let heads = Set(pipeline.fieldReferences.filter { $0.path.components.count > 1 }.map { $0.path.components[0] })
-        guard !heads.isEmpty, let resource = input.resource else { return { _, _ in nil } }
-        let cache = self.cache
-        if heads.contains("key"), resource == .sessions || resource == .clicks {
-            _ = try await source.all(.keys)
-        }
-        if heads.contains("session"), resource == .clicks {
-            _ = try await source.all(.sessions)
-        }
-        return { field, value in
-            switch (resource, field, value) {
-            case (.sessions, "key", .string(let url)):
-                // By URL; if the server spells it differently from the key's own url (http
-                // against https, another host), by the id at its end: .../keys/15371/.
-                return cache.lookup(.keys, field: "url", equals: value)
-                    ?? Interpreter.trailingID(url).flatMap { cache.lookup(.keys, field: "id", equals: .int($0)) }
-            case (.sessions, "key", .int):
-                return cache.lookup(.keys, field: "id", equals: value)
-            case (.clicks, "key", .object(let click)):
-                return cache.lookup(.keys, field: "name", equals: click["key_name"])
-            case (.clicks, "session", .object(let click)):
-                return cache.lookup(.sessions, field: "port", equals: click["port"])
-            default:
-                return nil
-            }
-        }
+        guard let resource = input.resource, !heads.isDisjoint(with: resource.relations.keys) else { return .none }
+        // A click's key is found by name and port, its session by port and its key's name:
+        // either needs both lists.
+        let needsSessions = resource == .clicks
+        let keys = try await source.all(.keys)
+        let sessions = needsSessions ? try await source.all(.sessions) : []
+        return Joins(keys: keys, sessions: sessions)
     }
 }
 
@@ -159,15 +146,10 @@ struct FieldCheck: Sendable {
         for placed in pipeline.stages {
             let stage = placed.stage
             refs += stage.fieldReferences
-            if ["select", "group", "uniq"].contains(type(of: stage).name) { break }
+            if type(of: stage).reshapes { break }
         }
         references = refs
-        let targets: [String: Resource]
-        switch resource {
-        case .sessions: targets = ["key": .keys]
-        case .clicks: targets = ["key": .keys, "session": .sessions]
-        default: targets = [:]
-        }
+        let targets = resource?.relations ?? [:]
         relations = Set(targets.keys)
         relatedFields = targets.mapValues { target in
             var fields = target.documentedFields

@@ -16,7 +16,10 @@ enum PublicKeyCheck {
             if type.hasPrefix("-----BEGIN") { return "that is a private key or a PEM file; give the .pub file" }
             return "the public key should start with a key type such as ssh-ed25519 or ssh-rsa, not '\(type.prefix(20))'"
         }
-        guard parts.count >= 2, let blob = Data(base64Encoded: String(parts[1])), blob.count > 4 else {
+        guard parts.count >= 2 else {
+            return "the public key ends after '\(type)': a key has spaces, so put it in quotes (public_key=\"\(type) AAAA... comment\") or read it from its file (public_key=@~/.ssh/id_ed25519.pub)"
+        }
+        guard let blob = Data(base64Encoded: String(parts[1])), blob.count > 4 else {
             return "the public key's body after '\(type)' is not valid base64"
         }
         let bytes = [UInt8](blob)

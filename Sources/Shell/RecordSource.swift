@@ -22,7 +22,7 @@ struct RecordSource: Sendable {
         }
         let started = ContinuousClock.now
         let requestsBefore = client.requestCount
-        if resource == .clicks, settings.useCache, let stale = cache.any(resource) {
+        if resource == .clicks, settings.useCache, let stale = cache.any(resource), !stale.needsFullScan {
             return incremental(resource, cached: stale.records, started: started, requestsBefore: requestsBefore)
         }
         let upstream = client.scan(resource, limit: settings.pageSize, concurrency: settings.concurrency,
@@ -69,7 +69,16 @@ struct RecordSource: Sendable {
         return AsyncThrowingStream { continuation in
             let task = Task {
                 do {
-                    if let rows = try await ClickLogRefresh(client: source.client).refresh(resource, cached: cached) {
+                    // A key renamed or deleted since the clicks were fetched has relabelled its
+                    // clicks on the server, in place, where new rows cannot show it: look at
+                    // the keys first (storing them compares them with the cached ones).
+                    let keys = try await source.all(.keys)
+                    // Every name a click carries is a current key's name: one that is not
+                    // belonged to a key renamed or deleted since.
+                    let names = Set(keys.compactMap { $0["name"].string })
+                    let relabelled = (source.cache.any(resource)?.needsFullScan ?? false)
+                        || cached.contains { if case .string(let n) = $0["key_name"] { return !names.contains(n) } else { return false } }
+                    if !relabelled, let rows = try await ClickLogRefresh(client: source.client).refresh(resource, cached: cached) {
                         let elapsed = ContinuousClock.now - started
                         source.cache.store(resource, records: rows,
                                            seconds: elapsed.inSeconds,

@@ -2,6 +2,7 @@ import Dispatch
 import Foundation
 import OpenportAPI
 import Query
+import Records
 import Synchronization
 
 /// How one line ended.
@@ -12,8 +13,8 @@ public enum Outcome: Sendable, Equatable {
     case failed(String, column: Int? = nil, length: Int = 1)
     /// Ctrl-C stopped it.
     case cancelled
-    /// `exit`.
-    case exit
+    /// `exit`, or `exit N` with the process's exit status.
+    case exit(Int32? = nil)
 }
 
 /// The loop: read a line, run it, say what went wrong, until the input ends.
@@ -29,10 +30,13 @@ public final class Repl {
     let output: OutputSink
     /// Whether failures name their line (a script); `-c` has only one.
     let numbersLines: Bool
+    /// The script file the lines come from (`opsh FILE`), named in failures: `FILE:4: ...`.
+    let scriptName: String?
     private let interrupts = InterruptGate()
 
     public init(interpreter: Interpreter, reader: LineReader, interactive: Bool, keepGoing: Bool, output: OutputSink,
-                numbersLines: Bool = true) {
+                numbersLines: Bool = true, scriptName: String? = nil) {
+        self.scriptName = scriptName
         self.interpreter = interpreter
         self.reader = reader
         self.interactive = interactive
@@ -74,14 +78,14 @@ public final class Repl {
             switch outcome {
             case .ok:
                 continue
-            case .exit:
-                return failed && !interactive ? 1 : 0
+            case .exit(let status):
+                return status ?? (failed && !interactive ? 1 : 0)
             case .cancelled:
-                output.message(interactive ? "cancelled\n" : "opsh: line \(lineNumber): cancelled\n")
+                output.message(interactive ? "cancelled\n" : "opsh: \(scriptName.map { "\($0):\(lineNumber)" } ?? "line \(lineNumber)"): cancelled\n")
                 if !interactive { return 130 }
             case .failed(let message, let column, let length):
                 failed = true
-                let report: Report = interactive ? .prompt : numbersLines ? .script(line: lineNumber) : .oneLine
+                let report: Report = interactive ? .prompt : numbersLines ? .script(line: lineNumber, file: scriptName) : .oneLine
                 output.message(Repl.describe(message, column: column, length: length, line: line, report: report))
                 if !interactive, !keepGoing { return 1 }
             }
@@ -99,13 +103,16 @@ extension Repl {
     }
 
     /// How a failure is reported.
-    enum Report { case prompt, oneLine, script(line: Int) }
+    enum Report { case prompt, oneLine, script(line: Int, file: String? = nil) }
 
     /// A failure as printed: one line in a script (`opsh: line 4, column 10: ...`) or for `-c`;
     /// at the prompt, the message with the line and a caret under the mistake.
     static func describe(_ message: String, column: Int?, length: Int, line: String, report: Report) -> String {
         switch report {
-        case .script(let n):
+        case .script(let n, let file?):
+            // As compilers do: FILE:LINE:COLUMN.
+            return "opsh: \(TerminalSafe.escape(file)):\(n)\(column.map { ":\($0 + 1)" } ?? ""): \(message)\n"
+        case .script(let n, nil):
             return "opsh: line \(n)\(column.map { ", column \($0 + 1)" } ?? ""): \(message)\n"
         case .oneLine:
             return "opsh: \(column.map { "column \($0 + 1): " } ?? "")\(message)\n"

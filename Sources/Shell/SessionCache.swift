@@ -19,6 +19,9 @@ public final class SessionCache: Sendable {
         var index: Index?
         /// Set by `refresh`: the rows are kept for an incremental fetch but are not fresh.
         public var stale = false
+        /// Set when rows already fetched may have changed in place (the server relabels a
+        /// key's clicks when the key is renamed or deleted): only a full scan is right.
+        public var needsFullScan = false
     }
 
     /// Lookups over cached rows.
@@ -44,9 +47,34 @@ public final class SessionCache: Sendable {
     }
 
     public func store(_ resource: Resource, records: [Record], seconds: Double, requests: Int) {
-        entries.withLock {
-            $0[resource] = Entry(records: records, fetchedAt: .now, fetchSeconds: seconds, requests: requests)
+        entries.withLock { e in
+            if resource == .keys, let old = e[.keys], SessionCache.renamedOrRemoved(old.records, records) {
+                // The server has relabelled those keys' clicks: the cached ones are out of date.
+                SessionCache.requireFullScan(.clicks, in: &e)
+            }
+            e[resource] = Entry(records: records, fetchedAt: .now, fetchSeconds: seconds, requests: requests)
         }
+    }
+
+    /// Keeps the rows (for completion) but counts them as stale and changed in place: the
+    /// next use scans the whole list again, never just its new rows.
+    public func requireFullScan(_ resource: Resource) {
+        entries.withLock { SessionCache.requireFullScan(resource, in: &$0) }
+    }
+
+    private static func requireFullScan(_ resource: Resource, in e: inout [Resource: Entry]) {
+        guard var entry = e[resource] else { return }
+        entry.fetchedAt = ContinuousClock.now - .seconds(1_000_000)
+        entry.stale = true
+        entry.needsFullScan = true
+        e[resource] = entry
+    }
+
+    /// Whether a key of `old` is gone from `new`, or has another name there.
+    static func renamedOrRemoved(_ old: [Record], _ new: [Record]) -> Bool {
+        var names: [Value: Value] = [:]
+        for k in new where !k["id"].isNull { names[k["id"]] = k["name"] }
+        return old.contains { k in !k["id"].isNull && names[k["id"]] != k["name"] }
     }
 
     /// Keeps the rows but counts them as stale, so the next command refetches (and may

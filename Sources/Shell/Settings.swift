@@ -98,10 +98,11 @@ public struct Settings: Sendable {
         let t = text.lowercased()
         let units: [(String, Int)] = [("ms", 0), ("s", 1), ("m", 60), ("h", 3600)]
         for (suffix, seconds) in units where t.hasSuffix(suffix) {
-            guard let n = Int(t.dropLast(suffix.count)), n >= 0 else { return nil }
+            // At most about 30 years: no arithmetic on what was typed can overflow.
+            guard let n = Int(t.dropLast(suffix.count)), n >= 0, n <= 1_000_000_000 else { return nil }
             return seconds == 0 ? .milliseconds(n) : .seconds(n * seconds)
         }
-        return Int(t).flatMap { $0 >= 0 ? .seconds($0) : nil }
+        return Int(t).flatMap { $0 >= 0 && $0 <= 1_000_000_000 ? .seconds($0) : nil }
     }
 
     static func describe(_ d: Duration) -> String {

@@ -75,14 +75,20 @@ enum LineCompletion {
     static func cacheFor(words: [String]) -> SessionCache {
         let environment = ProcessInfo.processInfo.environment
         let demo = words.contains("--demo")
-        var flag: String?
+        // The account as opsh itself would resolve it: flags, environment, profile.
+        var flags = ResolvedConfig.CommandLine()
         for (i, w) in words.enumerated() {
-            if w == "--profile", i + 1 < words.count { flag = unquote(words[i + 1]).text }
-            if w.hasPrefix("--profile=") { flag = String(w.dropFirst("--profile=".count)) }
+            let next = i + 1 < words.count ? unquote(words[i + 1]).text : nil
+            for (name, set) in [("--profile", { flags.profile = $0 }), ("--api-url", { flags.apiURL = $0 }),
+                                ("--token", { flags.token = $0 })] as [(String, (String) -> Void)] {
+                if w == name, let next { set(next) }
+                if w.hasPrefix(name + "=") { set(String(w.dropFirst(name.count + 1))) }
+            }
         }
-        let file = ConfigFile.path(environment: environment).flatMap { try? ConfigFile.load(path: $0) }
-        let profile = ResolvedConfig.selectedProfile(flag: flag, environment: environment, file: file)?.name
-        guard let path = CompletionCache.path(environment: environment, profile: profile, demo: demo) else {
+        let resolved = try? ResolvedConfig.resolve(flags, environment: environment,
+                                                    configPath: ConfigFile.path(environment: environment))
+        guard let resolved,
+              let path = CompletionCache.path(environment: environment, apiURL: resolved.apiURL, token: resolved.token, demo: demo) else {
             return SessionCache()
         }
         return CompletionCache.load(path)

@@ -148,7 +148,7 @@ struct Opsh: ParsableCommand {
         }
 
         // The completion cache for `opsh -c '... <TAB>` in the user's shell, kept after each line.
-        let keeper = CompletionCache.path(environment: environment, profile: resolved.profile, demo: demo)
+        let keeper = CompletionCache.path(environment: environment, apiURL: config.baseURL, token: config.token, demo: demo)
             .map { CompletionCacheKeeper(cache: interpreter.cache, path: $0) }
         let status: Int32
         if let command {
@@ -162,7 +162,7 @@ struct Opsh: ParsableCommand {
                 .run(prompt: prompt())
         } else {
             status = Repl(interpreter: interpreter, reader: PlainLineReader(fileDescriptor: scriptFD), interactive: false,
-                          keepGoing: keepGoing, output: output).run(prompt: "")
+                          keepGoing: keepGoing, output: output, scriptName: script).run(prompt: "")
         }
         // The demo emulator is not stopped: the process ends with it, and stopping a server
         // while connections settle can only fail.

@@ -57,19 +57,26 @@ struct Plan {
 
     init(_ stages: [any Stage], ranges: [Range<Int>], context: EvaluationContext, renderer: (any TextWriter)?) throws {
         var i = 0
+        // After a stage that reshapes records, each stage's fields are checked on the rows it gets.
+        var reshaped = false
+        func checked(_ step: any RowStep, _ stage: any Stage) -> any RowStep {
+            reshaped && !stage.fieldReferences.isEmpty ? CheckedStep(step, references: stage.fieldReferences) : step
+        }
         while i < stages.count {
             let stage = stages[i]
             if let sort = stage as? Sort, i + 1 < stages.count, let first = stages[i + 1] as? First {
-                steps.append(try sort.makeStep(context, limit: first.rows))
+                steps.append(checked(try sort.makeStep(context, limit: first.rows), stage))
             } else if let group = stage as? Group, i + 1 < stages.count, let first = stages[i + 1] as? First {
-                steps.append(group.makeStep(context, limit: first.rows))
+                steps.append(checked(group.makeStep(context, limit: first.rows), stage))
             } else if let s = stage as? any RecordStage {
-                steps.append(try s.makeStep(context))
+                steps.append(checked(try s.makeStep(context), stage))
             } else if let s = stage as? any ReductionStage {
-                reducer = s.makeReducer(context, range: ranges[i])
+                let made = s.makeReducer(context, range: ranges[i])
+                reducer = reshaped && !stage.fieldReferences.isEmpty ? CheckedReducer(made, references: stage.fieldReferences) : made
             } else if let s = stage as? any RendererStage {
                 writer = s.makeWriter(context.render)
             }
+            if type(of: stage).reshapes { reshaped = true }
             i += 1
         }
         if writer == nil { writer = renderer }

@@ -17,12 +17,18 @@ final class FieldAccessor {
         self.related = Array(repeating: [:], count: path.components.count)
     }
 
+    /// Where a column named by the whole dotted path sits (`key.name` after `select
+    /// port,key.name`): such a column is the value itself, read as it is.
+    private var wholePosition: Int?
+
     @inline(__always)
     func value(of record: Record) -> Value {
         if record.schema !== schema {
             schema = record.schema
             position = record.schema.position(of: path[0])
+            wholePosition = path.count > 1 ? record.schema.position(of: path.joined(separator: ".")) : nil
         }
+        if let wholePosition { return record[position: wholePosition] }
         guard let position else { return path.count == 1 ? .null : join(record) }
         let head = record[position: position]
         return path.count == 1 ? head : follow(head)
@@ -61,12 +67,45 @@ final class FieldAccessor {
     }
 }
 
+/// A value made ready for ordering: text that reads as an IP address carries the address,
+/// parsed once, so `sort source_ip` orders as `where` compares.
+struct OrderKey {
+    let value: Value
+    let ip: IPAddress?
+
+    @inline(__always)
+    init(_ value: Value) {
+        self.value = value
+        if case .string(let s) = value, let first = s.utf8.first, first == 58 || (first >= 48 && first <= 57) || (first | 0x20 >= 97 && first | 0x20 <= 102) {
+            ip = IPAddress(s)
+        } else {
+            ip = nil
+        }
+    }
+
+    var isNull: Bool { value.isNull }
+}
+
 /// The order `sort`, `min` and `max` use.
 ///
 /// Within a kind: numbers numerically (ints and doubles together), timestamps as instants,
-/// text by Unicode order (case-sensitive), false before true. Across kinds: booleans,
-/// numbers, timestamps, text, lists, objects. Nulls are handled by the callers (always last).
+/// text by Unicode order (case-sensitive), false before true. Text that reads as an IP
+/// address orders by address (IPv4 before IPv6, an IPv4-mapped `::ffff:a.b.c.d` among the
+/// IPv6 ones, as `where` compares) and before other text. Across kinds: booleans, numbers,
+/// timestamps, text, lists, objects. Nulls are handled by the callers (always last).
 enum ValueOrder {
+    /// -1, 0 or 1, with addresses in text compared as addresses.
+    @inline(__always)
+    static func compare(_ a: OrderKey, _ b: OrderKey) -> Int {
+        switch (a.ip, b.ip) {
+        case (let x?, let y?): return x < y ? -1 : x == y ? 0 : 1
+        case (.some, nil): if case .string = b.value { return -1 }
+        case (nil, .some): if case .string = a.value { return 1 }
+        case (nil, nil): break
+        }
+        return compare(a.value, b.value)
+    }
+
     static func rank(_ v: Value) -> Int {
         switch v {
         case .bool: return 0

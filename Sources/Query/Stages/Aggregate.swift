@@ -92,7 +92,7 @@ final class AggregateReducer: Reducer {
     var doubleSum = 0.0
     var exact = true      // every value so far an int, and no overflow
     var n = 0
-    var best: Value?
+    var best: OrderKey?
     var firstRecord: Record?
 
     init(_ function: AggregateFunction, field: FieldPath, accessor: FieldAccessor) {
@@ -126,7 +126,7 @@ final class AggregateReducer: Reducer {
         case .min, .max:
             let wanted = function == .min ? -1 : 1
             for row in rows {
-                let v = accessor.value(of: row)
+                let v = OrderKey(accessor.value(of: row))
                 if v.isNull { continue }
                 if let b = best, ValueOrder.compare(v, b) != wanted { continue }
                 best = v
@@ -138,7 +138,7 @@ final class AggregateReducer: Reducer {
         switch function {
         case .sum: return exact ? .int(intSum) : .double(doubleSum)
         case .avg: return n == 0 ? .null : .double(doubleSum / Double(n))
-        case .min, .max: return best ?? .null
+        case .min, .max: return best?.value ?? .null
         }
     }
 

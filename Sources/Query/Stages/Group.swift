@@ -15,6 +15,7 @@ public struct Group: Stage, RecordStage, Equatable {
         StageExample("clicks | where timestamp > -7d | group port", shows: "this week's clicks per port"),
     ]
     public static let kind = StageKind.records
+    public static let reshapes = true
 
     public var field: FieldPath
 

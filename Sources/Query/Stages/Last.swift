@@ -37,7 +37,8 @@ final class LastStep: RowStep {
     func take(_ rows: [Record]) -> [Record] {
         guard n > 0 else { return [] }
         kept.append(contentsOf: rows.suffix(n))
-        if kept.count > 2 * n { kept.removeFirst(kept.count - n) }
+        // Trim once twice n are held (n can be as large as Int.max: no 2 * n).
+        if kept.count > n, kept.count - n > n { kept.removeFirst(kept.count - n) }
         return []
     }
 

@@ -6,15 +6,18 @@ public struct Select: Stage, RecordStage, Equatable {
     public static let synopsis = "select F[,F...]"
     public static let summary = "keep only some fields, in the order given"
     public static let help = """
-        Keeps the named fields, in the order given; a missing field shows as null.
+        Keeps the named fields, in the order given. A field the records do not have is an
+        error that suggests the nearest one; a field that holds null shows null.
         A dotted path follows a nested object or a relation, and names its column:
-        select port,key.name gives the columns port and key.name.
+        select port,key.name gives the columns port and key.name, and later stages
+        read that column by the same name (| where key.name ~ "^pi").
         """
     public static let examples = [
         StageExample("clicks | select source_ip,port", shows: "two columns, source_ip first"),
         StageExample("sessions | select port,server,key.name", shows: "each session with its key's name"),
     ]
     public static let kind = StageKind.records
+    public static let reshapes = true
 
     public var fields: [FieldPath]
 

@@ -7,8 +7,8 @@ public struct Sort: Stage, RecordStage, Equatable {
     public static let summary = "order records by fields; -field for descending"
     public static let help = """
         Orders the records by the fields given, the first deciding first; -field sorts that
-        field descending. Numbers sort as numbers, timestamps as instants, text by Unicode
-        order (case-sensitive). Nulls and missing fields come last either way. The sort is
+        field descending. Numbers sort as numbers, timestamps as instants, IP addresses as
+        addresses (IPv4 first), other text by Unicode order (case-sensitive). Nulls and missing fields come last either way. The sort is
         stable: records that tie keep their order.
         sort ... | first N keeps only N records while it reads.
         """
@@ -53,7 +53,7 @@ public struct Sort: Stage, RecordStage, Equatable {
 
     /// Whether keys `a` (row `i`) come before keys `b` (row `j`): nulls last, ties by row.
     @inline(__always)
-    static func precedes(_ a: [Value], _ i: Int, _ b: [Value], _ j: Int, descending: [Bool]) -> Bool {
+    static func precedes(_ a: [OrderKey], _ i: Int, _ b: [OrderKey], _ j: Int, descending: [Bool]) -> Bool {
         for k in 0..<a.count {
             let c = compareKey(a[k], b[k], descending: descending[k])
             if c != 0 { return c < 0 }
@@ -62,7 +62,7 @@ public struct Sort: Stage, RecordStage, Equatable {
     }
 
     @inline(__always)
-    static func compareKey(_ x: Value, _ y: Value, descending: Bool) -> Int {
+    static func compareKey(_ x: OrderKey, _ y: OrderKey, descending: Bool) -> Int {
         switch (x.isNull, y.isNull) {
         case (true, true): return 0
         case (true, false): return 1
@@ -91,7 +91,7 @@ final class SortStep: RowStep {
     }
 
     func flush() -> [Record] {
-        let keys = accessors.map { accessor in rows.map { accessor.value(of: $0) } }
+        let keys = accessors.map { accessor in rows.map { OrderKey(accessor.value(of: $0)) } }
         let descending = self.descending
         var order = Array(rows.indices)
         if keys.count == 1 {
@@ -120,22 +120,22 @@ final class TopSortStep: RowStep {
     let accessors: [FieldAccessor]
     let descending: [Bool]
     let limit: Int
-    var best: [(keys: [Value], seq: Int, row: Record)] = []
+    var best: [(keys: [OrderKey], seq: Int, row: Record)] = []
     var seq = 0
-    var scratch: [Value]
+    var scratch: [OrderKey]
 
     init(_ accessors: [FieldAccessor], descending: [Bool], limit: Int) {
         self.accessors = accessors
         self.descending = descending
         self.limit = limit
-        scratch = Array(repeating: .null, count: accessors.count)
+        scratch = Array(repeating: OrderKey(.null), count: accessors.count)
     }
 
     func take(_ batch: [Record]) -> [Record] {
         guard limit > 0 else { return [] }
         for row in batch {
             defer { seq += 1 }
-            for k in accessors.indices { scratch[k] = accessors[k].value(of: row) }
+            for k in accessors.indices { scratch[k] = OrderKey(accessors[k].value(of: row)) }
             if best.count == limit, let worst = best.last,
                !Sort.precedes(scratch, seq, worst.keys, worst.seq, descending: descending) {
                 continue

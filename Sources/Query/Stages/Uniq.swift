@@ -13,6 +13,7 @@ public struct Uniq: Stage, RecordStage, Equatable {
         StageExample("clicks | uniq key_name", shows: "each key that was clicked through, once"),
     ]
     public static let kind = StageKind.records
+    public static let reshapes = true
 
     public var field: FieldPath
 

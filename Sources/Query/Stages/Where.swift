@@ -13,6 +13,7 @@ public struct Where: Stage, RecordStage, Equatable {
 
         Operators: = (or ==)  !=  <  <=  >  >=  ~ (regex)  !~  contains  startswith
                    in (V, V, ...)  in CIDR (10.0.0.0/8, 2001:db8::/32)
+                   in (10.0.0.0/8, 192.168.0.0/16, 8.8.8.8)  values and networks mixed
         Values: 6260  word  "quoted"  'quoted'  null  true  false
                 2021-11-15  2021-11-15T18:23:34Z  -24h  -7d  -30m  now
         Spaces around operators are optional; quote a value that holds spaces, |, = or quotes.
@@ -20,7 +21,9 @@ public struct Where: Stage, RecordStage, Equatable {
         Types come from the data: numbers compare as numbers, timestamps as instants (offsets
         honoured), IP addresses as addresses (2001:db8::1 = 2001:0db8:0:0::1). A date is its
         whole UTC day: timestamp = 2021-11-15 matches any time that day, > 2021-11-15 after it.
-        -24h, -7d, -30m, -2w, -10s count back from now.
+        An instant without an offset is UTC too (2021-11-15T18:23:34 = ...T18:23:34Z), even
+        though the server shows times in the account's zone: write the offset to mean local
+        time (2021-11-15T18:23:34+01:00). -24h, -7d, -30m, -2w, -10s count back from now.
 
         Case: = and != are exact and case-sensitive. ~ ignores case; use (?-i) to respect it.
         contains and startswith ignore case.
@@ -33,6 +36,7 @@ public struct Where: Stage, RecordStage, Equatable {
         StageExample("clicks | where port=6260", shows: "the clicks on port 6260"),
         StageExample("clicks | where port = 6260 and timestamp > -7d", shows: "this week's clicks on port 6260"),
         StageExample("clicks | where source_ip in 10.0.0.0/8", shows: "clicks from a private network"),
+        StageExample("clicks | where source_ip in (10.0.0.0/8, 192.168.0.0/16)", shows: "clicks from either of two networks"),
         StageExample("clicks | where key_name ~ \"^pi\"", shows: "clicks through keys whose name starts with pi, any case"),
         StageExample("clicks | where timestamp = 2021-11-15", shows: "the clicks of one UTC day"),
         StageExample("clicks | where key_name in (laptop, \"Pi London\")", shows: "clicks through either of two keys"),

@@ -3,6 +3,27 @@ import Foundation
 /// Parses a `where` condition: `or` of `and`s of (`not`) comparisons or parenthesised groups.
 struct ConditionParser {
     var parser: Parser
+    /// Parentheses and `not`s open around the current position.
+    private var depth = 0
+    /// Comparisons read so far.
+    private var comparisons = 0
+
+    /// Deeper nesting is refused, so that no input can exhaust the stack of the parser or
+    /// of what walks the tree later (evaluation, printing).
+    static let maxDepth = 64
+    /// More comparisons in one condition are refused for the same reason: a chain of
+    /// `and`s is a tree as deep as it is long. An `in (...)` list counts as one.
+    static let maxComparisons = 256
+
+    init(parser: Parser) { self.parser = parser }
+
+    private mutating func enter(_ token: Token) throws(QueryError) {
+        depth += 1
+        guard depth <= Self.maxDepth else {
+            throw QueryError("the condition nests deeper than \(Self.maxDepth) levels of '(' and 'not'; write it flatter",
+                             column: token.range.lowerBound, length: token.range.count)
+        }
+    }
 
     static let operatorList = "=, !=, <, <=, >, >=, ~, !~, contains, startswith, in"
 
@@ -27,6 +48,8 @@ struct ConditionParser {
     mutating func parseNot(after word: Token?) throws(QueryError) -> Condition {
         if try parser.peek().isKeyword("not") {
             let not = try parser.next()
+            try enter(not)
+            defer { depth -= 1 }
             return .not(try parseNot(after: not))
         }
         return try parsePrimary(after: word)
@@ -37,6 +60,8 @@ struct ConditionParser {
         switch token.kind {
         case .open:
             _ = try parser.next()
+            try enter(token)
+            defer { depth -= 1 }
             let inner = try parseOr()
             let close = try parser.peek()
             guard close.kind == .close else {
@@ -46,6 +71,11 @@ struct ConditionParser {
             _ = try parser.next()
             return inner
         case .word:
+            comparisons += 1
+            guard comparisons <= Self.maxComparisons else {
+                throw QueryError("the condition has more than \(Self.maxComparisons) comparisons; use in (a, b, ...) for a list of values",
+                                 column: token.range.lowerBound, length: token.range.count)
+            }
             return .compare(try comparison())
         default:
             let after = word.map { " after '\($0.text)'" } ?? ""

@@ -233,8 +233,9 @@ struct Parser {
         }
     }
 
-    /// A string in double quotes (with `\"`, `\\`, `\n`, `\t`, `\r` escapes; any other
-    /// backslash is kept, so regexes read naturally) or in single quotes (no escapes).
+    /// A string in double quotes (with `\"`, `\\`, `\n`, `\t`, `\r`, `\e` (ESC) and
+    /// `\u{202E}` escapes; any other backslash is kept, so regexes read naturally) or in single
+    /// quotes (no escapes).
     mutating func quotedString() throws(QueryError) -> String {
         let quote = chars[pos]
         let start = pos
@@ -253,6 +254,18 @@ struct Parser {
                 case "n": text.append("\n")
                 case "t": text.append("\t")
                 case "r": text.append("\r")
+                case "e": text.append("\u{1B}")
+                case "u" where pos + 2 < chars.count && chars[pos + 2] == "{":
+                    // \u{1F680}: one Unicode scalar by its hex value.
+                    var end = pos + 3
+                    while end < chars.count, end - pos <= 10, chars[end].isHexDigit { end += 1 }
+                    if end < chars.count, chars[end] == "}", end > pos + 3,
+                       let v = UInt32(String(chars[(pos + 3)..<end]), radix: 16), let scalar = Unicode.Scalar(v) {
+                        text.unicodeScalars.append(scalar)
+                        pos = end + 1
+                        continue
+                    }
+                    text.append("\\"); text.append(e)
                 default: text.append("\\"); text.append(e)
                 }
                 pos += 2

@@ -185,8 +185,8 @@ public struct FieldReference: Sendable, Equatable {
     }
 }
 
-/// Quoting rules shared by the printer and the parser.
-enum Quoting {
+/// Quoting rules shared by the printer, the parser and completion.
+public enum Quoting {
     /// Characters that end a bare word in a `where` expression or a stage's arguments.
     static func endsExpressionWord(_ c: Character) -> Bool {
         c.isWhitespace || "|(),<>=!~\"'".contains(c)
@@ -200,20 +200,36 @@ enum Quoting {
     /// `s` as a double-quoted string when `quoted`, else bare.
     static func word(_ s: String, quoted: Bool) -> String { quoted ? doubleQuoted(s) : s }
 
-    /// `"…"` with `\` and `"` escaped, and newline, tab and carriage return as `\n` `\t` `\r`.
-    static func doubleQuoted(_ s: String) -> String {
+    /// `"…"` with `\` and `"` escaped, newline, tab and carriage return as `\n` `\t` `\r`,
+    /// ESC as `\e`, and other control and bidi-formatting characters as `\u{202E}`: text
+    /// that the parser reads back as `s`, and that shows nothing a terminal would act on.
+    public static func doubleQuoted(_ s: String) -> String {
         var out = "\""
-        for c in s {
-            switch c {
+        for u in s.unicodeScalars {
+            switch u {
             case "\\": out += "\\\\"
             case "\"": out += "\\\""
             case "\n": out += "\\n"
             case "\t": out += "\\t"
             case "\r": out += "\\r"
-            case "\r\n": out += "\\r\\n"
-            default: out.append(c)
+            case "\u{1B}": out += "\\e"
+            default:
+                if needsEscape(u) {
+                    out += "\\u{" + String(u.value, radix: 16, uppercase: true) + "}"
+                } else {
+                    out.unicodeScalars.append(u)
+                }
             }
         }
         return out + "\""
+    }
+
+    /// Control characters, and the formatting characters that reorder text on screen
+    /// (bidi embeddings, overrides and isolates, marks).
+    public static func needsEscape(_ u: Unicode.Scalar) -> Bool {
+        switch u.value {
+        case 0..<0x20, 0x7F..<0xA0, 0x200E, 0x200F, 0x202A...0x202E, 0x2066...0x2069, 0x061C: return true
+        default: return false
+        }
     }
 }
