@@ -68,7 +68,7 @@ public struct Redactor: Sendable {
     /// Tokens shorter than this are not secrets worth hunting for in prose: blanking `a` or
     /// `token` everywhere would mangle messages (`Invalid***token.`). They are still blanked
     /// in `token=` parameters, like any token.
-    public static let minimumSecretLength = 8
+    public static let minimumSecretLength = 6
 
     /// `?token=SECRET` becomes `?token=***`, and a token long enough to be a secret is blanked
     /// wherever it appears as a whole word.

@@ -241,9 +241,14 @@ enum DataSet {
         longName,
         "C:\\backup",
         duplicateName, duplicateName,
-        triplicateName, triplicateName, triplicateName,
-        digitsName,
-    ] + controlNames
+    ]
+
+    /// More awkward names, given to keys after the shuffle (in place of generic `clientN`
+    /// names), so that the keys above keep their ids from one version of the data to the next.
+    static let laterNames: [String] = [triplicateName, triplicateName, triplicateName, digitsName] + controlNames
+
+    /// Every awkward name: each shows up in sessions and clicks.
+    static var awkwardNames: [String] { fixedDemoNames + laterNames }
 
     static let places = [
         "London", "Paris", "Brussels", "Ghent", "Antwerp", "Berlin", "Amsterdam", "Madrid", "Lisbon", "Oslo",
@@ -457,8 +462,11 @@ enum DataSet {
             if used.insert(n).inserted { names.append(n) }
         }
         for i in stride(from: names.count - 1, to: 0, by: -1) { names.swapAt(i, r.below(i + 1)) }
+        let slots = names.indices.filter { names[$0].hasPrefix("client") }
+        for (slot, name) in zip(slots, laterNames) { names[slot] = name }
         // One key is named with another key's id, as people do ("377"): `keys 377` is ambiguous.
-        if let i = names.firstIndex(where: { $0.hasPrefix("client") }) {
+        if slots.count > laterNames.count {
+            let i = slots[laterNames.count]
             names[i] = String(demoIds[(i + 1) % demoIds.count])
         }
         let demoKeys = makeKeys(&r, ids: demoIds, names: names)
@@ -475,7 +483,7 @@ enum DataSet {
         let byName = Dictionary(demoKeys.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
         sessions.append(makeSession(&r, key: byName["root@HQ"]!, port: 6260, localPort: 22))
         // Every awkward name shows up in sessions and clicks.
-        for name in fixedDemoNames where name != "root@HQ" {
+        for name in awkwardNames where name != "root@HQ" {
             for k in demoKeys where k.name == name && !sessions.contains(where: { $0.keyId == k.id }) {
                 sessions.append(makeSession(&r, key: k, port: newPort()))
             }

@@ -128,7 +128,10 @@ public final class Interpreter: Sendable {
             // A DRF list: follow `next` to the end, as the resource commands do, unless the
             // path asks for one page itself (limit= or offset=); pages of `page-size` rows.
             let onePage = path.contains("limit=") || path.contains("offset=")
-            let asked = onePage ? path : path + (path.contains("?") ? "&" : "?") + "limit=\(settings.pageSize)"
+            // `keys/349/` names one record (DRF's detail route ends with its id): no paging.
+            let bare = path.split(separator: "?").first.map(String.init) ?? path
+            let detail = bare.split(separator: "/").last.map { $0.allSatisfy(\.isNumber) } ?? false
+            let asked = onePage || detail ? path : path + (path.contains("?") ? "&" : "?") + "limit=\(settings.pageSize)"
             let value = try await client.get(path: asked)
             if var records = Interpreter.listRows(value) {
                 var next = onePage ? nil : Interpreter.nextLink(value)

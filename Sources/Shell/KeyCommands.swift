@@ -130,7 +130,7 @@ extension Interpreter {
             let both = byID.map { " (and key \($0["id"].plainText) has that id)" } ?? ""
             throw ShellError("\(n) keys are named '\(TerminalSafe.escape(ref.name!))' (ids \(ids))\(both); name one by its id")
         default:
-            if let id = ref.id, ref.name == nil || ref.byIDOnly {
+            if let id = ref.id {
                 throw ShellError("no key has id \(id); 'keys | select id,name' lists them")
             }
             let shown = TerminalSafe.escape(ref.name ?? "")

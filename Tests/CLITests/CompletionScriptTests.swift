@@ -43,7 +43,26 @@ import Testing
                 {"id":1300,"name":"red\\u001b[31m"},{"id":1301,"name":"$(touch \(canary))"}],\
                 "sessions":[{"port":6260,"local_port":22}]}
                 """
-            try json.write(toFile: cacheDir + "/completion.json", atomically: false, encoding: .utf8)
+            try json.write(toFile: cacheDir + "/" + Fixture.fileName(salt: "fixture-salt-123", apiURL: "https://api.openport.io/api/v2/", token: ""),
+                           atomically: false, encoding: .utf8)
+            try "fixture-salt-123".write(toFile: cacheDir + "/salt", atomically: false, encoding: .utf8)
+        }
+
+        /// The cache file of an account, named as opsh names it (a salted SHA-256 of the API
+        /// URL and the token), computed here by sha256sum.
+        static func fileName(salt: String, apiURL: String, token: String) throws -> String {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/sha256sum")
+            let input = Pipe()
+            let output = Pipe()
+            process.standardInput = input
+            process.standardOutput = output
+            try process.run()
+            input.fileHandleForWriting.write(Data(salt.utf8) + Data(apiURL.utf8) + Data([0]) + Data(token.utf8))
+            try input.fileHandleForWriting.close()
+            let digest = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            process.waitUntilExit()
+            return "completion-\(digest.prefix(16)).json"
         }
 
         deinit { try? FileManager.default.removeItem(atPath: home) }
@@ -168,7 +187,8 @@ import Testing
         let ports = try CLI.run(CLI.executable("opsh"), ["__complete", "--demo", "open "], environment: env)
         #expect(!ports.stdout.isEmpty, "\(ports)")
         // The real account's cache is another file, untouched by the demo.
-        #expect(!FileManager.default.fileExists(atPath: dir + "/completion.json"))
+        let others = try FileManager.default.contentsOfDirectory(atPath: dir).filter { $0.hasPrefix("completion-") }
+        #expect(others.isEmpty, "\(others)")
         let text = try String(contentsOfFile: file, encoding: .utf8)
         #expect(!text.contains(CLI.demoToken))
     }

@@ -21,7 +21,7 @@ import Testing
         let (text, rows) = try await allKeysText(port)
         let names = rows.compactMap { $0["name"] as? String }
         #expect(names.count == 1044)
-        for name in DataSet.fixedDemoNames { #expect(names.contains(name), "\(name)") }
+        for name in DataSet.awkwardNames { #expect(names.contains(name), "\(name)") }
         #expect(names.filter { $0 == DataSet.duplicateName }.count == 2)
         #expect(names.contains { $0.count == 200 })
         #expect(names.contains("\u{1b}[31mred alert\u{1b}[0m"))
@@ -51,8 +51,11 @@ import Testing
             sessions += try await HTTP.get(port, "/api/v2/sessions/?token=\(t)&limit=250&offset=\(offset)").results
         }
         #expect(sessions.count == 300)
+        // A port is unique on its server; a few are used on two servers at once.
+        let places = sessions.map { "\($0["port"] as? Int ?? -1)@\($0["server"] as? String ?? "")" }
+        #expect(Set(places).count == 300)
         let ports = sessions.compactMap { $0["port"] as? Int }
-        #expect(Set(ports).count == 300)
+        #expect(Set(ports).count < 300 && Set(ports).count > 280)
         let s6260 = try #require(sessions.first { $0["port"] as? Int == 6260 })
         #expect(s6260["local_port"] as? Int == 22)
         #expect(s6260["open_port_for_ip_link"] as? String == "https://openport.io/l/6260/")

@@ -7,6 +7,9 @@ import Testing
 
 @Suite("Incremental refresh of the click log")
 struct IncrementalRefreshTests {
+    /// Pages of the demo's 1,044 keys at 100 a page.
+    static let keyPages = 11
+
     func count(_ shell: ShellHarness) async throws -> (answer: String, requests: Int, expected: String) {
         let r = await shell.runCountingRequests("clicks | where port > 0 | count")
         return (r.out, r.requests, try await shell.expectedPositivePortCount())
@@ -26,8 +29,10 @@ struct IncrementalRefreshTests {
         await shell.run("refresh clicks")
         let after = try await count(shell)
         #expect(after.answer == after.expected)
-        // One request for the count, two pages of 100 for 150 new rows and the 20-row overlap.
-        #expect(after.requests == 3)
+        // One request for the count, two pages of 100 for 150 new rows and the 20-row overlap,
+        // and the keys (11 pages of 100): a key renamed or deleted meanwhile has relabelled
+        // cached clicks in place, which new rows cannot show.
+        #expect(after.requests == 3 + Self.keyPages)
         let cached = try #require(shell.interpreter.cache.any(.clicks))
         #expect(cached.records.count == 5_150)
         await shell.stop()
@@ -42,7 +47,10 @@ struct IncrementalRefreshTests {
         await shell.run("refresh clicks")
         let again = try await count(shell)
         #expect(again.answer == again.expected)
-        #expect(again.requests == 3)
+        #expect(again.requests == 3 + Self.keyPages)
+        // With the keys fresh, the two small checks alone.
+        await shell.run("refresh clicks")
+        #expect(try await count(shell).requests == 3)
         await shell.stop()
     }
 
@@ -60,7 +68,7 @@ struct IncrementalRefreshTests {
         await shell.run("refresh clicks")
         let after = try await count(shell)
         #expect(after.answer == after.expected)
-        #expect(after.requests == 51, "no order to rely on: straight to a full scan of 5,010 rows")
+        #expect(after.requests == 51 + Self.keyPages, "no order to rely on: straight to a full scan of 5,010 rows")
         await shell.stop()
     }
 
