@@ -1,3 +1,5 @@
+import Query
+
 /// What TAB should offer at the cursor: step one of completion, pure and tolerant of
 /// half-typed lines (pgcli's split: this finds the kind, ``CompletionEngine`` finds candidates).
 public enum ExpectedKind: Sendable, Equatable {
@@ -37,7 +39,7 @@ public struct CompletionContext: Sendable, Equatable {
 
 public enum CompletionAnalyzer {
     static let fieldStages: Set<String> = ["where", "select", "sort", "uniq", "group", "sum", "avg", "min", "max"]
-    static let operators = ["=", "!=", "<", "<=", ">", ">=", "~", "!~", "contains", "startswith", "in"]
+    static let operators = ComparisonOperator.allCases.map(\.rawValue)
 
     /// A word of the line, with where it starts.
     struct Word { var text: String; var start: Int; var quoted: Bool; var closed: Bool }

@@ -69,8 +69,7 @@ extension Interpreter {
             case .countOnly where pipeline.stages.count == 1 || pipeline.stages.dropFirst().allSatisfy({ type(of: $0.stage).kind == .renderer }):
                 // `clicks | count`: the body's count answers it, one request for one row.
                 let n = try await source.count(r)
-                let named = pipeline.stages.last.flatMap { OutputFormat(rawValue: type(of: $0.stage).name) }
-                return Render.value(.int(n), format: named ?? settings.format, options: options)
+                return pipeline.renderValue(.int(n), format: settings.format, options: options)
             case .firstN(let n):
                 batches = source.rows(r, limit: max(n, 1))
             default:

@@ -56,13 +56,13 @@ import Testing
     }
 
     @Test func uniqKeepsFirstSeenOrder() async throws {
-        guard case .records(let rows) = try await run("clicks | uniq key_name") else { return }
+        guard case .records(let rows) = try await run("clicks | uniq key_name") else { Issue.record("uniq gave no records"); return }
         #expect(rows.map(\.fields) == Array(repeating: ["key_name"], count: 4))
         #expect(rows.map { $0["key_name"] } == [.string("Pi London"), .string("laptop"), .string("pi-berlin"), .null])
     }
 
     @Test func groupCountsMostFrequentFirst() async throws {
-        guard case .records(let rows) = try await run("clicks | group port") else { return }
+        guard case .records(let rows) = try await run("clicks | group port") else { Issue.record("group gave no records"); return }
         #expect(rows.map(\.fields) == Array(repeating: ["port", "count"], count: 3))
         #expect(rows.map { [$0["port"], $0["count"]] } == [[.int(6260), .int(3)], [.int(22), .int(1)], [.int(8080), .int(1)]])
         #expect(try await column("clicks | group source_ip | first 1", "source_ip") == [.string("10.1.2.3")])
@@ -164,7 +164,7 @@ import Testing
         let counter = PullCounter()
         let result = try await Pipeline(parsing: "clicks | first 150")
             .evaluate(pagedSource(pages: 100, pageSize: 100, counter: counter), context: Fixture.context())
-        guard case .records(let rows) = result else { return }
+        guard case .records(let rows) = result else { Issue.record("expected records, got \(result)"); return }
         #expect(rows.count == 150)
         #expect(counter.pulled == 2)
     }
@@ -173,7 +173,7 @@ import Testing
         let counter = PullCounter()
         let result = try await Pipeline(parsing: "clicks | where port=6260 | first 120")
             .evaluate(pagedSource(pages: 100, pageSize: 100, counter: counter), context: Fixture.context())
-        guard case .records(let rows) = result else { return }
+        guard case .records(let rows) = result else { Issue.record("expected records, got \(result)"); return }
         #expect(rows.count == 120)
         #expect(counter.pulled == 3)
     }

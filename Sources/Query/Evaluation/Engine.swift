@@ -38,6 +38,13 @@ extension Pipeline {
         return .records(collected.records)
     }
 
+    /// A value the shell worked out without running the stages (`clicks | count` from the
+    /// list's `count`), rendered by the line's own renderer, else by `format`.
+    public func renderValue(_ value: Value, format: OutputFormat, options: RenderOptions) -> String {
+        let named = stages.last.flatMap { $0.stage as? any RendererStage }
+        return (named ?? format.stage).makeWriter(options).value(value)
+    }
+
     /// Runs the stages over `input` and writes the rendered output to `out` as it goes:
     /// `jsonl`, `csv` and `json` a page at a time, a table once all rows are in. When the line
     /// names no renderer, `format` renders it.

@@ -25,7 +25,7 @@ struct ConditionParser {
         }
     }
 
-    static let operatorList = "=, !=, <, <=, >, >=, ~, !~, contains, startswith, in"
+    static let operatorList = ComparisonOperator.allCases.map(\.rawValue).joined(separator: ", ")
 
     mutating func parseOr() throws(QueryError) -> Condition {
         var left = try parseAnd()
