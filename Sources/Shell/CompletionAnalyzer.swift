@@ -23,6 +23,8 @@ public enum ExpectedKind: Sendable, Equatable {
     case resource
     case port
     case file
+    /// One of these words: `by` after `group F`, then `day`, `hour`, ...
+    case choice([String])
     case nothing
 }
 
@@ -137,6 +139,9 @@ public enum CompletionAnalyzer {
         guard let stage = words.first?.text else { return ctx(.stage) }
         let rest = Array(words.dropFirst())
         guard fieldStages.contains(stage) else { return ctx(.nothing) }
+        if stage == "group", rest.count == 1 { return ctx(.choice(["by"])) }
+        if stage == "group", rest.count == 2, rest[1].text == "by" { return ctx(.choice(TimeUnit.allCases.map(\.rawValue))) }
+        if stage == "group", rest.count >= 1 { return ctx(.nothing) }
         if stage != "where" { return ctx(.field(source: source)) }
         if rest.isEmpty { return ctx(.field(source: source, inWhere: true)) }
         // where: field, operator, value, then and/or and a field again.

@@ -44,6 +44,8 @@ struct CompletionEngine: Sendable {
             switch name {
             case "format": return OutputFormat.allCases.map { Word(text: $0.rawValue) }
             case "pager", "cache", "timing": return [Word(text: "on"), Word(text: "off")]
+            case "timezone": return ["UTC", "local"].map { Word(text: $0) } + TimeZone.knownTimeZoneIdentifiers.sorted().map { Word(text: $0) }
+            case "charset": return ["auto", "utf8", "ascii"].map { Word(text: $0) }
             default: return []
             }
         case .op:
@@ -68,6 +70,8 @@ struct CompletionEngine: Sendable {
             return ports.sorted().map { Word(text: String($0)) }
         case .file:
             return files(prefix: ctx.prefix)
+        case .choice(let words):
+            return words.map { Word(text: $0) }
         case .nothing:
             return []
         }

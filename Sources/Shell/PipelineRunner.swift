@@ -51,13 +51,14 @@ extension Interpreter {
                                     color: toTerminal && terminal.color,
                                     footer: false,
                                     prettyJSON: toTerminal,
-                                    escapeControls: toTerminal)
+                                    escapeControls: toTerminal,
+                                    ascii: settings.asciiDrawing(environment: ProcessInfo.processInfo.environment))
         let joins = try await prepareJoins(for: pipeline, input: input)
         defer {
             let noun = input.resource == .clicks ? "click" : input.resource == .sessions ? "session" : "row"
             for line in joins.warnings(rowNoun: noun) { output.message("opsh: \(line)\n") }
         }
-        let context = EvaluationContext(now: .current, relation: { joins.related($0, $1) }, render: options)
+        let context = EvaluationContext(now: .current, relation: { joins.related($0, $1) }, render: options, zone: settings.zone)
         let source = self.source
 
         let batches: RecordBatches

@@ -14,6 +14,10 @@ public struct Settings: Sendable {
     public var timeout = 30
     /// Print each command's wall time and HTTP requests on stderr.
     public var timing = false
+    /// The zone `group F by day` counts in: UTC, local (TZ) or Area/City.
+    public var zone: BucketZone = .utc
+    /// `auto` (Unicode unless the locale says otherwise), `utf8` or `ascii`, for `chart`.
+    public var charset = "auto"
     /// How long fetched rows count as fresh, per resource.
     public var freshness: [Resource: Duration] = [
         .sessions: .seconds(30), .keys: .seconds(300), .nodes: .seconds(3600), .clicks: .seconds(60),
@@ -37,6 +41,8 @@ public struct Settings: Sendable {
             ("retries", String(retries)),
             ("timeout", "\(timeout)s"),
             ("timing", timing ? "on" : "off"),
+            ("timezone", zone.name),
+            ("charset", charset),
         ]
         for r in Resource.allCases {
             rows.append(("ttl.\(r.rawValue)", Settings.describe(freshness[r] ?? .zero)))
@@ -45,7 +51,8 @@ public struct Settings: Sendable {
     }
 
     /// The names `set` accepts, for completion and "did you mean".
-    public static let names: [String] = ["format", "pager", "page-size", "concurrency", "cache", "retries", "timeout", "timing"]
+    public static let names: [String] = ["format", "pager", "page-size", "concurrency", "cache", "retries", "timeout", "timing",
+                                         "timezone", "charset"]
         + Resource.allCases.map { "ttl.\($0.rawValue)" }
 
     /// Applies `set NAME VALUE`; the error says what values fit.
@@ -80,6 +87,16 @@ public struct Settings: Sendable {
             }
             timeout = Int(d.components.seconds)
         case "timing": timing = try bool()
+        case "timezone":
+            guard let z = BucketZone(setting: value) else {
+                throw ShellError("timezone is UTC, local or a zone name like Europe/Brussels, not '\(value)'")
+            }
+            zone = z
+        case "charset":
+            guard ["auto", "utf8", "ascii"].contains(value.lowercased()) else {
+                throw ShellError("charset is auto, utf8 or ascii, not '\(value)'")
+            }
+            charset = value.lowercased()
         default:
             if name.hasPrefix("ttl."), let r = Resource(word: String(name.dropFirst(4))) {
                 guard let d = Settings.parseDuration(value) else {
@@ -110,5 +127,22 @@ public struct Settings: Sendable {
         if s >= 3600, s % 3600 == 0 { return "\(s / 3600)h" }
         if s >= 60, s % 60 == 0 { return "\(s / 60)m" }
         return "\(s)s"
+    }
+}
+
+extension Settings {
+    /// Whether drawings use plain ASCII: `set charset ascii`, or (auto) a locale that is set
+    /// and is not UTF-8 (LC_ALL, then LC_CTYPE, then LANG, as setlocale reads them).
+    public func asciiDrawing(environment: [String: String]) -> Bool {
+        switch charset {
+        case "ascii": return true
+        case "utf8": return false
+        default:
+            guard let locale = ["LC_ALL", "LC_CTYPE", "LANG"].lazy.compactMap({ environment[$0] }).first(where: { !$0.isEmpty }) else {
+                return false
+            }
+            let l = locale.lowercased()
+            return !(l.contains("utf-8") || l.contains("utf8"))
+        }
     }
 }

@@ -20,13 +20,16 @@ public struct EvaluationContext: Sendable {
     public var relation: @Sendable (_ field: String, _ value: Value) -> Record?
     /// How renderers lay out their output.
     public var render: RenderOptions
+    /// The zone `group timestamp by day` counts days in.
+    public var zone: BucketZone
 
     public init(now: Timestamp = .current,
                 relation: @escaping @Sendable (_ field: String, _ value: Value) -> Record? = { _, _ in nil },
-                render: RenderOptions = RenderOptions()) {
+                render: RenderOptions = RenderOptions(), zone: BucketZone = .utc) {
         self.now = now
         self.relation = relation
         self.render = render
+        self.zone = zone
     }
 }
 
@@ -43,14 +46,17 @@ public struct RenderOptions: Sendable, Equatable {
     /// Escape control characters in `csv` output (see `TerminalSafe`); turn off when writing to
     /// a file or a pipe. Tables are always escaped; JSON escapes controls itself.
     public var escapeControls: Bool
+    /// Plain ASCII for drawings (`chart`): when the output cannot show Unicode blocks.
+    public var ascii: Bool
 
     public init(width: Int? = nil, color: Bool = false, footer: Bool = false, prettyJSON: Bool = false,
-                escapeControls: Bool = true) {
+                escapeControls: Bool = true, ascii: Bool = false) {
         self.width = width
         self.color = color
         self.footer = footer
         self.prettyJSON = prettyJSON
         self.escapeControls = escapeControls
+        self.ascii = ascii
     }
 }
 

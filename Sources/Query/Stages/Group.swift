@@ -1,38 +1,70 @@
 import Records
 
-/// `group F`: how many records hold each value of a field, most frequent first.
+/// `group F`: how many records hold each value of a field, most frequent first;
+/// `group F by day`: how many fall in each hour, day, week, month or year, in time order.
 public struct Group: Stage, RecordStage, Equatable {
     public static let name = "group"
-    public static let synopsis = "group F"
-    public static let summary = "count the records per value of a field, most frequent first"
+    public static let synopsis = "group F [by hour|day|week|month|year]"
+    public static let summary = "count the records per value of a field, or per day (hour, week, ...) of a time"
     public static let help = """
         Gives one record per distinct value of the field: {F: value, count: n}, most
         frequent first; values with equal counts keep the order they were first seen in.
         Null counts as a value. Keeps one counter per distinct value, not the records.
+
+        group F by UNIT counts a timestamp field per hour, day, week (from Monday), month
+        or year, in time order, every bucket from the first to the last, empty ones
+        included (0), so the series has no gaps. Buckets are in UTC unless 'set timezone'
+        names another zone (local, Europe/Brussels, ...); the column's name says which:
+        day (UTC). Records whose field is null are counted last, as null.
         """
     public static let examples = [
         StageExample("clicks | group source_ip | first 5", shows: "the 5 addresses that clicked most"),
         StageExample("clicks | where timestamp > -7d | group port", shows: "this week's clicks per port"),
+        StageExample("clicks | where port=6260 | group timestamp by month", shows: "port 6260's clicks per month, gaps as 0"),
+        StageExample("keys | group last_connection_time by year | chart", shows: "when keys were last used, as a bar chart"),
     ]
     public static let kind = StageKind.records
     public static let reshapes = true
 
     public var field: FieldPath
+    /// `by day`: count per span of time rather than per value.
+    public var unit: TimeUnit?
 
-    public init(_ field: FieldPath) { self.field = field }
-
-    public static func parse(_ arguments: inout StageArguments) throws(QueryError) -> Group {
-        Group(try arguments.field())
+    public init(_ field: FieldPath, by unit: TimeUnit? = nil) {
+        self.field = field
+        self.unit = unit
     }
 
-    public var description: String { "group \(field)" }
+    public static func parse(_ arguments: inout StageArguments) throws(QueryError) -> Group {
+        let field = try arguments.field()
+        guard try arguments.parser.peek().isKeyword("by") else { return Group(field) }
+        _ = try arguments.parser.next()
+        let token = try arguments.parser.peek()
+        let units = TimeUnit.allCases.map(\.rawValue)
+        guard token.kind == .word, let unit = TimeUnit(rawValue: token.text.lowercased()) else {
+            let hint = Suggest.nearest(token.text, among: units).map { " (did you mean '\($0)'?)" } ?? ""
+            throw QueryError("group \(field) by needs one of \(units.joined(separator: ", "))\(token.kind == .end ? "" : ", not \(token.quotedForMessage)")\(hint)",
+                             at: token.kind == .end ? token.range.lowerBound..<token.range.lowerBound : token.range)
+        }
+        _ = try arguments.parser.next()
+        return Group(field, by: unit)
+    }
+
+    public var description: String { unit.map { "group \(field) by \($0.rawValue)" } ?? "group \(field)" }
+
+    /// The bucket column's name: `day (UTC)`.
+    public static func bucketColumn(_ unit: TimeUnit, zone: BucketZone) -> String { "\(unit.rawValue) (\(zone.name))" }
     public var fieldReferences: [FieldReference] { [FieldReference(path: field, stage: Self.name)] }
 
     func makeStep(_ context: EvaluationContext) throws -> any RowStep { makeStep(context, limit: nil) }
 
     /// With a `limit` (from a `first N` right after), orders only the top N groups.
     func makeStep(_ context: EvaluationContext, limit: Int?) -> any RowStep {
-        GroupStep(FieldAccessor(field, relation: context.relation), schema: Schema([field.description, "count"]), limit: limit)
+        if let unit {
+            return TimeBucketStep(FieldAccessor(field, relation: context.relation), unit: unit, zone: context.zone,
+                                  schema: Schema([Group.bucketColumn(unit, zone: context.zone), "count"]), field: field)
+        }
+        return GroupStep(FieldAccessor(field, relation: context.relation), schema: Schema([field.description, "count"]), limit: limit)
     }
 }
 
@@ -98,5 +130,95 @@ final class GroupStep: RowStep {
             order = values.indices.sorted(by: before)
         }
         return order.map { Record(schema: schema, values: [values[$0], .int(counts[$0])]) }
+    }
+}
+
+/// `group F by UNIT`: a counter per bucket of local time, given back in time order with the
+/// empty buckets between the first and the last.
+final class TimeBucketStep: RowStep {
+    let accessor: FieldAccessor
+    let unit: TimeUnit
+    let zone: BucketZone
+    let schema: Schema
+    let field: FieldPath
+    /// Counts per bucket start (days, seconds of day).
+    var counts: [Int: Int] = [:]
+    var nulls = 0
+
+    init(_ accessor: FieldAccessor, unit: TimeUnit, zone: BucketZone, schema: Schema, field: FieldPath) {
+        self.accessor = accessor
+        self.unit = unit
+        self.zone = zone
+        self.schema = schema
+        self.field = field
+    }
+
+    /// One number per bucket start, for the dictionary.
+    private static func key(_ start: (days: Int, seconds: Int)) -> Int { start.days * 86_400 + start.seconds }
+
+    /// The bucket of an instant. Hours are instants (the local hour's start), so the hour
+    /// that repeats when clocks go back is two buckets and the hour skipped when they go
+    /// forward is none; days and longer are civil dates (a DST day has 23 or 25 hours).
+    private func key(_ micros: Int64) -> Int {
+        let civil = zone.civil(micros)
+        guard unit == .hour else { return Self.key(unit.start(days: civil.days, seconds: civil.seconds)) }
+        let seconds = Int(micros.quotient(dividingBy: 1_000_000))
+        return seconds - civil.seconds % 3600
+    }
+    func take(_ rows: [Record]) throws -> [Record] {
+        for row in rows {
+            let micros: Int64
+            switch accessor.value(of: row) {
+            case .null:
+                nulls += 1
+                continue
+            case .time(let t):
+                micros = t.micros
+            case .string(let s):
+                guard let t = Timestamp(s) else { throw notTime(.string(s)) }
+                micros = t.micros
+            case let other:
+                throw notTime(other)
+            }
+            counts[key(micros), default: 0] += 1
+        }
+        return []
+    }
+
+    func notTime(_ value: Value) -> QueryError {
+        QueryError("group \(field) by \(unit.rawValue) needs a timestamp field; \(field) holds \(TerminalSafe.escape(String(value.plainText.prefix(30))))",
+                   at: field.range)
+    }
+
+    func flush() -> [Record] {
+        var values: [Value] = []
+        if unit == .hour, let first = counts.keys.min(), let last = counts.keys.max() {
+            var t = first
+            while t <= last, values.count < 2_000_000 {
+                let civil = zone.civil(Int64(t) * 1_000_000)
+                values.append(.string(unit.label(days: civil.days, seconds: civil.seconds) + zone.offsetSuffix(at: t)))
+                values.append(.int(counts[t] ?? 0))
+                // The next local hour's start: an hour on, floored to the local hour (zones
+                // with half-hour offsets included).
+                let next = zone.civil(Int64(t + 3600) * 1_000_000)
+                t = t + 3600 - next.seconds % 3600
+            }
+        } else if let first = counts.keys.min(), let last = counts.keys.max() {
+            var bucket = (days: first.quotient(dividingBy: 86_400), seconds: first - first.quotient(dividingBy: 86_400) * 86_400)
+            // At most a million buckets: an hourly series over a century is the limit.
+            var emitted = 0
+            while Self.key(bucket) <= last, emitted < 1_000_000 {
+                values.append(.string(unit.label(days: bucket.days, seconds: bucket.seconds)))
+                values.append(.int(counts[Self.key(bucket)] ?? 0))
+                bucket = unit.next(days: bucket.days, seconds: bucket.seconds)
+                emitted += 1
+            }
+        }
+        if nulls > 0 {
+            values.append(.null)
+            values.append(.int(nulls))
+        }
+        counts = [:]
+        return Record.rows(schema: schema, values: values)
     }
 }

@@ -1,0 +1,144 @@
+import Foundation
+import Records
+
+/// `chart`: horizontal bars for records of one label and one number (what `group` gives).
+public struct Chart: Stage, RendererStage, Equatable {
+    public static let name = "chart"
+    public static let synopsis = "chart"
+    public static let summary = "draw a bar chart of labels and numbers (after group)"
+    public static let help = """
+        Draws one bar per record, for records of a label and a number, as group gives:
+        the label, a bar as long as its share of the largest value (in eighths of a
+        character), the value, and its share of the total. Fits the terminal's width;
+        labels are cut with … and control characters in them are shown escaped.
+        After group F by UNIT, a first line draws the whole series as a sparkline, with the
+        total, the least and the most.
+        Plain ASCII (# bars) when the output cannot show Unicode (set charset ascii, or a
+        locale that is not UTF-8). The bars are coloured only at a terminal without NO_COLOR.
+        """
+    public static let examples = [
+        StageExample("clicks | group port | first 10 | chart", shows: "the 10 busiest ports as bars"),
+        StageExample("clicks | where port=6260 | group timestamp by month | chart", shows: "port 6260's clicks per month, with a sparkline"),
+    ]
+    public static let kind = StageKind.renderer
+
+    public init() {}
+    public static func parse(_ arguments: inout StageArguments) throws(QueryError) -> Chart { Chart() }
+    public var description: String { "chart" }
+
+    func makeWriter(_ options: RenderOptions) -> any TextWriter { ChartWriterStep(options) }
+}
+
+final class ChartWriterStep: TextWriter {
+    let options: RenderOptions
+    var rows: [Record] = []
+
+    init(_ options: RenderOptions) { self.options = options }
+
+    func take(_ rows: [Record]) -> String {
+        self.rows.append(contentsOf: rows)
+        return ""
+    }
+
+    func value(_ value: Value) -> String { TerminalSafe.escape(value.plainText) + "\n" }
+
+    func finish() -> String {
+        guard let first = rows.first else { return "" }
+        // The number: the last numeric field of the first record; the label: the first other one.
+        guard let numberField = first.fields.last(where: { first[$0].number != nil }) else {
+            return "chart: these records have no number to draw (try: ... | group FIELD | chart)\n"
+        }
+        let labelField = first.fields.first { $0 != numberField }
+        let items: [(label: String, value: Double, shown: String)] = rows.map { r in
+            let label = labelField.map { r[$0].isNull ? "null" : TerminalSafe.escape(r[$0].plainText) } ?? ""
+            let v = r[numberField]
+            return (label, v.number ?? 0, v.isNull ? "null" : v.plainText)
+        }
+        return ChartDrawing(options: options).draw(items, labelHeader: labelField.map(TerminalSafe.escape),
+                                                   series: labelField.map(ChartDrawing.isTimeSeries) ?? false)
+    }
+}
+
+/// The drawing itself: pure, given the items and the width.
+struct ChartDrawing {
+    let options: RenderOptions
+
+    static let eighths: [Character] = [" ", "▏", "▎", "▍", "▌", "▋", "▊", "▉", "█"]
+    static let sparks: [Character] = ["▁", "▂", "▃", "▄", "▅", "▆", "▇", "█"]
+    static let asciiSparks: [Character] = ["_", ".", "-", ":", "=", "+", "*", "#"]
+
+    /// A `group F by UNIT` column: `day (UTC)`.
+    static func isTimeSeries(_ column: String) -> Bool {
+        TimeUnit.allCases.contains { column.hasPrefix($0.rawValue + " (") && column.hasSuffix(")") }
+    }
+
+    func draw(_ items: [(label: String, value: Double, shown: String)], labelHeader: String?, series: Bool) -> String {
+        let width = max(options.width ?? 80, 30)
+        let total = items.reduce(0) { $0 + max($1.value, 0) }
+        let most = items.map(\.value).max() ?? 0
+        let shares = items.map { total > 0 ? String(format: "%.1f%%", 100 * max($0.value, 0) / total) : "" }
+        let valueWidth = items.map { DisplayWidth.of($0.shown) }.max() ?? 1
+        let shareWidth = shares.map(\.count).max() ?? 0
+        // Labels get what they need, up to a third of the line.
+        let labelWidth = min(items.map { DisplayWidth.of($0.label) }.max() ?? 0, width / 3)
+        let barWidth = max(4, width - labelWidth - valueWidth - shareWidth - 4)
+        var out = ""
+        if series, !items.isEmpty {
+            out += sparkline(items.map(\.value), width: width) + "\n"
+        }
+        for (item, share) in zip(items, shares) {
+            let fits = DisplayWidth.of(item.label) <= labelWidth
+            let (label, used) = fits ? (item.label, DisplayWidth.of(item.label)) : TableRenderer.cut(item.label, to: labelWidth)
+            let bar = self.bar(most > 0 ? max(item.value, 0) / most : 0, width: barWidth)
+            let coloured = options.color ? "\u{1B}[36m" + bar + "\u{1B}[0m" : bar
+            out += label + String(repeating: " ", count: max(0, labelWidth - used)) + " " + coloured
+                + String(repeating: " ", count: barWidth - bar.count + 1)
+                + String(repeating: " ", count: valueWidth - DisplayWidth.of(item.shown)) + item.shown
+                + " " + String(repeating: " ", count: shareWidth - share.count) + share + "\n"
+        }
+        return out
+    }
+
+    /// A bar of `fraction` × `width` characters, in eighths (or `#` in ASCII).
+    func bar(_ fraction: Double, width: Int) -> String {
+        let eighths = Int((fraction * Double(width) * 8).rounded())
+        if options.ascii { return String(repeating: "#", count: (eighths + 4) / 8) }
+        var out = String(repeating: "█", count: eighths / 8)
+        if eighths % 8 > 0 { out.append(Self.eighths[eighths % 8]) }
+        return out
+    }
+
+    /// `▁▂▅█▃  total 1,234 · least 0 · most 97`, the series squeezed into the width.
+    func sparkline(_ values: [Double], width: Int) -> String {
+        let marks = options.ascii ? Self.asciiSparks : Self.sparks
+        let least = values.min() ?? 0
+        let most = values.max() ?? 0
+        func number(_ d: Double) -> String {
+            d == d.rounded() && abs(d) < 1e15 ? ProgressNumber.group(Int(d)) : String(format: "%.2f", d)
+        }
+        let summary = "  total \(number(values.reduce(0, +))) · least \(number(least)) · most \(number(most))"
+        let room = max(8, width - DisplayWidth.of(summary))
+        // More values than room: each mark stands for the largest of its run.
+        let per = max(1, (values.count + room - 1) / room)
+        var line = ""
+        for start in stride(from: 0, to: values.count, by: per) {
+            let v = values[start..<min(values.count, start + per)].max() ?? 0
+            let level = most > least ? Int(((v - least) / (most - least) * Double(marks.count - 1)).rounded()) : 0
+            line.append(marks[max(0, min(marks.count - 1, level))])
+        }
+        return line + summary
+    }
+}
+
+/// Thousands separators, as progress lines and counts show them: 178,268.
+enum ProgressNumber {
+    static func group(_ n: Int) -> String {
+        let digits = String(n.magnitude)
+        var out = ""
+        for (i, c) in digits.enumerated() {
+            if i > 0, (digits.count - i) % 3 == 0 { out.append(",") }
+            out.append(c)
+        }
+        return (n < 0 ? "-" : "") + out
+    }
+}
