@@ -54,8 +54,10 @@ final class ChartWriterStep: TextWriter {
             let v = r[numberField]
             return (label, v.number ?? 0, v.isNull ? "null" : v.plainText)
         }
+        // The series' sparkline leaves out the records whose time was null (counted last).
+        let timed = rows.map { r in labelField.map { !r[$0].isNull } ?? true }
         return ChartDrawing(options: options).draw(items, labelHeader: labelField.map(TerminalSafe.escape),
-                                                   series: labelField.map(ChartDrawing.isTimeSeries) ?? false)
+                                                   series: labelField.map(ChartDrawing.isTimeSeries) ?? false, timed: timed)
     }
 }
 
@@ -72,7 +74,8 @@ struct ChartDrawing {
         TimeUnit.allCases.contains { column.hasPrefix($0.rawValue + " (") && column.hasSuffix(")") }
     }
 
-    func draw(_ items: [(label: String, value: Double, shown: String)], labelHeader: String?, series: Bool) -> String {
+    func draw(_ items: [(label: String, value: Double, shown: String)], labelHeader: String?, series: Bool,
+              timed: [Bool]? = nil) -> String {
         let width = max(options.width ?? 80, 30)
         let total = items.reduce(0) { $0 + max($1.value, 0) }
         let most = items.map(\.value).max() ?? 0
@@ -84,7 +87,8 @@ struct ChartDrawing {
         let barWidth = max(4, width - labelWidth - valueWidth - shareWidth - 4)
         var out = ""
         if series, !items.isEmpty {
-            out += sparkline(items.map(\.value), width: width) + "\n"
+            let points = zip(items, timed ?? items.map { _ in true }).filter(\.1).map(\.0.value)
+            if !points.isEmpty { out += sparkline(points, width: width) + "\n" }
         }
         for (item, share) in zip(items, shares) {
             let fits = DisplayWidth.of(item.label) <= labelWidth
