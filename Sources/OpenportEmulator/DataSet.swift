@@ -418,15 +418,20 @@ enum DataSet {
             liveCount: sessions.count, ipv4: ipv4Pool(&r, ipv4), ipv6: ipv6Pool(&r, ipv6))
     }
 
-    /// `n` clicks spread evenly (with jitter) over 2021-01-01 .. 2022-12-31, oldest first.
+    /// `n` clicks over 2021-01-01 .. 2022-12-31 (Brussels), oldest first, as people click:
+    /// more by day than by night, fewer at weekends, a slow growth over the two years, and
+    /// a quiet week (an outage) in August 2021 that charts show as a gap.
     static func makeClicks(_ n: Int, generator g: inout ClickGenerator) -> ClickTable {
         var table = ClickTable()
         table.bytes.reserveCapacity(n * 112)
         table.ends.reserveCapacity(n)
-        let span = Double(clicksEnd - clicksStart)
+        let activity = ClickActivity(from: clicksStart, to: clicksEnd)
         var last = clicksStart
         for i in 0..<max(0, n) {
-            let t = max(last, clicksStart + Int64((Double(i) + g.rng.unit()) * span / Double(n)))
+            // Evenly spaced positions (with jitter) along the cumulative activity: the rows
+            // keep their order, and each draws from the generator exactly as before.
+            let position = (Double(i) + g.rng.unit()) / Double(n)
+            let t = max(last, activity.instant(at: position))
             last = t
             g.appendRow(micros: t, to: &table)
         }
@@ -534,5 +539,50 @@ enum DataSet {
             other: Account(keys: otherKeys, sessions: otherSessions, clicks: otherClicks, generator: otherGen),
             nextKeyId: 20_000 + r.int(in: 1...50),
             rng: SplitMix64(seed: r.next()))
+    }
+}
+
+/// How busy each hour of the demo's two years is, as a cumulative table: positions in [0, 1)
+/// map to instants, so evenly spread positions give clicks with the shape of the activity.
+struct ClickActivity {
+    let start: Int64
+    /// Cumulative weight at the end of each hour.
+    let cumulative: [Double]
+
+    init(from start: Int64, to end: Int64) {
+        self.start = start
+        let hours = Int((end - start) / 3_600_000_000)
+        let outageFrom = BrusselsTime.utcMicros(year: 2021, month: 8, day: 9)
+        let outageTo = BrusselsTime.utcMicros(year: 2021, month: 8, day: 16)
+        var total = 0.0
+        var table: [Double] = []
+        table.reserveCapacity(hours)
+        for h in 0..<hours {
+            let t = start + Int64(h) * 3_600_000_000
+            let seconds = t / 1_000_000
+            let local = seconds + Int64(BrusselsTime.offset(utcSeconds: seconds))
+            let hourOfDay = Int((local % 86_400) / 3_600)
+            let weekday = Int(((local / 86_400) + 3) % 7)  // 0 = Monday
+            let day: Double = hourOfDay < 7 ? 0.15 : hourOfDay < 9 ? 0.8 : hourOfDay < 18 ? 1.6 : hourOfDay < 23 ? 1.1 : 0.4
+            let week: Double = weekday >= 5 ? 0.55 : 1.0
+            let growth = 0.6 + 0.8 * Double(h) / Double(max(1, hours))
+            let quiet: Double = t >= outageFrom && t < outageTo ? 0.0 : 1.0
+            total += day * week * growth * quiet
+            table.append(total)
+        }
+        cumulative = table.map { $0 / max(total, 1e-9) }
+    }
+
+    /// The instant at `position` (0 ..< 1) of the cumulative activity.
+    func instant(at position: Double) -> Int64 {
+        var lo = 0
+        var hi = cumulative.count - 1
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if cumulative[mid] < position { lo = mid + 1 } else { hi = mid }
+        }
+        let before = lo == 0 ? 0 : cumulative[lo - 1]
+        let within = cumulative[lo] > before ? (position - before) / (cumulative[lo] - before) : 0
+        return start + Int64(lo) * 3_600_000_000 + Int64(min(max(within, 0), 1) * 3_599_999_999)
     }
 }

@@ -122,11 +122,12 @@ struct ChartDrawing {
         }
         let summary = "  total \(number(values.reduce(0, +))) · least \(number(least)) · most \(number(most))"
         let room = max(8, width - DisplayWidth.of(summary))
-        // More values than room: each mark stands for the largest of its run.
+        // More values than room: each mark stands for the mean of its run.
         let per = max(1, (values.count + room - 1) / room)
         var line = ""
         for start in stride(from: 0, to: values.count, by: per) {
-            let v = values[start..<min(values.count, start + per)].max() ?? 0
+            let run = values[start..<min(values.count, start + per)]
+            let v = run.reduce(0, +) / Double(run.count)
             let level = most > least ? Int(((v - least) / (most - least) * Double(marks.count - 1)).rounded()) : 0
             line.append(marks[max(0, min(marks.count - 1, level))])
         }
