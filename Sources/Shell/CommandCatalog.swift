@@ -65,6 +65,19 @@ public enum CommandCatalog {
             examples: [("get keys/349/", "one key as the API returns it"), ("get sessions/ | count", "a list path works like a command")],
             arguments: .apiPath, isSource: true),
         CommandSpec(
+            name: "watch", synopsis: "watch [SECONDS] [--times N] LINE",
+            summary: "rerun a listing every few seconds, redrawn in place, changes marked",
+            details: """
+            Reruns LINE (a listing: sessions, keys, clicks or nodes, with its stages) every
+            SECONDS (2 when left out) with fresh rows, like watch(1): at a terminal the screen
+            is redrawn in place and the lines that changed since the last run are shown in
+            reverse video; elsewhere each run is printed after a header. Ctrl-C stops it and
+            keeps the cache. --times N stops after N runs (for scripts).
+            """,
+            examples: [("watch 10 sessions | count", "the number of live sessions, every 10 seconds"),
+                       ("watch 30 clicks | where timestamp > -1h | group port | first 5", "the busiest ports of the last hour")],
+            arguments: .none, isSource: true),
+        CommandSpec(
             name: "open", synopsis: "open PORT", summary: "a session's links (not visited)",
             examples: [("open 6260", "the links of the session on port 6260")],
             arguments: .port),

@@ -48,6 +48,12 @@ public enum CompletionAnalyzer {
 
     /// Analyses `line` up to `cursor` (a character offset).
     public static func analyze(_ line: String, cursor: Int) -> CompletionContext {
+        // `watch 10 sessions | ...`: what follows the seconds is a line of its own.
+        if let inner = watchedLine(line, cursor: cursor) {
+            var context = analyze(inner.text, cursor: cursor - inner.offset)
+            context.wordStart += inner.offset
+            return context
+        }
         let chars = Array(line.prefix(cursor))
         // Split into pipeline segments on unquoted '|', and words on unquoted blanks.
         var segments: [[Word]] = [[]]
@@ -167,5 +173,34 @@ public enum CompletionAnalyzer {
         case 2: return ctx(.value(source: source, field: field))
         default: return ctx(.nothing)
         }
+    }
+}
+
+extension CompletionAnalyzer {
+    /// The line `watch [SECONDS] [--times N]` runs, and where it starts, once the cursor is in it.
+    static func watchedLine(_ line: String, cursor: Int) -> (text: String, offset: Int)? {
+        let chars = Array(line)
+        var i = 0
+        func skipBlanks() { while i < chars.count, chars[i] == " " || chars[i] == "\t" { i += 1 } }
+        func word() -> String {
+            let start = i
+            while i < chars.count, chars[i] != " ", chars[i] != "\t" { i += 1 }
+            return String(chars[start..<i])
+        }
+        skipBlanks()
+        guard word() == "watch", i < chars.count else { return nil }
+        while true {
+            skipBlanks()
+            let start = i
+            let w = word()
+            let option = Double(w) != nil || w == "--times"
+            if option, i >= cursor { return nil }  // still typing the options
+            if Double(w) != nil { continue }
+            if w == "--times" { skipBlanks(); _ = word(); continue }
+            i = start
+            break
+        }
+        guard cursor >= i else { return nil }
+        return (String(chars[i...]), i)
     }
 }

@@ -149,6 +149,8 @@ public final class Interpreter: Sendable {
             } else {
                 throw ShellError("GET \(path) is not a list, so stages cannot follow it")
             }
+        case "watch":
+            try await watchCommand(line: line, arguments: args)
         case "open":
             try await openCommand(args)
         case "refresh":

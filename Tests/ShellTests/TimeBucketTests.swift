@@ -130,3 +130,16 @@ struct TimeBucketTests {
         await shell.stop()
     }
 }
+
+@Suite("watch: completion of the line it runs")
+struct WatchCompletionTests {
+    @Test func theWatchedLineCompletesAsALine() {
+        for (line, kind) in [("watch 10 cl", ExpectedKind.command), ("watch 10 clicks | wh", .stage),
+                             ("watch 10 --times 3 clicks | where po", .field(source: "clicks", inWhere: true)),
+                             ("watch clicks | group timestamp by ", .choice(["hour", "day", "week", "month", "year"]))] {
+            #expect(CompletionAnalyzer.analyze(line, cursor: line.count).kind == kind, "\(line)")
+        }
+        let ctx = CompletionAnalyzer.analyze("watch 10 cl", cursor: 11)
+        #expect(ctx.wordStart == 9 && ctx.prefix == "cl")
+    }
+}
