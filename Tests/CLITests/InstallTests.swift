@@ -72,11 +72,13 @@ import Testing
         for heading in ["NAME", "SYNOPSIS", "DESCRIPTION", "COMMAND LANGUAGE", "EXIT STATUS"] {
             #expect(page.contains("\n" + heading + "\n"), "no \(heading) in\n\(page)")
         }
-        #expect(page.contains("--demo") && page.contains("--format <FORMAT>"), "\(page)")
+        #expect(page.contains("--demo") && page.contains("--format FORMAT"), "\(page)")
         for synopsis in CommandCatalog.all.map(\.synopsis) + StageCatalog.all.map({ $0.synopsis }) {
-            #expect(page.contains(synopsis), "the manual lacks \(synopsis)")
+            #expect(page.contains("\n     " + synopsis), "the manual lacks \(synopsis)")
         }
-        #expect(page.contains("clicks | where port=6260 and timestamp > -7d"), "\(page)")
+        for line in CommandCatalog.all.flatMap({ $0.examples.map(\.line) }) + StageCatalog.all.flatMap({ $0.examples.map(\.line) }) {
+            #expect(page.contains("\n" + String(repeating: " ", count: 19) + line + "\n"), "the manual lacks the example \(line)")
+        }
         #expect(!page.contains("generate-manual-language"))
 
         // Each script is where its shell looks under the prefix's data directory.
