@@ -3,7 +3,8 @@ SWIFT ?= swift
 BIN := .build/debug
 RELEASE_BIN := .build/release
 
-.PHONY: all build release demo test test-deps bench fuzz fuzz-smoke fuzz-build deps clean completions
+.PHONY: all build release demo test test-deps bench fuzz fuzz-smoke fuzz-build deps clean completions \
+	manual install install-files uninstall
 
 all: build
 
@@ -27,17 +28,24 @@ demo: build
 	$(BIN)/opsh --demo
 
 # The end-to-end tests also drive real bash, zsh and fish (completion scripts) and less
-# (the pager) at a pseudo-terminal: install the ones a fresh machine lacks.
+# (the pager) at a pseudo-terminal, man (the installed page) and bash-completion (which
+# finds the installed bash script): install the ones a fresh machine lacks.
 test-deps: deps
-	@missing=; for tool in bash zsh fish less; do command -v $$tool >/dev/null 2>&1 || missing="$$missing $$tool"; done; \
+	@missing=; for need in bash:bash zsh:zsh fish:fish less:less man:man-db; do \
+		command -v $${need%%:*} >/dev/null 2>&1 || missing="$$missing $${need#*:}"; \
+	done; \
+	[ -f /usr/share/bash-completion/bash_completion ] || missing="$$missing bash-completion"; \
 	if [ -n "$$missing" ]; then \
 		echo "opsh: installing$$missing (used by the end-to-end tests)"; \
 		SUDO=; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
 		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
 	fi
 
+# The manual's base page comes from the debug build here (the flags are the same in every
+# configuration): InstallTests installs it with the debug binaries through install-files.
 test: test-deps
 	$(SWIFT) build
+	$(MAKE) manual MANUAL_CONFIG=debug
 	$(SWIFT) test
 
 bench: deps release
@@ -87,6 +95,64 @@ completions: build
 	$(BIN)/opsh --generate-completion-script bash > completions/opsh.bash
 	$(BIN)/opsh --generate-completion-script zsh > completions/_opsh
 	$(BIN)/opsh --generate-completion-script fish > completions/opsh.fish
+
+# Installing: `make install` (PREFIX=/usr/local), `make install PREFIX=~/.local` (no root),
+# `make install DESTDIR=/tmp/stage` for packaging; `make uninstall` with the same PREFIX and
+# DESTDIR removes exactly the files listed in INSTALLED.
+PREFIX ?= /usr/local
+# PREFIX=~/.local reaches make unexpanded from zsh and sh: expand it here.
+override PREFIX := $(patsubst ~/%,$(HOME)/%,$(patsubst ~,$(HOME),$(PREFIX)))
+DESTDIR ?=
+BINDIR := $(PREFIX)/bin
+MAN1DIR := $(PREFIX)/share/man/man1
+BASH_COMPLETIONS := $(PREFIX)/share/bash-completion/completions
+ZSH_COMPLETIONS := $(PREFIX)/share/zsh/site-functions
+FISH_COMPLETIONS := $(PREFIX)/share/fish/vendor_completions.d
+INSTALLED := $(BINDIR)/opsh $(BINDIR)/opsh-emulator $(MAN1DIR)/opsh.1 \
+	$(BASH_COMPLETIONS)/opsh $(ZSH_COMPLETIONS)/_opsh $(FISH_COMPLETIONS)/opsh.fish
+
+# The manual: swift-argument-parser's generate-manual plugin writes opsh.1 from opsh's
+# flags (it builds the package in MANUAL_CONFIG first), then install-files adds the section
+# on the command language that `opsh --generate-manual-language` prints from the catalogues.
+MANUAL_CONFIG ?= release
+MANUAL_BASE := .build/plugins/GenerateManual/outputs/opsh/opsh.1
+MANUAL := .build/manual/opsh.1
+
+manual:
+	$(SWIFT) package plugin generate-manual --configuration $(MANUAL_CONFIG)
+	@test -f $(MANUAL_BASE) || { echo "opsh: the generate-manual plugin wrote no $(MANUAL_BASE)" >&2; exit 1; }
+
+install: release
+	$(MAKE) manual MANUAL_CONFIG=release
+	$(MAKE) install-files BIN_DIR=$(RELEASE_BIN)
+
+# Copies what is already built: opsh and opsh-emulator from BIN_DIR, the completions/
+# scripts, and the manual (MANUAL: MANUAL_BASE with the language section before EXIT STATUS,
+# and its blank lines, which mdoc warns about, as paragraph breaks).
+BIN_DIR ?= $(RELEASE_BIN)
+install-files:
+	@for f in $(BIN_DIR)/opsh $(BIN_DIR)/opsh-emulator $(MANUAL_BASE); do \
+		test -f $$f || { echo "opsh: $$f is missing: run 'make install'" >&2; exit 1; }; \
+	done
+	install -d "$(DESTDIR)$(BINDIR)" "$(DESTDIR)$(MAN1DIR)" \
+		"$(DESTDIR)$(BASH_COMPLETIONS)" "$(DESTDIR)$(ZSH_COMPLETIONS)" "$(DESTDIR)$(FISH_COMPLETIONS)"
+	install -m 755 $(BIN_DIR)/opsh $(BIN_DIR)/opsh-emulator "$(DESTDIR)$(BINDIR)/"
+	install -m 644 completions/opsh.bash "$(DESTDIR)$(BASH_COMPLETIONS)/opsh"
+	install -m 644 completions/_opsh "$(DESTDIR)$(ZSH_COMPLETIONS)/_opsh"
+	install -m 644 completions/opsh.fish "$(DESTDIR)$(FISH_COMPLETIONS)/opsh.fish"
+	@mkdir -p $(dir $(MANUAL))
+	$(BIN_DIR)/opsh --generate-manual-language > $(MANUAL).language
+	awk -v section=$(MANUAL).language \
+		'/^\.Sh "?EXIT STATUS"?$$/ && !done { while ((getline line < section) > 0) print line; done = 1 } \
+		/^$$/ { print ".Pp"; next } { print } END { if (!done) while ((getline line < section) > 0) print line }' \
+		$(MANUAL_BASE) > $(MANUAL)
+	install -m 644 $(MANUAL) "$(DESTDIR)$(MAN1DIR)/opsh.1"
+	@echo "opsh: installed in $(DESTDIR)$(PREFIX)"
+
+uninstall:
+	@for f in $(INSTALLED); do \
+		if [ -e "$(DESTDIR)$$f" ]; then rm -f "$(DESTDIR)$$f" && echo "removed $(DESTDIR)$$f"; fi; \
+	done
 
 clean:
 	rm -rf .build

@@ -3,7 +3,7 @@ import PackageDescription
 
 let package = Package(
     name: "opsh",
-    platforms: [.macOS(.v14)],
+    platforms: [.macOS(.v15)],
     products: [
         .executable(name: "opsh", targets: ["opsh"]),
         .executable(name: "opsh-emulator", targets: ["opsh-emulator"]),
@@ -38,7 +38,7 @@ let package = Package(
         .target(name: "LineEditor", dependencies: ["CEditLine", "Shell"]),
 
         .executableTarget(name: "opsh", dependencies: [
-            "Shell", "LineEditor", "OpenportAPI", "OpenportEmulator",
+            "Shell", "Query", "LineEditor", "OpenportAPI", "OpenportEmulator",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "TOMLKit", package: "TOMLKit"),
         ]),
@@ -52,7 +52,7 @@ let package = Package(
         .testTarget(name: "OpenportAPITests", dependencies: ["OpenportAPI", "OpenportEmulator", "Records"]),
         .testTarget(name: "ShellTests", dependencies: ["Shell", "OpenportAPI", "OpenportEmulator", "Query", "Records"]),
         .testTarget(name: "LineEditorTests", dependencies: ["LineEditor", "Shell"]),
-        .testTarget(name: "CLITests", dependencies: ["OpenportEmulator"]),
+        .testTarget(name: "CLITests", dependencies: ["OpenportEmulator", "Query", "Shell"]),
         .testTarget(name: "EmulatorTests", dependencies: ["OpenportEmulator"]),
     ],
     swiftLanguageModes: [.v6]

@@ -340,6 +340,7 @@ public final class OpenportClient: Sendable {
         return try json(r, what: "GET \(describe(u))")
     }
 
+    /// opsh's version, written only here: `opsh --version` and the User-Agent read it.
     public static let version = "0.1.0"
 }
 

@@ -86,7 +86,14 @@ struct Opsh: ParsableCommand {
     @Flag(name: .customLong("allow-insecure-http"), help: "Allow sending the token over plain http:// to a non-loopback host.")
     var allowInsecureHTTP = false
 
+    @Flag(name: .customLong("generate-manual-language"), help: .private)
+    var generateManualLanguage = false
+
     mutating func run() throws {
+        if generateManualLanguage {
+            print(LanguageManual.section(), terminator: "")
+            return
+        }
         let environment = ProcessInfo.processInfo.environment
         let output = StandardOutput()
         if command != nil, script != nil {
