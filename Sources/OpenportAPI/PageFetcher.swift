@@ -43,6 +43,14 @@ public typealias RecordBatches = AsyncThrowingStream<[Record], any Error>
 public struct ScanChanged: Error, Sendable {
     public var before: Int
     public var after: Int
+    /// What the rows failed to prove, for a bug report.
+    public var reason: String
+
+    public init(before: Int, after: Int, reason: String = "") {
+        self.before = before
+        self.after = after
+        self.reason = reason
+    }
 }
 
 extension OpenportClient {

@@ -241,7 +241,8 @@ final class ScanRun {
     func launch(_ u: Unit, _ group: inout ThrowingTaskGroup<Event, any Error>) {
         let back = u.overlap && u.start > 0 ? 1 : 0
         let offset = max(0, u.start + shift - back)
-        let ask = started ? min(step, u.end - u.start + back) : u.end
+        // A re-read asks for a whole page: rows that keep moving while it travels still land in it.
+        let ask = started ? (u.overlap ? step : min(step, u.end - u.start)) : u.end
         var query = [("limit", String(ask))]
         if offset > 0 { query.append(("offset", String(offset))) }
         let url = client.url(settings.resource.path, query: query, withToken: settings.resource.needsToken)
@@ -375,12 +376,12 @@ final class ScanRun {
         window.succeeded()
         pagesArrived += 1
         let count = page.count ?? total
-        if count < total { throw ScanChanged(before: total, after: count) }  // rows removed: nothing is proved
+        if count < total { throw ScanChanged(before: total, after: count, reason: "rows were removed") }
         let shift: Int
         if count == total {
             shift = 0
         } else {
-            guard let order else { throw ScanChanged(before: total, after: count) }
+            guard let order else { throw ScanChanged(before: total, after: count, reason: "the rows show no order") }
             shift = order == .newestFirst ? count - total : 0
         }
         maxCount = max(maxCount, count)
@@ -388,7 +389,9 @@ final class ScanRun {
             let j = offset - shift + i
             guard j >= 0, j < target else { continue }
             if let seen = known[j] {
-                guard seen == row else { throw ScanChanged(before: total, after: count) }
+                guard seen == row else {
+                    throw ScanChanged(before: total, after: count, reason: "row \(j) differs when read again at offset \(offset)")
+                }
             } else {
                 known[j] = row
             }
@@ -397,7 +400,9 @@ final class ScanRun {
         guard let a = (unit.start..<unit.end).first(where: { known[$0] == nil }) else { return }
         let b = (unit.start..<unit.end).last(where: { known[$0] == nil })! + 1
         rereads += 1
-        guard rereads <= 2 * pagesPlanned + 100 else { throw ScanChanged(before: total, after: count) }
+        guard rereads <= 2 * pagesPlanned + 100 else {
+            throw ScanChanged(before: total, after: count, reason: "rows kept moving (\(rereads) pages read again)")
+        }
         plan(from: a, to: b, overlapFirst: true)
         waiting.sort { $0.start < $1.start }
     }

@@ -6,9 +6,9 @@
 /// so a long scan rides out scattered faults while a broken server is given up on quickly.
 ///
 /// ```
-/// var quota = RetryQuota(retries: 3, pages: 179)   // 3 × (2 + 179 / 8) = 69 tokens
-/// quota.take()        // true: a retry is allowed; 68 left
-/// quota.arrived()     // 68.5
+/// var quota = RetryQuota(retries: 3, pages: 179)   // 3 × (2 + 179 / 8) = 72 tokens
+/// quota.take()        // true: a retry is allowed; 71 left
+/// quota.arrived()     // 71.5
 /// ```
 public struct RetryQuota: Sendable, Equatable {
     public private(set) var capacity: Double
