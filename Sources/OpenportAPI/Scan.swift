@@ -145,8 +145,9 @@ final class ScanRun {
     var waiting: [Unit] = []
     var inFlight: [Int: Unit] = [:]
     var nextIndex = 0
-    /// Rows of the list at the first page, by position (nil: not read yet), up to `target`.
-    var known: [Record?] = []
+    /// Rows of the list at the first page, by position, from a little before the last one
+    /// delivered to the furthest page read (memory stays bounded however long the list).
+    var known = RowWindow()
     var target = 0
     var delivered = 0
     /// From the first page.
@@ -351,7 +352,7 @@ final class ScanRun {
         }
         if let field = ListOrder.field(of: settings.resource) { order = ListOrder.of(first.results, field: field) }
         target = min(total, wanted)
-        known = first.results.map(Optional.some) + [Record?](repeating: nil, count: max(0, target - step))
+        for (i, row) in first.results.enumerated() { known[i] = row }
         quota.resize(retries: settings.policy.maxAttempts - 1, pages: pagesPlanned)
         plan(from: step, to: target, overlapFirst: false)
         return false
@@ -387,7 +388,8 @@ final class ScanRun {
         maxCount = max(maxCount, count)
         for (i, row) in page.results.enumerated() {
             let j = offset - shift + i
-            guard j >= 0, j < target else { continue }
+            // Rows delivered long ago are forgotten: nothing to check them against, nothing to do.
+            guard j >= 0, j < target, j >= known.base else { continue }
             if let seen = known[j] {
                 guard seen == row else {
                     throw ScanChanged(before: total, after: count, reason: "row \(j) differs when read again at offset \(offset)")
@@ -397,8 +399,9 @@ final class ScanRun {
             }
         }
         // Rows that moved out of the page's reach: read them again, with a row of overlap.
-        guard let a = (unit.start..<unit.end).first(where: { known[$0] == nil }) else { return }
-        let b = (unit.start..<unit.end).last(where: { known[$0] == nil })! + 1
+        let missing = { (j: Int) in j >= self.delivered && self.known[j] == nil }
+        guard let a = (unit.start..<unit.end).first(where: missing) else { return }
+        let b = (unit.start..<unit.end).last(where: missing)! + 1
         rereads += 1
         guard rereads <= 2 * pagesPlanned + 100 else {
             throw ScanChanged(before: total, after: count, reason: "rows kept moving (\(rereads) pages read again)")
@@ -410,10 +413,12 @@ final class ScanRun {
     /// Yields the rows known in order from the last one delivered.
     func deliver() {
         var end = delivered
-        while end < known.count, known[end] != nil { end += 1 }
+        while end < target, known[end] != nil { end += 1 }
         guard end > delivered else { return }
-        continuation.yield(known[delivered..<end].map { $0! })
+        continuation.yield((delivered..<end).map { known[$0]! })
         delivered = end
+        // Two pages behind are kept, to check the overlap of pages that moved.
+        known.forget(below: delivered - 2 * max(1, step))
         progress?(ScanProgress(rows: delivered, total: total, waiting: nil, retries: quota.spent))
     }
 
@@ -424,7 +429,6 @@ final class ScanRun {
         tailRounds += 1
         let end = min(maxCount, settings.wanted)
         let start = target
-        known += [Record?](repeating: nil, count: end - start)
         target = end
         plan(from: start, to: end, overlapFirst: true)
         return true
@@ -442,5 +446,29 @@ final class ScanRun {
             progress?(ScanProgress(rows: delivered, total: first.count, waiting: nil, retries: quota.spent))
             link = p.results.isEmpty || delivered >= settings.wanted ? nil : p.next
         }
+    }
+}
+
+/// Rows by position in a window that slides with the scan: set ahead, forgotten behind.
+struct RowWindow {
+    /// The first position held.
+    private(set) var base = 0
+    private var rows: [Record?] = []
+
+    subscript(_ j: Int) -> Record? {
+        get { j >= base && j < base + rows.count ? rows[j - base] : nil }
+        set {
+            precondition(j >= base, "a forgotten row is set again")
+            if j - base >= rows.count { rows += repeatElement(nil, count: j - base - rows.count + 1) }
+            rows[j - base] = newValue
+        }
+    }
+
+    /// Drops the rows before `j`, a few thousand at a time.
+    mutating func forget(below j: Int) {
+        let n = min(rows.count, j - base)
+        guard n >= 4096 else { return }
+        rows.removeFirst(n)
+        base += n
     }
 }
