@@ -77,7 +77,7 @@ def median(xs):
 FAULTS = ["--error-rate", "0.05", "--throttle-rate", "0.05", "--truncate-rate", "0.05", "--drop-rate", "0.05"]
 
 
-def resilience_figures(latency=20, runs=5):
+def resilience_figures(latency=20, runs=int(os.environ.get("BENCH_RUNS", "5"))):
     """Issue 13: the full scan under a 20 % fault mix and on a busy account, against fault-free."""
     print(f"## Scans under faults and on a busy account ({latency} ms a request, median of {runs} fresh sessions)\n")
     print("| emulator | wall | requests | ÷ fault-free | answer | timing line of the median run |")
