@@ -145,7 +145,7 @@ struct FaultSuiteTests {
     @Test("when every request fails: one line that names the resource and what to try, no token", arguments: Kind.allCases)
     func everyRequestFails(kind: Kind) async throws {
         // A scan waits out 429s at no cost in tries: it gives up when no page came for `budget` s.
-        let rig = try await Rig.start(kind.options(rate: 1), attempts: 3, budget: kind == .throttle ? 3 : 60)
+        let rig = try await Rig.start(kind.options(rate: 1), attempts: 3, budget: kind == .throttle ? 8 : 60)
         for (line, resource) in [("keys | count", "keys/"), ("clicks | where port=6260 | count", "openforiplinkclicks/"),
                                  ("sessions | where local_port=22 | select port,key.name", "/")] {
             let r = await rig.run(line)
