@@ -24,9 +24,9 @@ MAX_PAGE = 1000
 CONNECTIONS = 8
 
 
-def start_emulator(latency_ms, clicks=CLICKS):
+def start_emulator(latency_ms, clicks=CLICKS, extra=()):
     proc = subprocess.Popen([EMULATOR, "--port", "0", "--latency-ms", str(latency_ms), "--clicks", str(clicks),
-                             "--max-page-size", str(MAX_PAGE)], stdout=subprocess.PIPE, text=True)
+                             "--max-page-size", str(MAX_PAGE)] + list(extra), stdout=subprocess.PIPE, text=True)
     line = proc.stdout.readline()
     m = re.search(r"listening on (\S+) \(demo token: ([^)]+)\)", line)
     if not m:
@@ -55,6 +55,54 @@ def opsh_session(url, token, lines):
     _, out, err, rss = timed([OPSH], env=env, stdin=script)
     times = [(float(m.group(1)), int(m.group(2))) for m in re.finditer(r"time: ([\d.]+) ms, (\d+) request", err)]
     return times[1:], out.split("\n"), rss
+
+
+def opsh_scans(url, token, runs):
+    """Runs QUERY `runs` times, each in a fresh opsh; returns [(ms, requests, answer, timing line)]."""
+    env = dict(os.environ, OPENPORT_API_URL=url, OPENPORT_TOKEN=token)
+    results = []
+    for _ in range(runs):
+        _, out, err, _ = timed([OPSH], env=env, stdin="set timing on\n" + QUERY + "\n")
+        lines = [l for l in err.splitlines() if l.startswith("time:")]
+        m = re.search(r"time: ([\d.]+) ms, (\d+) request", lines[-1])
+        results.append((float(m.group(1)), int(m.group(2)), out.strip(), lines[-1]))
+    return results
+
+
+def median(xs):
+    xs = sorted(xs)
+    return xs[len(xs) // 2]
+
+
+FAULTS = ["--error-rate", "0.05", "--throttle-rate", "0.05", "--truncate-rate", "0.05", "--drop-rate", "0.05"]
+
+
+def resilience_figures(latency=20, runs=int(os.environ.get("BENCH_RUNS", "5"))):
+    """Issue 13: the full scan under a 20 % fault mix and on a busy account, against fault-free."""
+    print(f"## Scans under faults and on a busy account ({latency} ms a request, median of {runs} fresh sessions)\n")
+    print("| emulator | wall | requests | ÷ fault-free | answer | timing line of the median run |")
+    print("| --- | ---: | ---: | ---: | --- | --- |")
+    cases = [
+        ("fault-free", []),
+        ("20 % faults: 5xx, 429 (Retry-After: 0), truncated bodies, dropped connections", FAULTS + ["--retry-after", "0"]),
+        ("20 % faults, 429 with Retry-After: 1", FAULTS + ["--retry-after", "1"]),
+        ("20 clicks/s appended at the end (oldest first)", ["--append-rate", "20"]),
+        ("20 clicks/s inserted at the front (newest first)", ["--append-rate", "20", "--newest-first"]),
+    ]
+    base = None
+    for label, extra in cases:
+        proc, url, token = start_emulator(latency, extra=extra)
+        try:
+            results = opsh_scans(url, token, runs)
+        finally:
+            proc.terminate()
+            proc.wait()
+        ms = median([r[0] for r in results])
+        mid = min(results, key=lambda r: abs(r[0] - ms))
+        base = base or ms
+        answers = sorted({r[2] for r in results})
+        print(f"| {label} | {fmt_s(ms / 1000)} | {mid[1]} | {ms / base:.2f}× | {', '.join(answers)} | `{mid[3]}` |")
+    print()
 
 
 def fmt_s(s):
@@ -106,6 +154,7 @@ def main():
             proc.terminate()
             proc.wait()
 
+    resilience_figures()
     interactive_figures()
     scale_figures()
 
@@ -224,4 +273,7 @@ def interactive_figures():
 
 
 if __name__ == "__main__":
-    main()
+    if sys.argv[1:] == ["resilience"]:
+        resilience_figures()
+    else:
+        main()

@@ -36,14 +36,18 @@ public struct APIError: Error, Sendable, CustomStringConvertible {
     public var fieldErrors: [(field: String, messages: [String])]
     /// Seconds the server asked to wait (429 `Retry-After`).
     public var retryAfter: Double?
+    /// For ``Kind/transport``: what went wrong on the way (a timeout, a closed connection…).
+    public var transport: TransportFailure?
 
     public init(_ kind: Kind, _ message: String, status: Int? = nil,
-                fieldErrors: [(field: String, messages: [String])] = [], retryAfter: Double? = nil) {
+                fieldErrors: [(field: String, messages: [String])] = [], retryAfter: Double? = nil,
+                transport: TransportFailure? = nil) {
         self.kind = kind
         self.message = message
         self.status = status
         self.fieldErrors = fieldErrors
         self.retryAfter = retryAfter
+        self.transport = transport
     }
 
     public var description: String { message }
@@ -51,7 +55,8 @@ public struct APIError: Error, Sendable, CustomStringConvertible {
     /// Whether trying the same idempotent request again may help.
     public var isTransient: Bool {
         switch kind {
-        case .transport, .throttled: return true
+        case .throttled: return true
+        case .transport: return transport?.isTransient ?? true
         case .server: return status.map { [502, 503, 504].contains($0) } ?? false
         case .badResponse: return true
         default: return false

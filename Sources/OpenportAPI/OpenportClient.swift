@@ -15,9 +15,13 @@ public final class OpenportClient: Sendable {
     private let requests = Atomic<Int>(0)
     private let closed = Atomic<Bool>(false)
     private let policy: Mutex<RetryPolicy>
+    let tally = Mutex(ScanTally())
 
     /// HTTP requests sent so far (retries included).
     public var requestCount: Int { requests.load(ordering: .relaxed) }
+
+    /// How the scans so far went: retries spent, waits, concurrency reached.
+    public var scanTally: ScanTally { tally.withLock { $0 } }
 
     public init(config: APIConfig) throws(APIError) {
         try config.validate()
@@ -84,12 +88,16 @@ public final class OpenportClient: Sendable {
         /// Seconds a request may take, retries and waits included.
         public var budget: Double
         /// The first wait between tries; each next one doubles (up to 8 s), less up to half at random.
+        /// (A scan waits a random time from 0 up to that: full jitter.)
         public var baseDelay: Double
+        /// The longest a scan waits when the server asks (429, or 503 with `Retry-After`).
+        public var retryAfterCap: Double
 
-        public init(maxAttempts: Int, budget: Double, baseDelay: Double = 0.2) {
+        public init(maxAttempts: Int, budget: Double, baseDelay: Double = 0.2, retryAfterCap: Double = 60) {
             self.maxAttempts = max(1, maxAttempts)
             self.budget = max(0.1, budget)
             self.baseDelay = max(0, baseDelay)
+            self.retryAfterCap = max(0, retryAfterCap)
         }
     }
 
@@ -142,7 +150,8 @@ public final class OpenportClient: Sendable {
     /// Whether trying the same idempotent request again may help.
     static func retryable(_ error: APIError, method: HTTPMethod) -> Bool {
         switch error.kind {
-        case .transport, .throttled, .badResponse: return true
+        case .throttled, .badResponse: return true
+        case .transport: return error.transport?.isTransient ?? true
         case .server:
             guard let status = error.status else { return false }
             return [502, 503, 504].contains(status) || (status == 500 && method == .GET)
@@ -201,7 +210,8 @@ public final class OpenportClient: Sendable {
         return false
     }
 
-    private func sendOnce(_ method: HTTPMethod, url: String, body: Value?, deadline: Double?) async throws(APIError) -> Response {
+    /// One try, no retry: the scan schedules its own. `deadline`: seconds this try may take at most.
+    func sendOnce(_ method: HTTPMethod, url: String, body: Value?, deadline: Double?) async throws(APIError) -> Response {
         if Task.isCancelled { throw APIError(.cancelled, "cancelled") }
         var request = HTTPClientRequest(url: url)
         request.method = method
@@ -215,50 +225,25 @@ public final class OpenportClient: Sendable {
         }
         requests.add(1, ordering: .relaxed)
         let what = "\(method.rawValue) \(describe(url))"
-        let response: HTTPClientResponse
+        var response: HTTPClientResponse?
         let bytes: ByteBuffer
         do {
             // One try may take the connect and read timeouts, but no more than the budget has left.
             var limit = config.connectTimeout + config.readTimeout
             if let deadline { limit = min(limit, max(1, deadline)) }
             response = try await http.execute(request, timeout: .milliseconds(Int64(limit * 1000)))
-            bytes = try await response.body.collect(upTo: 256 << 20)
+            bytes = try await response!.body.collect(upTo: 256 << 20)
         } catch {
-            throw mapTransport(error, what: what)
+            let failure = TransportFailure.classify(error, answerStarted: response != nil, cancelled: Task.isCancelled)
+            throw failure.apiError(host: config.host, what: what)
         }
+        guard let response else { throw APIError(.cancelled, "cancelled") }
         let result = Response(status: Int(response.status.code), headers: response.headers,
                               body: Array(buffer: bytes))
         guard (200..<300).contains(result.status) else {
             throw statusError(result, what: what)
         }
         return result
-    }
-
-    private func mapTransport(_ error: any Error, what: String) -> APIError {
-        if error is CancellationError || Task.isCancelled {
-            return APIError(.cancelled, "cancelled")
-        }
-        let text = String(describing: error)
-        let host = config.host
-        let reason: String
-        if let e = error as? HTTPClientError, e == .cancelled {
-            return APIError(.cancelled, "cancelled")
-        } else if text.contains("connectTimeout") || text.contains("connect timeout") {
-            reason = "timed out connecting to \(host)"
-        } else if text.contains("readTimeout") || text.contains("deadlineExceeded") {
-            reason = "\(host) did not answer \(what) in time"
-        } else if text.contains("refused") || text.contains("ECONNREFUSED") || text.contains("errno: 111") {
-            reason = "cannot connect to \(host): connection refused"
-        } else if text.contains("remoteConnectionClosed") || text.contains("connectionReset") || text.contains("Connection reset") || text.contains("EOF") {
-            reason = "\(host) closed the connection during \(what)"
-        } else if text.contains("NXDOMAIN") || text.contains("resolve") || text.contains("getaddrinfo") || text.contains("lookup") {
-            reason = "cannot find the host \(host)"
-        } else if text.lowercased().contains("ssl") || text.lowercased().contains("tls") || text.contains("certificate") {
-            reason = "TLS failed with \(host): \(redactor.redact(text))"
-        } else {
-            reason = "cannot reach \(host) (\(redactor.redact(text)))"
-        }
-        return APIError(.transport, "\(reason); check OPENPORT_API_URL and your network")
     }
 
     private func statusError(_ r: Response, what: String) -> APIError {

@@ -38,11 +38,19 @@ public struct Page: Sendable {
 /// The rows of a scan, page by page, in order.
 public typealias RecordBatches = AsyncThrowingStream<[Record], any Error>
 
-/// The total changed while a scan was running: the rows already read may miss or repeat some.
-/// Whoever consumes the scan should start again.
+/// The total changed while a scan was running and the rows do not prove where: the rows
+/// already read may miss or repeat some. Whoever consumes the scan should start again.
 public struct ScanChanged: Error, Sendable {
     public var before: Int
     public var after: Int
+    /// What the rows failed to prove, for a bug report.
+    public var reason: String
+
+    public init(before: Int, after: Int, reason: String = "") {
+        self.before = before
+        self.after = after
+        self.reason = reason
+    }
 }
 
 extension OpenportClient {
@@ -52,6 +60,18 @@ extension OpenportClient {
         if offset > 0 { query.append(("offset", String(offset))) }
         let u = url(resource.path, query: query, withToken: resource.needsToken)
         return try await page(url: u, reader: reader)
+    }
+
+    /// One page, one try (a scan schedules its own retries); `deadline` in seconds.
+    func pageOnce(url u: String, deadline: Double, reader: JSONReader) async throws(APIError) -> Page {
+        let what = "GET \(describe(u))"
+        let r = try await sendOnce(.GET, url: u, body: nil, deadline: deadline)
+        let body = try json(r, what: what, reader: reader)
+        do {
+            return try Page(body)
+        } catch {
+            throw APIError(.badResponse, "\(error.message) for \(what)")
+        }
     }
 
     func page(url u: String, reader: JSONReader) async throws(APIError) -> Page {
@@ -70,88 +90,6 @@ extension OpenportClient {
         let first = try await page(resource, limit: 1)
         if let c = first.count { return c }
         return first.results.count
-    }
-
-    /// Every row of a resource, in pages, as fast as the server allows.
-    ///
-    /// The first request asks for `config.pageSize` rows and learns the total and the page size
-    /// the server really sends; the other offsets are then fetched `config.concurrency` at a
-    /// time and delivered in order. A server that pages without `offset` is followed link by
-    /// link. Stop iterating to cancel what is still in flight. When the total changes during
-    /// the scan the stream ends with ``ScanChanged``. With `maxRows`, no page past that many
-    /// rows is asked for.
-    public func scan(_ resource: Resource, limit: Int? = nil, maxRows: Int? = nil, concurrency: Int? = nil,
-                     progress: (@Sendable (_ rows: Int, _ total: Int?) -> Void)? = nil) -> RecordBatches {
-        let pageSize = max(1, limit ?? config.pageSize)
-        let concurrency = max(1, concurrency ?? config.concurrency)
-        return AsyncThrowingStream(bufferingPolicy: .unbounded) { continuation in
-            let task = Task {
-                do {
-                    let reader = JSONReader()
-                    let first = try await self.page(resource, limit: pageSize, reader: reader)
-                    var delivered = first.results.count
-                    continuation.yield(first.results)
-                    progress?(delivered, first.count)
-                    let wanted = maxRows ?? Int.max
-                    guard let next = first.next, delivered > 0, delivered < wanted else {
-                        continuation.finish()
-                        return
-                    }
-                    guard let total = first.count, OpenportClient.queryValue("offset", in: next) != nil else {
-                        // Not limit/offset pagination: follow the links one by one.
-                        var link: String? = next
-                        while let u = link {
-                            try Task.checkCancellation()
-                            let p = try await self.page(url: self.rebased(u), reader: reader)
-                            delivered += p.results.count
-                            continuation.yield(p.results)
-                            progress?(delivered, first.count)
-                            link = p.results.isEmpty || delivered >= wanted ? nil : p.next
-                        }
-                        continuation.finish()
-                        return
-                    }
-                    let step = first.results.count
-                    let offsets = Array(stride(from: step, to: min(total, wanted), by: step))
-                    try await withThrowingTaskGroup(of: (Int, Page).self) { group in
-                        var launched = 0
-                        var yielded = 0
-                        var waiting: [Int: Page] = [:]
-                        func launch() {
-                            let i = launched
-                            let offset = offsets[i]
-                            group.addTask {
-                                (i, try await self.page(resource, limit: step, offset: offset))
-                            }
-                            launched += 1
-                        }
-                        while launched < min(concurrency, offsets.count) { launch() }
-                        while let (i, p) = try await group.next() {
-                            if let c = p.count, c != total {
-                                group.cancelAll()
-                                throw ScanChanged(before: total, after: c)
-                            }
-                            waiting[i] = p
-                            while let ready = waiting.removeValue(forKey: yielded) {
-                                delivered += ready.results.count
-                                continuation.yield(ready.results)
-                                progress?(delivered, total)
-                                yielded += 1
-                            }
-                            while launched < offsets.count, launched < yielded + concurrency { launch() }
-                        }
-                    }
-                    continuation.finish()
-                } catch let e as APIError {
-                    continuation.finish(throwing: e)
-                } catch is CancellationError {
-                    continuation.finish(throwing: APIError(.cancelled, "cancelled"))
-                } catch {
-                    continuation.finish(throwing: error)
-                }
-            }
-            continuation.onTermination = { _ in task.cancel() }
-        }
     }
 
     /// A link the server sent (`next`), moved onto the configured base: same path and query,

@@ -70,6 +70,11 @@ public final class Emulator: Sendable {
         store.addClicks(n, token: token)
     }
 
+    /// Changes `EmulatorOptions.appendRate` from now on (0 stops new clicks).
+    public func setAppendRate(_ clicksPerSecond: Double) {
+        store.setAppendRate(clicksPerSecond)
+    }
+
     public func clickCount(token: String = EmulatorAccounts.demoToken) -> Int {
         store.clickCount(token)
     }
@@ -157,6 +162,7 @@ struct EmulatorResponder: HTTPResponder {
 
     func respond(to request: Request, context: EmulatorContext) async throws -> Response {
         let n = store.countRequest()
+        store.appendDueClicks()
         if latency > .zero { try? await Task.sleep(for: latency) }
         let method = request.method.rawValue
         let isHead = method == "HEAD"

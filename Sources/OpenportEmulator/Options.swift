@@ -16,6 +16,10 @@ public struct EmulatorOptions: Sendable {
     /// The order in which openforiplinkclicks/ lists clicks. The real server's order is
     /// unknown: opsh must not depend on it, and tests can flip it to make sure it doesn't.
     public var clickOrder: ClickOrder = .oldestFirst
+    /// New clicks a second while serving (a busy account): they are the newest, so they are
+    /// listed at the end (`oldestFirst`) or at the front (`newestFirst`) per `clickOrder`.
+    /// Their content follows from `seed`; they are added as requests arrive, when due.
+    public var appendRate: Double = 0
     public init() {}
 }
 

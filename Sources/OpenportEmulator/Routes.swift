@@ -115,9 +115,12 @@ struct API {
                 }
             }, allow: allow)
         case (.clicks, _):
-            let page = Page(query: req.query, count: store.clickCount(token), maxLimit: maxPageSize)
+            // Count and rows under one lock: on a busy account they must describe the same instant.
+            var rows: [UInt8] = []
+            let count = store.clickPage(token, page: { Page(query: req.query, count: $0, maxLimit: maxPageSize).range }, into: &rows)
+            let page = Page(query: req.query, count: count, maxLimit: maxPageSize)
             return .json(200, page.envelope(base: req.absolutePath, query: req.query) { out in
-                store.clickRows(token, page.range, into: &out)
+                out.append(contentsOf: rows)
             }, allow: allow)
         case (.keys, "GET"):
             let page = Page(query: req.query, count: store.keyCount(token), maxLimit: maxPageSize)

@@ -9,8 +9,13 @@ final class Store: @unchecked Sendable {
     private var rng: SplitMix64
     private var requests = 0
     let clickOrder: ClickOrder
+    /// Clicks added to the demo account per second, from `appendStart`; `appended` so far.
+    private var appendRate: Double
+    private var appendStart = ContinuousClock.now
+    private var appended = 0
 
     init(options: EmulatorOptions) {
+        appendRate = max(0, options.appendRate)
         let built = DataSet.build(seed: options.seed, demoClicks: options.clicks)
         accounts = [EmulatorAccounts.demoToken: built.demo, EmulatorAccounts.otherToken: built.other]
         nextKeyId = built.nextKeyId
@@ -116,6 +121,47 @@ final class Store: @unchecked Sendable {
     // MARK: Clicks
 
     func clickCount(_ token: String) -> Int { locked { accounts[token]?.clicks.count ?? 0 } }
+
+    /// Adds the demo account's clicks that are due at `appendRate` (a busy account).
+    func appendDueClicks(now: ContinuousClock.Instant = .now) {
+        locked {
+            guard appendRate > 0 else { return }
+            let elapsed = (now - appendStart).components
+            let seconds = Double(elapsed.seconds) + Double(elapsed.attoseconds) / 1e18
+            let due = Int(appendRate * seconds) - appended
+            guard due > 0, var account = accounts[EmulatorAccounts.demoToken] else { return }
+            accounts[EmulatorAccounts.demoToken] = nil
+            account.generator.append(due, to: &account.clicks)
+            accounts[EmulatorAccounts.demoToken] = account
+            appended += due
+        }
+    }
+
+    /// Changes the rate of new clicks from now on (0 stops them).
+    func setAppendRate(_ rate: Double) {
+        locked {
+            appendRate = max(0, rate)
+            appendStart = .now
+            appended = 0
+        }
+    }
+
+    /// One page of clicks: the count and the rows of the range `page` picks for it, read
+    /// together (a list that grows between the two would contradict its own count).
+    func clickPage(_ token: String, page: (Int) -> Range<Int>, into out: inout [UInt8]) -> Int {
+        locked {
+            guard let table = accounts[token]?.clicks else { return 0 }
+            let n = table.count
+            let r = page(n).clamped(to: 0..<n)
+            var first = true
+            for i in r {
+                if !first { out.append(UInt8(ascii: ",")) }
+                first = false
+                out.append(contentsOf: table.row(clickOrder == .oldestFirst ? i : n - 1 - i))
+            }
+            return n
+        }
+    }
 
     /// The rows of `range` (in listing order), joined with `,`.
     func clickRows(_ token: String, _ range: Range<Int>, into out: inout [UInt8]) {

@@ -133,22 +133,24 @@ final class ProgressReporter: Sendable {
 
     init(output: OutputSink) { self.output = output }
 
-    func reporter(for resource: Resource, started: ContinuousClock.Instant) -> @Sendable (Int, Int?) -> Void {
-        { [self] rows, total in
+    func reporter(for resource: Resource, started: ContinuousClock.Instant) -> @Sendable (ScanProgress) -> Void {
+        { [self] p in
             let now = ContinuousClock.now
             let elapsed = now - started
-            guard elapsed > .milliseconds(300) else { return }
+            guard elapsed > .milliseconds(300) || p.waiting != nil else { return }
             let draw = state.withLock { s -> Bool in
-                if let last = s.lastDraw, now - last < .milliseconds(100) { return false }
+                // A wait the server asked for is always drawn: it explains the pause.
+                if p.waiting == nil, let last = s.lastDraw, now - last < .milliseconds(100) { return false }
                 s.lastDraw = now
                 s.shown = true
                 return true
             }
             guard draw else { return }
             let seconds = elapsed.inSeconds
-            let rate = seconds > 0 ? Int(Double(rows) / seconds) : 0
-            let of = total.map { " of \(ProgressReporter.group($0))" } ?? ""
-            output.message("\r\u{1b}[2K\(resource.rawValue): \(ProgressReporter.group(rows))\(of) rows (\(ProgressReporter.group(rate))/s)")
+            let rate = seconds > 0 ? Int(Double(p.rows) / seconds) : 0
+            let of = p.total.map { " of \(ProgressReporter.group($0))" } ?? ""
+            let wait = p.waiting.map { String(format: ", server asked to wait %.0f s", $0.rounded(.up)) } ?? ""
+            output.message("\r\u{1b}[2K\(resource.rawValue): \(ProgressReporter.group(p.rows))\(of) rows (\(ProgressReporter.group(rate))/s)\(wait)")
         }
     }
 

@@ -68,12 +68,17 @@ public final class Repl {
             let interpreter = self.interpreter
             let started = ContinuousClock.now
             let requestsBefore = interpreter.client.requestCount
+            let scansBefore = interpreter.client.scanTally
             let outcome = interrupts.runCancellable { await interpreter.run(line) }
             if interpreter.settings.timing {
                 let elapsed = ContinuousClock.now - started
                 let ms = elapsed.inSeconds * 1000
                 let requests = interpreter.client.requestCount - requestsBefore
-                output.message(String(format: "time: %.1f ms, %d request%@\n", ms, requests, requests == 1 ? "" : "s"))
+                let scans = interpreter.client.scanTally
+                // After a scan: the concurrency it ended at (and its lowest), and the retries spent.
+                let scan = scans.scans == scansBefore.scans ? ""
+                    : ", concurrency \(scans.concurrency) (lowest \(scans.lowestConcurrency)), \(scans.retries - scansBefore.retries) retries"
+                output.message(String(format: "time: %.1f ms, %d request%@", ms, requests, requests == 1 ? "" : "s") + scan + "\n")
             }
             switch outcome {
             case .ok:

@@ -15,7 +15,9 @@ struct OpshEmulator: AsyncParsableCommand {
     @Option(help: "Largest page a client may ask for (DRF max_limit).") var maxPageSize: Int = 1000
     @Option(help: "Clicks of the demo account.") var clicks: Int = 178_268
     @Option(help: "Seed of the data set and of the faults.") var seed: UInt64 = 2021
-    @Flag(help: "List clicks newest first.") var newestFirst = false
+    @Flag(help: "List clicks newest first (so new clicks appear at the front, not the end).") var newestFirst = false
+    @Option(help: "New clicks a second while serving (a busy account); see --newest-first for where they go.")
+    var appendRate: Double = 0
     @Option(help: "Rate (0...1) of 500/502/503/504 answers.") var errorRate: Double = 0
     @Option(help: "Rate (0...1) of 429 answers.") var throttleRate: Double = 0
     @Option(help: "Seconds in Retry-After of 429 answers.") var retryAfter: Int = 1
@@ -34,6 +36,7 @@ struct OpshEmulator: AsyncParsableCommand {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be in 0...65535") }
         guard clicks >= 0 else { throw ValidationError("--clicks must be >= 0") }
         guard maxPageSize > 0 else { throw ValidationError("--max-page-size must be > 0") }
+        guard appendRate >= 0, appendRate.isFinite else { throw ValidationError("--append-rate must be >= 0") }
         for (name, rate) in [
             ("--error-rate", errorRate), ("--throttle-rate", throttleRate), ("--truncate-rate", truncateRate),
             ("--invalid-json-rate", invalidJSONRate), ("--drop-rate", dropRate), ("--spike-rate", spikeRate),
@@ -51,6 +54,7 @@ struct OpshEmulator: AsyncParsableCommand {
         options.clicks = clicks
         options.seed = seed
         options.clickOrder = newestFirst ? .newestFirst : .oldestFirst
+        options.appendRate = appendRate
         options.faults.serverErrorRate = errorRate
         options.faults.throttleRate = throttleRate
         options.faults.retryAfterSeconds = retryAfter

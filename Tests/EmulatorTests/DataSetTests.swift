@@ -116,4 +116,23 @@ import Testing
         #expect(oldFirst.dropFirst() == eighth)
         await emu.stop()
     }
+
+    @Test func appendRateMakesABusyAccount() async throws {
+        let emu = try await startEmulator { $0.appendRate = 200 }
+        try await Task.sleep(for: .milliseconds(300))
+        let first = try await HTTP.get(emu.port, "/api/v2/openforiplinkclicks/?token=\(t)&limit=1")
+        let n = first.object["count"] as? Int ?? 0
+        #expect(n >= 500 + 40, "new clicks arrive while serving: \(n)")
+        #expect(emu.clickCount() == n)
+        emu.setAppendRate(0)
+        let stopped = try await HTTP.get(emu.port, "/api/v2/openforiplinkclicks/?token=\(t)&limit=1")
+        try await Task.sleep(for: .milliseconds(100))
+        let later = try await HTTP.get(emu.port, "/api/v2/openforiplinkclicks/?token=\(t)&limit=1")
+        #expect(stopped.object["count"] as? Int == later.object["count"] as? Int)
+        // The new clicks are the newest: oldest first, they are listed at the end.
+        let last = try await HTTP.get(emu.port, "/api/v2/openforiplinkclicks/?token=\(t)&limit=2&offset=\(emu.clickCount() - 2)")
+        let stamps = last.results.compactMap { $0["timestamp"] as? String }
+        #expect(stamps.count == 2 && stamps[0] < stamps[1])
+        await emu.stop()
+    }
 }

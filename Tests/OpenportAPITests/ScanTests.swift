@@ -1,0 +1,305 @@
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import NIOHTTP1
+import OpenportAPI
+import OpenportEmulator
+import Records
+import Testing
+
+/// Issue 13: a long scan finishes through faults, throttling and rows arriving meanwhile.
+@Suite("Scans that finish", .serialized)
+struct ScanTests {
+    /// The demo account's full click log, in 1000-row pages, no latency.
+    static var fullLog: EmulatorOptions {
+        var o = EmulatorOptions()
+        o.clicks = 178_268
+        o.maxPageSize = 1000
+        o.faults.retryAfterSeconds = 1
+        return o
+    }
+
+    /// A fault mix at `rate` in all: 5xx, 429 with Retry-After, truncated bodies, dropped connections.
+    static func mixed(_ rate: Double, seed: UInt64 = 2021) -> EmulatorOptions {
+        var o = fullLog
+        o.seed = seed
+        o.faults.serverErrorRate = rate / 4
+        o.faults.throttleRate = rate / 4
+        o.faults.truncateRate = rate / 4
+        o.faults.dropRate = rate / 4
+        return o
+    }
+
+    /// The settings opsh starts with (3 retries, 30 s without progress), with short waits:
+    /// Retry-After capped at 20 ms and a 20 ms first backoff, so a hundred scans stay quick.
+    static func configure(_ client: OpenportClient) {
+        client.retryPolicy = .init(maxAttempts: 4, budget: 30, baseDelay: 0.02, retryAfterCap: 0.02)
+    }
+
+    /// A fingerprint of a list of rows: its length and a hash of every row in order.
+    static func fingerprint(_ rows: [Record]) -> String {
+        var h = Hasher()
+        for r in rows { h.combine(r) }
+        return "\(rows.count)/\(h.finalize())"
+    }
+
+    /// Scans the full log `n` times against a misbehaving emulator; returns how many answers were right.
+    static func soak(rate: Double, scans n: Int) async throws -> (right: Int, failures: [String], seconds: Double, retries: Int) {
+        let truth = try await withEmulator(fullLog) { _, client in fingerprint(try await collect(client.scan(.clicks))) }
+        let started = ContinuousClock.now
+        return try await withEmulator(mixed(rate)) { _, client in
+            configure(client)
+            var right = 0
+            var failures: [String] = []
+            for _ in 0..<n {
+                do {
+                    let rows = try await collect(client.scan(.clicks))
+                    if fingerprint(rows) == truth { right += 1 } else { failures.append("wrong rows: \(rows.count)") }
+                } catch {
+                    failures.append("\(error)")
+                }
+            }
+            let seconds = (ContinuousClock.now - started).inSeconds
+            return (right, failures, seconds, client.scanTally.retries)
+        }
+    }
+
+    @Test("100 full scans of 178,268 clicks at a 20 % fault mix: 100 right answers")
+    func twentyPercent() async throws {
+        let r = try await Self.soak(rate: 0.2, scans: 100)
+        print("scan soak at 20 %: \(r.right)/100 right in \(String(format: "%.1f", r.seconds)) s, \(r.retries) retries")
+        #expect(r.right == 100, "\(r.failures.prefix(3))")
+    }
+
+    @Test("100 full scans at a 30 % fault mix: at least 99 right answers")
+    func thirtyPercent() async throws {
+        let r = try await Self.soak(rate: 0.3, scans: 100)
+        print("scan soak at 30 %: \(r.right)/100 right in \(String(format: "%.1f", r.seconds)) s, \(r.retries) retries")
+        #expect(r.right >= 99, "\(r.failures.prefix(3))")
+    }
+
+    /// Scans while 20 clicks a second arrive; each answer must be the list as it was at one instant.
+    func busyAccount(_ order: ClickOrder, scans: Int, faults: Double = 0) async throws {
+        var options = Self.mixed(faults)
+        options.clickOrder = order
+        options.appendRate = 20
+        try await withEmulator(options) { emulator, client in
+            Self.configure(client)
+            var answers: [(rows: [Record], before: Int, after: Int)] = []
+            for _ in 0..<scans {
+                let before = emulator.clickCount()
+                let rows = try await collect(client.scan(.clicks))
+                answers.append((rows, before, emulator.clickCount()))
+            }
+            emulator.setAppendRate(0)
+            // The log now, read while nothing changes: every answer must be one of its instants.
+            var now = try await collect(client.scan(.clicks))
+            if order == .newestFirst { now.reverse() }  // oldest first: the log grows at the end
+            for (rows, before, after) in answers {
+                #expect(rows.count >= before && rows.count <= after, "\(rows.count) rows, \(before)…\(after) during the scan")
+                #expect(Set(rows).count == rows.count, "no duplicates")
+                let listed = order == .oldestFirst ? rows : rows.reversed()
+                #expect(Array(now.prefix(rows.count)) == listed, "\(order): rows equal the log at an instant (no gaps)")
+            }
+            #expect(answers.contains { $0.after > $0.before }, "rows arrived during the scans")
+        }
+    }
+
+    @Test("20 clicks a second appended at the end (oldest first): every scan completes, consistent")
+    func appendedAtEnd() async throws {
+        try await busyAccount(.oldestFirst, scans: 4)
+    }
+
+    @Test("20 clicks a second inserted at the front (newest first): every scan completes, consistent")
+    func insertedAtFront() async throws {
+        try await busyAccount(.newestFirst, scans: 4)
+    }
+
+    @Test("a busy account and a 20 % fault mix together, both orders")
+    func busyAndFaulty() async throws {
+        try await busyAccount(.newestFirst, scans: 2, faults: 0.2)
+        try await busyAccount(.oldestFirst, scans: 2, faults: 0.2)
+    }
+
+    @Test("rows inserted at the front are placed by the shift, and only what moved is read again")
+    func frontShiftRereads() async throws {
+        var options = EmulatorOptions.small
+        options.clicks = 20_000
+        options.maxPageSize = 100
+        options.clickOrder = .newestFirst
+        options.appendRate = 500
+        options.latency = .milliseconds(2)
+        try await withEmulator(options) { emulator, client in
+            let before = client.scanTally
+            emulator.resetRequestCount()
+            let rows = try await collect(client.scan(.clicks))
+            let requests = emulator.requestCount
+            emulator.setAppendRate(0)
+            let now = try await collect(client.scan(.clicks))
+            #expect(Array(now.suffix(rows.count)) == rows, "the list as it was at the first page")
+            #expect(client.scanTally.rereads > before.rereads, "pages that moved were read again")
+            print("front inserts at 500/s over 200 pages of 100: \(requests) requests, \(client.scanTally.rereads - before.rereads) re-reads")
+        }
+    }
+
+    @Test("a fault-free scan keeps the full concurrency and retries nothing")
+    func healthyServer() async throws {
+        try await withEmulator(Self.fullLog, configure: { $0.concurrency = 8 }) { emulator, client in
+            emulator.resetRequestCount()
+            let rows = try await collect(client.scan(.clicks))
+            #expect(rows.count == 178_268)
+            #expect(emulator.requestCount == 179)
+            #expect(client.scanTally.retries == 0)
+            #expect(client.scanTally.concurrency == 8)
+            #expect(client.scanTally.lowestConcurrency == 8)
+        }
+    }
+
+    @Test("throttling halves the requests in flight; waits cost no retries")
+    func throttlingHalves() async throws {
+        var options = Self.fullLog
+        options.clicks = 30_000
+        options.faults.throttleRate = 0.3
+        try await withEmulator(options) { _, client in
+            client.retryPolicy = .init(maxAttempts: 1, budget: 30, baseDelay: 0.02, retryAfterCap: 0.01)
+            let rows = try await collect(client.scan(.clicks))
+            #expect(rows.count == 30_000, "no retries allowed, yet every 429 was waited out")
+            #expect(client.scanTally.retries == 0)
+            #expect(client.scanTally.waits > 0)
+            #expect(client.scanTally.lowestConcurrency < 8)
+        }
+    }
+
+    @Test("when the server keeps failing: one line with what failed, the pages that arrived, what to do")
+    func givingUp() async throws {
+        var options = Self.fullLog
+        options.clicks = 30_000
+        options.faults.serverErrorRate = 1
+        try await withEmulator(options) { _, client in
+            Self.configure(client)
+            let error = await apiError { _ = try await collect(client.scan(.clicks)) }
+            let message = error?.message ?? ""
+            #expect(error?.kind == .server, "\(message)")
+            #expect(message.contains("openforiplinkclicks/"), "\(message)")
+            #expect(message.contains("gave up"), "\(message)")
+            #expect(message.contains("the first page did not arrive"), "\(message)")
+            #expect(message.contains("set retries"), "\(message)")
+            #expect(!message.contains("\n"))
+            #expect(!message.contains(EmulatorAccounts.demoToken))
+        }
+        // Part-way: the message counts the pages that arrived.
+        options.faults.serverErrorRate = 0.6
+        options.seed = 1
+        try await withEmulator(options) { _, client in
+            client.retryPolicy = .init(maxAttempts: 4, budget: 30, baseDelay: 0.001)
+            let error = await apiError { _ = try await collect(client.scan(.clicks)) }
+            let message = error?.message ?? ""
+            #expect(message.contains(" of 30 pages arrived"), "\(message)")
+        }
+    }
+
+    @Test("Ctrl-C cancels within 200 ms, also during a wait the server asked for")
+    func cancelDuringRetryAfter() async throws {
+        var options = Self.fullLog
+        options.clicks = 30_000
+        options.faults.throttleRate = 1
+        options.faults.retryAfterSeconds = 30
+        try await withEmulator(options) { _, client in
+            client.retryPolicy = .init(maxAttempts: 4, budget: 120)
+            let task = Task { try await collect(client.scan(.clicks)) }
+            try await Task.sleep(for: .milliseconds(400))
+            let cancelled = ContinuousClock.now
+            task.cancel()
+            // A cancelled consumer's stream ends quietly (no rows) or with "cancelled".
+            let error = await apiError {
+                let rows = try await task.value
+                #expect(rows.isEmpty)
+            }
+            let took = ContinuousClock.now - cancelled
+            #expect(error == nil || error?.kind == .cancelled, "\(error?.message ?? "")")
+            #expect(took < .milliseconds(200), "\(took)")
+            #expect(client.scanTally.waits >= 1, "it was waiting as the server asked")
+        }
+    }
+
+    @Test("a request that times out is tried again")
+    func timeoutsRetried() async throws {
+        var options = Self.fullLog
+        options.clicks = 10_000
+        options.faults.spikeRate = 0.25
+        options.faults.spikeLatency = .milliseconds(1500)
+        try await withEmulator(options, configure: {
+            $0.connectTimeout = 0.2
+            $0.readTimeout = 0.3
+        }) { _, client in
+            Self.configure(client)
+            let rows = try await collect(client.scan(.clicks))
+            #expect(rows.count == 10_000)
+            #expect(client.scanTally.retries > 0)
+            // One request, through send(): a timeout is retried there too.
+            #expect(try await client.count(.keys) == 1044)
+        }
+    }
+
+    @Test("the retry quota is sized to the scan and refilled by pages that arrive")
+    func retryQuota() {
+        var q = RetryQuota(retries: 3, pages: 179)
+        #expect(q.capacity == 72)
+        var taken = 0
+        while q.take() { taken += 1 }
+        #expect(taken == 72)
+        q.arrived()
+        q.arrived()
+        let again = q.take()
+        #expect(again)
+        #expect(q.spent == 73)
+        #expect(RetryQuota(retries: 0, pages: 1000).capacity == 0)
+        var first = RetryQuota(retries: 3, pages: 1)
+        #expect(first.capacity == 6)
+        first.resize(retries: 3, pages: 179)
+        #expect(first.capacity == 72 && first.tokens == 72)
+    }
+
+    @Test("the concurrency window halves once per round trip and grows by one per run of successes")
+    func concurrencyWindow() {
+        var w = ConcurrencyWindow(ceiling: 8)
+        let t0 = ContinuousClock.now
+        w.overloaded(sentAt: t0, now: t0 + .milliseconds(10))
+        #expect(w.limit == 4)
+        w.overloaded(sentAt: t0, now: t0 + .milliseconds(11))  // sent before the cut: same congestion
+        #expect(w.limit == 4)
+        w.overloaded(sentAt: t0 + .milliseconds(20), now: t0 + .milliseconds(30))
+        #expect(w.limit == 2 && w.lowest == 2)
+        for _ in 0..<2 { w.succeeded() }
+        #expect(w.limit == 3)
+        for _ in 0..<100 { w.succeeded() }
+        #expect(w.limit == 8)
+    }
+
+    @Test("transport errors are told apart by type, and no Foundation wording reaches the user")
+    func transportClassification() {
+        typealias F = TransportFailure
+        #expect(F.classify(HTTPClientError.cancelled, answerStarted: false, cancelled: false) == .timedOut)
+        #expect(F.classify(HTTPClientError.cancelled, answerStarted: false, cancelled: true) == .cancelled)
+        #expect(F.classify(HTTPClientError.deadlineExceeded, answerStarted: false, cancelled: false) == .timedOut)
+        #expect(F.classify(HTTPClientError.readTimeout, answerStarted: true, cancelled: false) == .timedOut)
+        #expect(F.classify(HTTPClientError.connectTimeout, answerStarted: false, cancelled: false) == .connectTimeout)
+        #expect(F.classify(HTTPClientError.remoteConnectionClosed, answerStarted: false, cancelled: false) == .closed)
+        #expect(F.classify(HTTPClientError.remoteConnectionClosed, answerStarted: true, cancelled: false) == .cutOff)
+        #expect(F.classify(HTTPParserError.invalidEOFState, answerStarted: true, cancelled: false) == .cutOff)
+        #expect(F.classify(ChannelError.eof, answerStarted: false, cancelled: false) == .closed)
+        #expect(F.classify(IOError(errnoCode: 111, reason: "connect"), answerStarted: false, cancelled: false) == .refused)
+        #expect(F.classify(IOError(errnoCode: 104, reason: "read"), answerStarted: true, cancelled: false) == .cutOff)
+        struct Odd: Error {}
+        let odd = F.classify(Odd(), answerStarted: false, cancelled: false)
+        #expect(odd.isTransient)
+        let cut = F.cutOff.apiError(host: "api.openport.io", what: "GET keys/")
+        #expect(cut.message.contains("cut off"), "\(cut.message)")
+        #expect(!cut.message.contains("cannot reach"))
+        for failure in [F.timedOut, .closed, .cutOff, .refused, odd, F.classify(NSError(domain: "x", code: 1), answerStarted: false, cancelled: false)] {
+            let message = failure.apiError(host: "h", what: "GET keys/").message
+            #expect(!message.contains("could not be completed"), "\(message)")
+            #expect(!message.contains("\n"))
+        }
+    }
+}
