@@ -43,10 +43,13 @@ test-deps: deps
 
 # The manual's base page comes from the debug build here (the flags are the same in every
 # configuration): InstallTests installs it with the debug binaries through install-files.
+# The scan soaks (100 full scans under faults, twice) run alone after the rest: they use
+# both cores for minutes, which would starve the timed end-to-end tests beside them.
 test: test-deps
 	$(SWIFT) build
 	$(MAKE) manual MANUAL_CONFIG=debug
 	$(SWIFT) test
+	OPSH_SOAK=1 $(SWIFT) test --skip-build --filter 'ScanTests/(twentyPercent|thirtyPercent)'
 
 bench: deps release
 	bench/run
