@@ -4,7 +4,7 @@ public enum StageCatalog {
     public static let all: [any Stage.Type] = [
         Where.self, Select.self, Sort.self, First.self, Last.self,
         Count.self, Uniq.self, Group.self, Sum.self, Avg.self, Min.self, Max.self,
-        Table.self, JSON.self, JSONL.self, CSV.self, Chart.self,
+        Table.self, JSON.self, JSONL.self, CSV.self, Chart.self, Follow.self,
     ]
 
     /// The stage names, in catalogue order.

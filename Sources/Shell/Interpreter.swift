@@ -115,7 +115,11 @@ public final class Interpreter: Sendable {
         case "sessions", "clicks", "nodes":
             try expectNoArguments(args, for: spec)
             let resource = Resource(word: spec.name)!
-            try await runPipeline(pipeline, from: .resource(resource))
+            if pipeline.stages.last?.stage is Follow {
+                try await follow(pipeline, line: line, resource: resource)
+            } else {
+                try await runPipeline(pipeline, from: .resource(resource))
+            }
         case "keys":
             try await keysCommand(pipeline)
         case "get":

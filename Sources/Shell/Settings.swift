@@ -18,6 +18,8 @@ public struct Settings: Sendable {
     public var zone: BucketZone = .utc
     /// `auto` (Unicode unless the locale says otherwise), `utf8` or `ascii`, for `chart`.
     public var charset = "auto"
+    /// How often `follow` asks the server for what is new.
+    public var followInterval: Duration = .seconds(5)
     /// How long fetched rows count as fresh, per resource.
     public var freshness: [Resource: Duration] = [
         .sessions: .seconds(30), .keys: .seconds(300), .nodes: .seconds(3600), .clicks: .seconds(60),
@@ -43,6 +45,7 @@ public struct Settings: Sendable {
             ("timing", timing ? "on" : "off"),
             ("timezone", zone.name),
             ("charset", charset),
+            ("follow.interval", Settings.describe(followInterval)),
         ]
         for r in Resource.allCases {
             rows.append(("ttl.\(r.rawValue)", Settings.describe(freshness[r] ?? .zero)))
@@ -52,7 +55,7 @@ public struct Settings: Sendable {
 
     /// The names `set` accepts, for completion and "did you mean".
     public static let names: [String] = ["format", "pager", "page-size", "concurrency", "cache", "retries", "timeout", "timing",
-                                         "timezone", "charset"]
+                                         "timezone", "charset", "follow.interval"]
         + Resource.allCases.map { "ttl.\($0.rawValue)" }
 
     /// Applies `set NAME VALUE`; the error says what values fit.
@@ -92,6 +95,11 @@ public struct Settings: Sendable {
                 throw ShellError("timezone is UTC, local or a zone name like Europe/Brussels, not '\(value)'")
             }
             zone = z
+        case "follow.interval":
+            guard let d = Settings.parseDuration(value), d >= .milliseconds(100), d <= .seconds(86_400) else {
+                throw ShellError("follow.interval takes a duration from 100ms to 1d (5s, 1m), not '\(value)'")
+            }
+            followInterval = d
         case "charset":
             guard ["auto", "utf8", "ascii"].contains(value.lowercased()) else {
                 throw ShellError("charset is auto, utf8 or ascii, not '\(value)'")
