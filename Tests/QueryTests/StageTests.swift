@@ -101,7 +101,7 @@ import Testing
 
     @Test func eachStageIsInTheCatalogOnce() {
         #expect(StageCatalog.names == ["where", "select", "sort", "first", "last", "count", "uniq", "group",
-                                       "sum", "avg", "min", "max", "table", "json", "jsonl", "csv", "chart"])
+                                       "sum", "avg", "min", "max", "table", "json", "jsonl", "csv", "chart", "follow"])
         for stage in StageCatalog.all {
             #expect(stage.synopsis.hasPrefix(stage.name))
             #expect(!stage.summary.isEmpty && !stage.help.isEmpty && !stage.examples.isEmpty, "\(stage.name)")
