@@ -46,7 +46,9 @@ extension Interpreter {
                 if !lines.isEmpty { output.write(lines.joined(separator: "\n") + "\n") }
             }
         } catch is CancellationError {
-            // Ctrl-C: following ends; what was fetched stays cached.
+            // Ctrl-C: following ends; what was fetched stays cached. The prompt starts on a
+            // line of its own, after the terminal's ^C.
+            if options.interactive { output.write("\n") }
         }
     }
 

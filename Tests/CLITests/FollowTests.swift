@@ -31,6 +31,21 @@ import Testing
         #expect(start >= 2000, "only clicks that arrived while following")
     }
 
+    @Test func atATerminalCtrlCStopsFollowingAndKeepsTheShell() throws {
+        let emulator = try EmulatorProcess(["--clicks", "2000", "--append-rate", "10"])
+        defer { emulator.stop() }
+        let prompt = "opsh 127.0.0.1> "
+        let shell = try InteractiveTests.Shell([], environment: ["OPENPORT_API_URL": emulator.baseURL, "OPENPORT_TOKEN": emulator.token])
+        try shell.waitForPrompt(prompt)
+        #expect(try shell.run("set follow.interval 500ms", prompt: prompt) == [])
+        shell.session.send("clicks | select port,timestamp | follow\r")
+        try shell.session.waitFor("port=", timeout: InteractiveTests.wait)
+        shell.session.sendKeys(.ctrlC)
+        try shell.waitForPrompt(prompt)
+        #expect(try shell.run("nodes | count", prompt: prompt) == ["3"])
+        try shell.quit()
+    }
+
     @Test func onlyStreamingStagesMayStandBeforeIt() throws {
         let r = try CLI.opsh(["--demo", "-c", "clicks | sort port | follow"])
         #expect(r.status == 1 && r.stderr.contains("only where and select may stand before follow"), "\(r)")
