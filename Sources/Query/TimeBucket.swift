@@ -89,10 +89,26 @@ public struct BucketZone: Sendable, Equatable {
         return String(format: "%@%02d:%02d", sign, m / 60, m % 60)
     }
 
+    /// The zone's offset for each UTC hour already asked about: offsets change on the hour
+    /// (or half hour) at most, and a series reads many rows per hour.
+    final class OffsetCache {
+        var hour = Int.min
+        var offset = 0
+    }
+
     /// Local civil time of an instant: days since 1970-01-01 and seconds into the day.
-    func civil(_ micros: Int64) -> (days: Int, seconds: Int) {
+    func civil(_ micros: Int64, cache: OffsetCache? = nil) -> (days: Int, seconds: Int) {
         let seconds = Int(micros.quotient(dividingBy: 1_000_000))
-        let offset = zone.secondsFromGMT(for: Date(timeIntervalSince1970: TimeInterval(seconds)))
+        let offset: Int
+        if name == "UTC" {
+            offset = 0  // no lookup: the usual case
+        } else if let cache, cache.hour == seconds.quotient(dividingBy: 1800) {
+            offset = cache.offset
+        } else {
+            offset = zone.secondsFromGMT(for: Date(timeIntervalSince1970: TimeInterval(seconds)))
+            cache?.hour = seconds.quotient(dividingBy: 1800)
+            cache?.offset = offset
+        }
         let local = seconds + offset
         let days = local.quotient(dividingBy: 86_400)
         return (days, local - days * 86_400)

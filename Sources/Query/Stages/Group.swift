@@ -144,6 +144,7 @@ final class TimeBucketStep: RowStep {
     /// Counts per bucket start (days, seconds of day).
     var counts: [Int: Int] = [:]
     var nulls = 0
+    let offsets = BucketZone.OffsetCache()
 
     init(_ accessor: FieldAccessor, unit: TimeUnit, zone: BucketZone, schema: Schema, field: FieldPath) {
         self.accessor = accessor
@@ -160,7 +161,7 @@ final class TimeBucketStep: RowStep {
     /// that repeats when clocks go back is two buckets and the hour skipped when they go
     /// forward is none; days and longer are civil dates (a DST day has 23 or 25 hours).
     private func key(_ micros: Int64) -> Int {
-        let civil = zone.civil(micros)
+        let civil = zone.civil(micros, cache: offsets)
         guard unit == .hour else { return Self.key(unit.start(days: civil.days, seconds: civil.seconds)) }
         let seconds = Int(micros.quotient(dividingBy: 1_000_000))
         return seconds - civil.seconds % 3600
