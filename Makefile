@@ -27,9 +27,10 @@ demo: build
 	$(BIN)/opsh --demo
 
 # The end-to-end tests also drive real bash, zsh and fish (completion scripts) and less
-# (the pager) at a pseudo-terminal: install the ones a fresh machine lacks.
+# (the pager) at a pseudo-terminal, openssl (a throwaway CA for the HTTPS tests) and
+# tinyproxy (a real proxy): install the ones a fresh machine lacks.
 test-deps: deps
-	@missing=; for tool in bash zsh fish less; do command -v $$tool >/dev/null 2>&1 || missing="$$missing $$tool"; done; \
+	@missing=; for tool in bash zsh fish less openssl tinyproxy; do command -v $$tool >/dev/null 2>&1 || missing="$$missing $$tool"; done; \
 	if [ -n "$$missing" ]; then \
 		echo "opsh: installing$$missing (used by the end-to-end tests)"; \
 		SUDO=; [ "$$(id -u)" = 0 ] || SUDO=sudo; \

@@ -22,7 +22,7 @@ public final class OpenportClient: Sendable {
     public init(config: APIConfig) throws(APIError) {
         try config.validate()
         self.config = config
-        self.redactor = Redactor(token: config.token)
+        self.redactor = Redactor(token: config.token, secrets: config.proxy?.secrets ?? [])
         self.policy = Mutex(RetryPolicy(maxAttempts: config.maxAttempts, budget: config.retryBudget))
         var http = HTTPClient.Configuration()
         http.timeout = .init(connect: .milliseconds(Int64(config.connectTimeout * 1000)),
@@ -33,6 +33,7 @@ public final class OpenportClient: Sendable {
         // A refused connection fails at once; `send` decides whether to try again (briefly).
         http.connectionPool.retryConnectionEstablishment = false
         http.decompression = .enabled(limit: .ratio(50))
+        try SecureConnection.configure(&http, for: config)
         self.http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: http)
     }
 
@@ -224,6 +225,8 @@ public final class OpenportClient: Sendable {
             response = try await http.execute(request, timeout: .milliseconds(Int64(limit * 1000)))
             bytes = try await response.body.collect(upTo: 256 << 20)
         } catch {
+            // TLS and proxy failures (SecureConnection.swift); everything else is a transport error.
+            if let explained = await SecureConnection.explain(error, config: config, redactor: redactor) { throw explained }
             throw mapTransport(error, what: what)
         }
         let result = Response(status: Int(response.status.code), headers: response.headers,
