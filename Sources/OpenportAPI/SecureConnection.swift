@@ -192,7 +192,7 @@ enum SecureConnection {
         let alternative: [String] = certificate._subjectAlternativeNames().compactMap { name in
             switch name.nameType {
             case .dnsName: return String(decoding: name.contents, as: UTF8.self)
-            case .ipAddress: return _SubjectAlternativeName.IPAddress(name)?.description
+            case .ipAddress: return address(Array(name.contents))
             default: return nil
             }
         }
@@ -200,8 +200,17 @@ enum SecureConnection {
         return certificate.subjectName.filter { $0.type == .commonName }.map(\.value)
     }
 
+    /// An IP address from its 4 or 16 bytes, as inet_ntop writes it.
+    static func address(_ bytes: [UInt8]) -> String? {
+        guard bytes.count == 4 || bytes.count == 16 else { return nil }
+        var text = [CChar](repeating: 0, count: 64)
+        let family = bytes.count == 4 ? AF_INET : AF_INET6
+        let ok = bytes.withUnsafeBytes { raw in inet_ntop(family, raw.baseAddress, &text, socklen_t(text.count)) != nil }
+        return ok ? String(decoding: text.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self) : nil
+    }
+
     static func matches(host: String, name: String) -> Bool {
-        let h = ProxySelection.normalized(host), n = name.lowercased()
+        let h = ProxySelection.normalized(host), n = ProxySelection.normalized(name)
         if h == n { return true }
         if n.hasPrefix("*."), let dot = h.firstIndex(of: ".") { return h[dot...] == n.dropFirst() }
         return false
@@ -232,7 +241,7 @@ enum SecureConnection {
             channel.eventLoop.submit {
                 let handler = try channel.pipeline.syncOperations.handler(type: NIOSSLClientHandler.self)
                 seen.certificate.withLock { $0 = handler.peerCertificate }
-            }.flatMapThrowing { throw Probed() }
+            }.flatMapThrowing { _ -> Void in throw Probed() }
         }
         let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: http)
         let target = Target(config)
