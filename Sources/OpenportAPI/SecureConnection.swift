@@ -104,8 +104,8 @@ enum SecureConnection {
     static func tlsError(_ error: any Error, config: APIConfig, target: Target) async -> String? {
         let host = target.host
         if let e = error as? NIOSSLExtraError, e == .failedToValidateHostname {
-            let names = await peerCertificate(config: config).map { names(in: $0) } ?? []
-            return mismatch(host: host, names: names)
+            let certified = await peerCertificate(config: config).map { Self.names(in: $0) } ?? []
+            return mismatch(host: host, names: certified)
         }
         let reasons: [String]
         if let e = error as? NIOSSLError {

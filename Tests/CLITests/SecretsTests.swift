@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import Foundation
+import OpenportEmulator
 import Testing
 
 /// The account's token never leaves opsh except in requests to the API: whole sessions, at a
