@@ -62,11 +62,13 @@ enum SecureConnection {
             switch e {
             case .proxyAuthenticationRequired:
                 if proxy.username == nil {
-                    return (.proxy, "\(named) wants a user name and password (407); give them as http://USER:PASSWORD@\(proxy.shown) in \(proxy.origin)")
+                    return (.proxy, "\(named) wants a user name and password (407); add USER:PASSWORD@ before \(proxy.shown) in \(proxy.origin)")
                 }
                 return (.proxy, "\(named) refused the user name and password (407); check them in \(proxy.origin)")
             case .invalidProxyResponse:
-                return (.proxy, "\(named) refused to open a tunnel to \(target.shown); check that it allows CONNECT to port \(target.port), \(direct)")
+                // Some proxies (tinyproxy) answer wrong credentials with 401 or 403, not 407.
+                let credentials = proxy.username == nil ? "" : "the user name and password in \(proxy.origin), and "
+                return (.proxy, "\(named) refused to open a tunnel to \(target.shown); check \(credentials)that it allows CONNECT to port \(target.port), \(direct)")
             case .httpProxyHandshakeTimeout:
                 return (.transport, "\(named) did not open a tunnel to \(target.shown) in time; check the proxy, \(direct)")
             case .connectTimeout:

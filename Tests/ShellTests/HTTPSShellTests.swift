@@ -83,7 +83,7 @@ struct HTTPSShellTests {
         let add = await shell.run("keys add name=\"over tls\" public_key=\"\(key)\"")
         #expect(add.outcome == .ok, "\(add.err)")
         let listed = await shell.run("keys | where name=\"over tls\" | select id | csv")
-        let id = try #require(Int(listed.out.split(separator: "\n").last ?? ""), "\(listed.out)")
+        let id = try #require(listed.out.split(whereSeparator: \.isNewline).last.flatMap { Int($0) }, "\(listed.out)")
         #expect(try await shell.client.key(id: id)["public_key"] == .string(key))
 
         #expect(await shell.run("keys set \(id) name=\"renamed over tls\"").outcome == .ok)
