@@ -62,6 +62,9 @@ def fmt_s(s):
 
 
 def main():
+    if sys.argv[1:] == ["https"]:  # `bench/run https`: only the HTTPS table
+        https_figures()
+        return
     for tool in ("curl", "jq"):
         if subprocess.run(["which", tool], capture_output=True).returncode != 0:
             sys.exit(f"bench: {tool} is needed (apt-get install {tool})")
