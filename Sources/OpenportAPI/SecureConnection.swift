@@ -18,6 +18,9 @@ enum SecureConnection {
             tls.trustRoots = .certificates(try authorities.load())
         }
         http.tlsConfiguration = tls
+        // HTTP/1.1 even when a server offers HTTP/2: `make bench` measured 8 pooled connections
+        // faster than 8 streams on one connection for a full scan (README, Performance).
+        http.httpVersion = .http1Only
         if let proxy = config.proxy {
             // AsyncHTTPClient asks an HTTP proxy for a CONNECT tunnel, for http:// as for https://.
             http.proxy = .server(host: proxy.host, port: proxy.port,
