@@ -5,7 +5,7 @@ import Testing
 /// The real network: opsh over HTTPS to an emulator whose certificate a throwaway CA signed,
 /// the ways to trust that CA and their precedence, proxies (a real tinyproxy) and NO_PROXY,
 /// and the one-line errors for each way it can go wrong.
-@Suite(.timeLimit(.minutes(3))) struct HTTPSTests {
+@Suite(.serialized, .timeLimit(.minutes(3))) struct HTTPSTests {
     static let query = "clicks | where port=6260 | count"
 
     /// A CA, and an emulator serving HTTPS with a certificate the CA signed (or with `tls`).
