@@ -28,10 +28,11 @@ demo: build
 	$(BIN)/opsh --demo
 
 # The end-to-end tests also drive real bash, zsh and fish (completion scripts) and less
-# (the pager) at a pseudo-terminal, man (the installed page) and bash-completion (which
-# finds the installed bash script): install the ones a fresh machine lacks.
+# (the pager) at a pseudo-terminal, man (the installed page), bash-completion (which
+# finds the installed bash script), openssl (a throwaway CA for the HTTPS tests) and
+# tinyproxy (a real proxy): install the ones a fresh machine lacks.
 test-deps: deps
-	@missing=; for need in bash:bash zsh:zsh fish:fish less:less man:man-db; do \
+	@missing=; for need in bash:bash zsh:zsh fish:fish less:less man:man-db openssl:openssl tinyproxy:tinyproxy; do \
 		command -v $${need%%:*} >/dev/null 2>&1 || missing="$$missing $${need#*:}"; \
 	done; \
 	[ -f /usr/share/bash-completion/bash_completion ] || missing="$$missing bash-completion"; \

@@ -48,9 +48,9 @@ def timed(cmd, env=None, stdin=None):
     return seconds, p.stdout, p.stderr, rss_kb / 1024
 
 
-def opsh_session(url, token, lines):
+def opsh_session(url, token, lines, extra_env=None):
     """Runs lines in one opsh session with timing on; returns [(ms, requests)], stdout lines, RSS MB."""
-    env = dict(os.environ, OPENPORT_API_URL=url, OPENPORT_TOKEN=token)
+    env = dict(os.environ, OPENPORT_API_URL=url, OPENPORT_TOKEN=token, **(extra_env or {}))
     script = "set timing on\n" + "\n".join(lines) + "\n"
     _, out, err, rss = timed([OPSH], env=env, stdin=script)
     times = [(float(m.group(1)), int(m.group(2))) for m in re.finditer(r"time: ([\d.]+) ms, (\d+) request", err)]
@@ -110,6 +110,9 @@ def fmt_s(s):
 
 
 def main():
+    if sys.argv[1:] == ["https"]:  # `bench/run https`: only the HTTPS table
+        https_figures()
+        return
     for tool in ("curl", "jq"):
         if subprocess.run(["which", tool], capture_output=True).returncode != 0:
             sys.exit(f"bench: {tool} is needed (apt-get install {tool})")
@@ -155,6 +158,7 @@ def main():
             proc.wait()
 
     resilience_figures()
+    https_figures()
     interactive_figures()
     scale_figures()
 
@@ -187,6 +191,67 @@ def main():
     finally:
         proc.terminate()
         proc.wait()
+
+
+def throwaway_ca(directory):
+    """A CA and a server certificate for 127.0.0.1, made with openssl; returns (ca, cert, key)."""
+    def openssl(*args):
+        subprocess.run(["openssl"] + list(args), cwd=directory, check=True, capture_output=True)
+    openssl("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", "ca.key",
+            "-out", "ca.pem", "-days", "1", "-subj", "/CN=opsh bench CA",
+            "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign")
+    openssl("req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", "server.key",
+            "-out", "server.csr", "-subj", "/CN=opsh bench server")
+    with open(os.path.join(directory, "server.ext"), "w") as f:
+        f.write("subjectAltName=IP:127.0.0.1,DNS:localhost\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n")
+    openssl("x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-set_serial", "1", "-days", "1",
+            "-extfile", "server.ext", "-out", "server.pem")
+    return [os.path.join(directory, n) for n in ("ca.pem", "server.pem", "server.key")]
+
+
+HTTPS_RUNS = 9
+
+
+def https_figures():
+    """Issue 17: a cold full scan over HTTPS on loopback against plain HTTP, with no latency
+    (TLS's cost at its most visible) and with 20 ms; HTTP/1.1 over 8 pooled connections against HTTP/2 (8 streams
+    on one connection, when the server offers h2 by ALPN). Median of HTTPS_RUNS sessions each."""
+    if subprocess.run(["which", "openssl"], capture_output=True).returncode != 0:
+        print("## HTTPS\n\nSkipped: openssl is needed to make a throwaway CA.\n")
+        return
+    directory = tempfile.mkdtemp(prefix="opsh-bench-pki-")
+    ca, cert, key = throwaway_ca(directory)
+    tls = ["--tls-cert", cert, "--tls-key", key]
+    variants = [("plain HTTP/1.1, 8 connections", [], {}),
+                ("HTTPS, HTTP/1.1, 8 connections", tls, {"SSL_CERT_FILE": ca}),
+                ("HTTPS, server offers HTTP/2 by ALPN (opsh keeps HTTP/1.1)", tls + ["--http2"], {"SSL_CERT_FILE": ca})]
+    print(f"## HTTPS: a cold full scan on loopback ({HTTPS_RUNS} sessions each)\n")
+    print("| transport | latency | cold scan (median) | best | requests | ÷ plain HTTP (median) | ÷ (best) | answer |")
+    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |")
+    for latency in (0, 20):
+        https_rows(variants, latency)
+    subprocess.run(["rm", "-rf", directory])
+    print()
+
+
+def https_rows(variants, latency):
+    plain = None
+    for name, args, env in variants:
+        proc, url, token = start_emulator(latency, extra=args)
+        try:
+            runs = []
+            for _ in range(HTTPS_RUNS):
+                times, out, _ = opsh_session(url, token, [QUERY], extra_env=env)
+                runs.append((times[-1][0] / 1000, times[-1][1], out[0].strip()))
+            runs.sort()
+            secs, req, answer = runs[len(runs) // 2]
+            best = runs[0][0]
+            plain = plain or (secs, best)
+            print(f"| {name} | {latency} ms | {fmt_s(secs)} | {fmt_s(best)} | {req} | {secs / plain[0]:.2f}× | "
+                  f"{best / plain[1]:.2f}× | {answer} |")
+        finally:
+            proc.terminate()
+            proc.wait()
 
 
 SCALE_CLICKS = 2_000_000

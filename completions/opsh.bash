@@ -165,7 +165,7 @@ _opsh() {
     local -a repeating_flags=()
     local -a non_repeating_flags=(--demo --keep-going --yes --no-cache --allow-insecure-http --version -h --help)
     local -a repeating_options=()
-    local -a non_repeating_options=(-c --format --profile --api-url --token)
+    local -a non_repeating_options=(-c --format --profile --api-url --token --cacert)
     __opsh_offer_flags_options 1
 
     # Offer option value completions
@@ -186,6 +186,10 @@ _opsh() {
         return
         ;;
     '--token')
+        return
+        ;;
+    '--cacert')
+        __opsh_add_completions -f
         return
         ;;
     esac

@@ -20,7 +20,7 @@ function __opsh_parse_tokens -S
     set -l unparsed_tokens (__opsh_tokens -pc)
     switch $unparsed_tokens[1]
     case 'opsh'
-        __opsh_parse_subcommand 1 'demo' 'c=' 'format=' 'profile=' 'api-url=' 'token=' 'keep-going' 'yes' 'no-cache' 'allow-insecure-http' 'version' 'h/help'
+        __opsh_parse_subcommand 1 'demo' 'c=' 'format=' 'profile=' 'api-url=' 'token=' 'keep-going' 'yes' 'no-cache' 'allow-insecure-http' 'cacert=' 'version' 'h/help'
         switch $unparsed_tokens[1]
         case 'login'
             __opsh_parse_subcommand 0 'profile=' 'api-url=' 'version' 'h/help'
@@ -90,6 +90,7 @@ complete -c 'opsh' -n '__opsh_should_offer_completions_for_flags_or_options "ops
 complete -c 'opsh' -n '__opsh_should_offer_completions_for_flags_or_options "opsh" yes' -l 'yes' -d 'Answer yes to confirmations (needed for deletions in scripts).'
 complete -c 'opsh' -n '__opsh_should_offer_completions_for_flags_or_options "opsh" no-cache' -l 'no-cache' -d 'Fetch every time; keep nothing between commands.'
 complete -c 'opsh' -n '__opsh_should_offer_completions_for_flags_or_options "opsh" allow-insecure-http' -l 'allow-insecure-http' -d 'Allow sending the token over plain http:// to a non-loopback host.'
+complete -c 'opsh' -n '__opsh_should_offer_completions_for_flags_or_options "opsh" cacert' -l 'cacert' -d 'Trust the certificate authorities in FILE (PEM) instead of the system\'s.' -rF
 complete -c 'opsh' -n '__opsh_should_offer_completions_for_flags_or_options "opsh" version' -l 'version' -d 'Show the version.'
 complete -c 'opsh' -n '__opsh_should_offer_completions_for_flags_or_options "opsh" h help' -s 'h' -l 'help' -d 'Show help information.'
 complete -c 'opsh' -n '__opsh_should_offer_completions_for_positional "opsh" -eq 2' -fa 'login' -d 'Store an API token in the config file (typed without echo).'

@@ -18,6 +18,10 @@ public struct APIConfig: Sendable {
     public var retryBudget: Double = 30
     /// Allow sending the token over plain http:// to a host that is not loopback.
     public var allowInsecureHTTP: Bool = false
+    /// The authorities trusted for https://; nil for the system's (see ``CertificateAuthorities``).
+    public var certificateAuthorities: CertificateAuthorities?
+    /// The proxy to tunnel through; nil to connect directly (see ``ProxySelection``).
+    public var proxy: ProxyServer?
 
     public static let defaultBaseURL = "https://api.openport.io/api/v2/"
 
@@ -45,6 +49,11 @@ public struct APIConfig: Sendable {
         }
         if scheme == "http", token != nil, !allowInsecureHTTP, !APIConfig.isLoopback(host) {
             throw APIError(.usage, "refusing to send the token over plain http:// to \(host); use https://, or --allow-insecure-http if you really mean it")
+        }
+        // The tunnel through a proxy carries plain http:// as clear text: the token may cross
+        // the network on its way to the proxy. Only when both are on this machine does it not.
+        if scheme == "http", token != nil, !allowInsecureHTTP, let proxy, !APIConfig.isLoopback(proxy.host) {
+            throw APIError(.usage, "refusing to send the token over plain http:// through the proxy \(proxy.shown) (from \(proxy.origin)); use https://, add \(host) to NO_PROXY, or --allow-insecure-http if you really mean it")
         }
     }
 

@@ -23,6 +23,11 @@ public struct APIError: Error, Sendable, CustomStringConvertible {
         case transport
         /// A setting is wrong (bad URL, token over http).
         case usage
+        /// The server's certificate cannot be trusted (unknown authority, expired, another
+        /// name) or the TLS handshake failed. Not retried.
+        case tls
+        /// The proxy refused the tunnel or wants credentials. Not retried.
+        case proxy
         /// The user cancelled (Ctrl-C).
         case cancelled
     }
@@ -67,8 +72,13 @@ public struct APIError: Error, Sendable, CustomStringConvertible {
 /// Removes the token from anything that may reach a person: URLs, messages, bodies.
 public struct Redactor: Sendable {
     public let token: String?
+    /// Other secrets to blank out: a proxy's password.
+    public let secrets: [String]
 
-    public init(token: String?) { self.token = token }
+    public init(token: String?, secrets: [String] = []) {
+        self.token = token
+        self.secrets = secrets.filter { !$0.isEmpty }
+    }
 
     /// Tokens shorter than this are not secrets worth hunting for in prose: blanking `a` or
     /// `token` everywhere would mangle messages (`Invalid***token.`). They are still blanked
@@ -76,15 +86,17 @@ public struct Redactor: Sendable {
     public static let minimumSecretLength = 6
 
     /// `?token=SECRET` becomes `?token=***`, and a token long enough to be a secret is blanked
-    /// wherever it appears as a whole word.
+    /// wherever it appears as a whole word; so are the other secrets, and the credentials in
+    /// any `scheme://USER:PASSWORD@host`.
     public func redact(_ text: String) -> String {
-        var out = text
+        var out = Redactor.redactUserinfo(text)
         if let token, token.count >= Redactor.minimumSecretLength {
             out = out.replacingWords(token, with: "***")
             if let encoded = token.addingPercentEncodingForQuery(), encoded != token {
                 out = out.replacingWords(encoded, with: "***")
             }
         }
+        for secret in secrets { out = out.replacingAll(secret, with: "***") }
         // Any token= query value, even one we were not given (a `next` link from elsewhere).
         var result = ""
         var rest = Substring(out)
@@ -94,6 +106,24 @@ public struct Redactor: Sendable {
             let end = rest.firstIndex(where: { $0 == "&" || $0 == "#" || $0 == " " || $0 == "\"" || $0 == "'" }) ?? rest.endIndex
             if rest.startIndex != end { result += "***" }
             rest = rest[end...]
+        }
+        result += rest
+        return result
+    }
+
+    /// `http://user:pass@proxy:3128` becomes `http://***@proxy:3128`.
+    static func redactUserinfo(_ text: String) -> String {
+        guard text.contains("@"), text.contains("://") else { return text }
+        var result = ""
+        var rest = Substring(text)
+        while let r = rest.range(of: "://") {
+            result += rest[..<r.upperBound]
+            rest = rest[r.upperBound...]
+            let authorityEnd = rest.firstIndex(where: { "/?# \"'".contains($0) }) ?? rest.endIndex
+            if let at = rest[..<authorityEnd].lastIndex(of: "@") {
+                result += "***"
+                rest = rest[at...]
+            }
         }
         result += rest
         return result

@@ -26,7 +26,7 @@ public final class OpenportClient: Sendable {
     public init(config: APIConfig) throws(APIError) {
         try config.validate()
         self.config = config
-        self.redactor = Redactor(token: config.token)
+        self.redactor = Redactor(token: config.token, secrets: config.proxy?.secrets ?? [])
         self.policy = Mutex(RetryPolicy(maxAttempts: config.maxAttempts, budget: config.retryBudget))
         var http = HTTPClient.Configuration()
         http.timeout = .init(connect: .milliseconds(Int64(config.connectTimeout * 1000)),
@@ -37,6 +37,7 @@ public final class OpenportClient: Sendable {
         // A refused connection fails at once; `send` decides whether to try again (briefly).
         http.connectionPool.retryConnectionEstablishment = false
         http.decompression = .enabled(limit: .ratio(50))
+        try SecureConnection.configure(&http, for: config)
         self.http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: http)
     }
 
@@ -234,6 +235,8 @@ public final class OpenportClient: Sendable {
             response = try await http.execute(request, timeout: .milliseconds(Int64(limit * 1000)))
             bytes = try await response!.body.collect(upTo: 256 << 20)
         } catch {
+            // TLS and proxy failures (SecureConnection.swift); everything else by its type.
+            if let explained = await SecureConnection.explain(error, config: config, redactor: redactor) { throw explained }
             let failure = TransportFailure.classify(error, answerStarted: response != nil, cancelled: Task.isCancelled)
             throw failure.apiError(host: config.host, what: what)
         }

@@ -1,13 +1,17 @@
 import Foundation
 import Hummingbird
+import HummingbirdCore
+import HummingbirdHTTP2
+import HummingbirdTLS
+import NIOSSL
 
 /// A local copy of openport.io's REST API v2 (a Django REST Framework app), served over
-/// HTTP/1.1 on loopback by Hummingbird. Used by `opsh --demo`, the network tests and the
+/// HTTP/1.1 (or HTTPS, given ``EmulatorOptions/tls``) on loopback by Hummingbird. Used by `opsh --demo`, the network tests and the
 /// benchmarks. Never grabs signals: it runs inside the interactive shell.
 public final class Emulator: Sendable {
     /// The bound port (the real one when `EmulatorOptions.port` was 0).
     public let port: Int
-    /// `http://127.0.0.1:PORT/api/v2/`
+    /// `http://127.0.0.1:PORT/api/v2/` (`https://` when serving TLS)
     public let baseURL: String
 
     private let store: Store
@@ -25,7 +29,10 @@ public final class Emulator: Sendable {
         let store = Store(options: options)
         let hostForURL = options.host.contains(":") ? "[\(options.host)]" : options.host
         let fallbackHost = LockedValue("\(hostForURL):\(options.port)")
+        let scheme = options.tls == nil ? "http" : "https"
+        let server = try options.tls.map(Self.tlsServer) ?? .http1()
         let responder = EmulatorResponder(
+            scheme: scheme,
             store: store,
             api: API(store: store, maxPageSize: options.maxPageSize),
             latency: options.latency,
@@ -34,6 +41,7 @@ public final class Emulator: Sendable {
         let started = StartSignal()
         var app = Application(
             responder: responder,
+            server: server,
             configuration: .init(address: .hostname(options.host, port: options.port)),
             onServerRunning: { channel in
                 started.resolve(.success(channel.localAddress?.port ?? options.port))
@@ -57,7 +65,19 @@ public final class Emulator: Sendable {
             throw error
         }
         fallbackHost.set("\(hostForURL):\(port)")
-        return Emulator(port: port, baseURL: "http://\(hostForURL):\(port)/api/v2/", store: store, task: task)
+        return Emulator(port: port, baseURL: "\(scheme)://\(hostForURL):\(port)/api/v2/", store: store, task: task)
+    }
+
+    /// HTTP/1.1 over TLS, or HTTP/2 and HTTP/1.1 by ALPN, with the certificate and key files.
+    static func tlsServer(_ tls: EmulatorTLS) throws -> HTTPServerBuilder {
+        let chain = try NIOSSLCertificate.fromPEMFile(tls.certificateFile).map { NIOSSLCertificateSource.certificate($0) }
+        let key = try NIOSSLPrivateKey(file: tls.privateKeyFile, format: .pem)
+        var configuration = TLSConfiguration.makeServerConfiguration(certificateChain: chain, privateKey: .privateKey(key))
+        if tls.http2 {
+            return try .http2Upgrade(tlsConfiguration: configuration)
+        }
+        configuration.applicationProtocols = ["http/1.1"]
+        return try .tls(.http1(), tlsConfiguration: configuration)
     }
 
     /// HTTP requests answered so far (all routes, faults included).
@@ -152,6 +172,8 @@ struct EmulatorContext: RequestContext {
 struct EmulatorResponder: HTTPResponder {
     typealias Context = EmulatorContext
 
+    /// `http` or `https`: what the links in answers start with.
+    let scheme: String
     let store: Store
     let api: API
     let latency: Duration
@@ -217,8 +239,8 @@ struct EmulatorResponder: HTTPResponder {
 
         let apiRequest = APIRequest(
             method: method, route: route,
-            apiBase: "http://\(host)\(Route.prefix)",
-            absolutePath: "http://\(host)\(escapeURIPath(path))",
+            apiBase: "\(scheme)://\(host)\(Route.prefix)",
+            absolutePath: "\(scheme)://\(host)\(escapeURIPath(path))",
             query: Query(queryPart.map(String.init)),
             authorization: request.headers[.authorization],
             contentType: request.headers[.contentType],

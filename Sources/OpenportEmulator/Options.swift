@@ -20,7 +20,24 @@ public struct EmulatorOptions: Sendable {
     /// listed at the end (`oldestFirst`) or at the front (`newestFirst`) per `clickOrder`.
     /// Their content follows from `seed`; they are added as requests arrive, when due.
     public var appendRate: Double = 0
+    /// Serve HTTPS with this certificate instead of plain HTTP.
+    public var tls: EmulatorTLS?
     public init() {}
+}
+
+/// The emulator's HTTPS identity: PEM files, as `openssl req -x509` or a CA writes them.
+public struct EmulatorTLS: Sendable {
+    /// The server certificate, then any intermediates.
+    public var certificateFile: String
+    public var privateKeyFile: String
+    /// Offer HTTP/2 by ALPN beside HTTP/1.1 (clients that speak it multiplex one connection).
+    public var http2: Bool
+
+    public init(certificateFile: String, privateKeyFile: String, http2: Bool = false) {
+        self.certificateFile = certificateFile
+        self.privateKeyFile = privateKeyFile
+        self.http2 = http2
+    }
 }
 
 /// Injected faults, applied to API routes after the latency. All rates are 0...1 and

@@ -27,6 +27,11 @@ struct OpshEmulator: AsyncParsableCommand {
     @Option(help: "Rate (0...1) of connections closed without an answer.") var dropRate: Double = 0
     @Option(help: "Rate (0...1) of latency spikes.") var spikeRate: Double = 0
     @Option(name: .customLong("spike-ms"), help: "Latency of a spike, in milliseconds.") var spikeMs: Int = 500
+    @Option(name: .customLong("tls-cert"), help: ArgumentHelp("Serve HTTPS with this certificate (PEM, then any intermediates).", valueName: "FILE"))
+    var tlsCert: String?
+    @Option(name: .customLong("tls-key"), help: ArgumentHelp("The private key of --tls-cert (PEM).", valueName: "FILE"))
+    var tlsKey: String?
+    @Flag(help: "With --tls-cert, offer HTTP/2 by ALPN beside HTTP/1.1.") var http2 = false
 
     func validate() throws {
         let loopback = ["127.0.0.1", "localhost", "::1"].contains(host) || host.hasPrefix("127.")
@@ -37,6 +42,10 @@ struct OpshEmulator: AsyncParsableCommand {
         guard clicks >= 0 else { throw ValidationError("--clicks must be >= 0") }
         guard maxPageSize > 0 else { throw ValidationError("--max-page-size must be > 0") }
         guard appendRate >= 0, appendRate.isFinite else { throw ValidationError("--append-rate must be >= 0") }
+        if (tlsCert == nil) != (tlsKey == nil) {
+            throw ValidationError("--tls-cert and --tls-key go together")
+        }
+        if http2, tlsCert == nil { throw ValidationError("--http2 needs --tls-cert and --tls-key") }
         for (name, rate) in [
             ("--error-rate", errorRate), ("--throttle-rate", throttleRate), ("--truncate-rate", truncateRate),
             ("--invalid-json-rate", invalidJSONRate), ("--drop-rate", dropRate), ("--spike-rate", spikeRate),
@@ -63,6 +72,9 @@ struct OpshEmulator: AsyncParsableCommand {
         options.faults.dropRate = dropRate
         options.faults.spikeRate = spikeRate
         options.faults.spikeLatency = .milliseconds(spikeMs)
+        if let tlsCert, let tlsKey {
+            options.tls = EmulatorTLS(certificateFile: tlsCert, privateKeyFile: tlsKey, http2: http2)
+        }
 
         // Take SIGINT/SIGTERM away from the default handlers before serving.
         signal(SIGINT, SIG_IGN)

@@ -17,6 +17,8 @@ struct Profile: Equatable {
     var tokenFile: String?
     var format: String?
     var pageSize: Int?
+    var caFile: String?
+    var proxy: String?
 }
 
 /// `$XDG_CONFIG_HOME/opsh/config.toml`, read with TOMLKit:
@@ -28,8 +30,10 @@ struct Profile: Equatable {
 ///     token_file = "~/.secrets/openport-token"
 ///     format = "table"
 ///     page_size = 1000
+///     ca_file = "~/corp-ca.pem"              # trust this authority instead of the system's
+///     proxy = "http://proxy.corp:3128"       # HTTPS_PROXY and friends take precedence
 struct ConfigFile {
-    static let profileKeys = ["api_url", "token", "token_file", "format", "page_size"]
+    static let profileKeys = ["api_url", "token", "token_file", "format", "page_size", "ca_file", "proxy"]
 
     var path: String
     var text: String
@@ -104,6 +108,8 @@ struct ConfigFile {
             case "api_url": profile.apiURL = try string(key)
             case "token": profile.token = try string(key)
             case "token_file": profile.tokenFile = try string(key)
+            case "ca_file": profile.caFile = try string(key)
+            case "proxy": profile.proxy = try string(key)
             case "format":
                 let value = try string(key)
                 var check = Settings()
@@ -219,6 +225,10 @@ struct ResolvedConfig {
     var token: String?
     var format: String?
     var pageSize: Int?
+    /// The profile's `ca_file`, its path expanded (below `--cacert`, above `SSL_CERT_FILE`).
+    var caFile: String?
+    /// The profile's `proxy` (below `HTTPS_PROXY` and the other variables).
+    var proxy: String?
     /// One-line warnings for stderr (without `opsh: `).
     var warnings: [String] = []
 
@@ -269,6 +279,11 @@ struct ResolvedConfig {
             ?? profile?.apiURL ?? APIConfig.defaultBaseURL
         resolved.format = commandLine.format ?? profile?.format
         resolved.pageSize = profile?.pageSize
+        if let profile, let file {
+            let dir = (file.path as NSString).deletingLastPathComponent
+            resolved.caFile = profile.caFile.map { expand($0, relativeTo: dir, environment: environment) }
+            resolved.proxy = profile.proxy
+        }
 
         if let token = nonEmpty(commandLine.token) ?? nonEmpty(environment["OPENPORT_TOKEN"]) {
             resolved.token = token

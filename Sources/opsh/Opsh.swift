@@ -34,14 +34,22 @@ struct Opsh: ParsableCommand {
           token_file = "~/.openport-token"     # or token = "..."
           format = "table"                     # table, json, jsonl, csv
           page_size = 1000
+          ca_file = "~/corp-ca.pem"            # trust this CA, not the system's
+          proxy = "http://proxy.corp:3128"
 
         Precedence, highest first: the command line (--token, --api-url,
         --format), the environment (OPENPORT_TOKEN, OPENPORT_API_URL), the
         profile, opsh's defaults. The profile is --profile NAME, else
         OPSH_PROFILE, else default_profile, else [profiles.default] if any.
 
+        Trusted authorities: --cacert, else the profile's ca_file, else
+        SSL_CERT_FILE/SSL_CERT_DIR, else the system's. Proxy: HTTPS_PROXY
+        (HTTP_PROXY for http://), ALL_PROXY, else the profile's proxy; hosts in
+        NO_PROXY are reached directly.
+
         Environment: OPENPORT_TOKEN, OPENPORT_API_URL, OPSH_PROFILE, NO_COLOR,
-        PAGER, XDG_CONFIG_HOME, XDG_CACHE_HOME, XDG_STATE_HOME.
+        PAGER, XDG_CONFIG_HOME, XDG_CACHE_HOME, XDG_STATE_HOME, SSL_CERT_FILE,
+        SSL_CERT_DIR, HTTPS_PROXY, HTTP_PROXY, ALL_PROXY, NO_PROXY.
         Completion: opsh --generate-completion-script bash|zsh|fish
         Exit status: 0 success, 1 a command failed, 2 usage error, 130 interrupted.
         """,
@@ -88,6 +96,9 @@ struct Opsh: ParsableCommand {
 
     @Flag(name: .customLong("generate-manual-language"), help: .private)
     var generateManualLanguage = false
+    @Option(name: .customLong("cacert"), help: ArgumentHelp("Trust the certificate authorities in FILE (PEM) instead of the system's.", valueName: "FILE"),
+            completion: .file())
+    var cacert: String?
 
     mutating func run() throws {
         if generateManualLanguage {
@@ -131,6 +142,14 @@ struct Opsh: ParsableCommand {
         } else {
             var c = APIConfig(baseURL: resolved.apiURL, token: resolved.token)
             c.allowInsecureHTTP = allowInsecureHTTP
+            c.certificateAuthorities = CertificateAuthorities.chosen(
+                cacert: cacert, profileCAFile: resolved.caFile, environment: environment)
+            do {
+                c.proxy = try ProxySelection.proxy(for: c.baseURL, environment: environment, profileProxy: resolved.proxy)
+            } catch {
+                output.message("opsh: \(error.message.shownSafely)\n")
+                throw ExitCode(2)
+            }
             config = c
         }
         var apiConfig = config

@@ -143,7 +143,7 @@ extension Duration {
 /// `stop()` in a `defer`; the deinit is the last resort).
 final class EmulatorProcess {
     let process: Process
-    /// `http://127.0.0.1:PORT/api/v2/`
+    /// `http://127.0.0.1:PORT/api/v2/` (`https://` with `--tls-cert`)
     let baseURL: String
     let token: String
     private var stopped = false
@@ -182,7 +182,7 @@ final class EmulatorProcess {
             buffer.append(chunk)
         }
         let line = String(decoding: buffer, as: UTF8.self)
-        let pattern = /^opsh-emulator listening on (http:\/\/127\.0\.0\.1:\d+\/api\/v2\/) \(demo token: ([^)\s]+)\)\n$/
+        let pattern = /^opsh-emulator listening on (https?:\/\/127\.0\.0\.1:\d+\/api\/v2\/) \(demo token: ([^)\s]+)\)\n$/
         guard let match = line.wholeMatch(of: pattern) else {
             process.terminate()
             throw StartFailure(description: "unexpected first line from opsh-emulator: \(String(reflecting: line))")

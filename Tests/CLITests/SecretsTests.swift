@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import Foundation
+import OpenportEmulator
 import Testing
 
 /// The account's token never leaves opsh except in requests to the API: whole sessions, at a
@@ -213,6 +214,36 @@ import Testing
         noToken["OPENPORT_TOKEN"] = nil
         let open = try CLI.run(CLI.executable("opsh"), ["-c", "nodes | count"], environment: noToken)
         #expect(open.status == 0 && open.stdout == "3\n", "\(open)")
+        home.expectPrivate()
+    }
+
+    /// The same troubled session over HTTPS through a real proxy (tinyproxy) that needs a
+    /// password: the token appears in none of the proxy's log lines, and neither the token nor
+    /// the proxy's password in anything opsh printed or left behind.
+    @Test(.enabled(if: TinyProxy.executable != nil)) func throughAProxyTheTokenStaysOutOfItsLog() throws {
+        let pki = try ThrowawayPKI()
+        defer { pki.remove() }
+        let tls = try pki.server()
+        let emulator = try EmulatorProcess(["--clicks", "3000", "--tls-cert", tls.certificateFile, "--tls-key", tls.privateKeyFile])
+        defer { emulator.stop() }
+        let port = URLComponents(string: emulator.baseURL)!.port!
+        let password = "Pr0xyPa55w0rd"
+        let proxy = try TinyProxy(connectPorts: [port], credentials: ("opsh", password))
+        defer { proxy.stop() }
+        let home = try Home()
+        let keyFile = try Self.publicKey(in: home.scratch)
+        let env = home.environment(["OPENPORT_API_URL": emulator.baseURL, "OPENPORT_TOKEN": emulator.token,
+                                    "SSL_CERT_FILE": pki.caFile, "HTTPS_PROXY": proxy.url(user: "opsh", password: password)])
+        let script = Self.troubleLines(emulator: emulator, keyFile: keyFile).joined(separator: "\n") + "\n"
+        let result = try CLI.run(CLI.executable("opsh"), ["--keep-going"], environment: env, stdin: script, timeout: .seconds(90))
+        #expect(result.status == 1, "some lines fail\n\(result)")
+        #expect(result.stdout.contains("1044"), "\(result)")
+        #expect(proxy.logLines.contains { $0.contains("CONNECT 127.0.0.1:\(port)") }, "\(proxy.log)")
+        #expect(proxy.logLines.filter { $0.contains(emulator.token) }.count == 0, "the token in the proxy's log")
+        for secret in [emulator.token, password] {
+            #expect(!result.stdout.contains(secret) && !result.stderr.contains(secret), "\(result)")
+            #expect(home.filesContaining(secret).isEmpty, "\(home.filesContaining(secret))")
+        }
         home.expectPrivate()
     }
 }

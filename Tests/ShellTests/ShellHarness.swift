@@ -13,20 +13,29 @@ final class ShellHarness: Sendable {
     let client: OpenportClient
     let interpreter: Interpreter
     let output = CapturedOutput()
+    /// The CA of an HTTPS emulator, removed by `stop()`.
+    let pki: ThrowawayPKI?
 
+    /// `https: true` serves HTTPS with a certificate from a throwaway CA that the client trusts.
     static func start(_ options: EmulatorOptions = .small, token: String = EmulatorAccounts.demoToken,
-                      settings: Settings = Settings(), interactive: Bool = false,
+                      settings: Settings = Settings(), interactive: Bool = false, https: Bool = false,
                       ask: (@Sendable (String) -> Bool)? = nil) async throws -> ShellHarness {
+        var options = options
+        let pki = https ? try ThrowawayPKI() : nil
+        if let pki { options.tls = try pki.server() }
         let emulator = try await Emulator.start(options)
         var config = APIConfig(baseURL: emulator.baseURL, token: token)
         config.maxAttempts = 1
+        config.certificateAuthorities = pki.map { CertificateAuthorities(files: [$0.caFile], origin: "the test CA") }
         let client = try OpenportClient(config: config)
-        return ShellHarness(emulator: emulator, client: client, settings: settings, interactive: interactive, ask: ask)
+        return ShellHarness(emulator: emulator, client: client, settings: settings, interactive: interactive, pki: pki, ask: ask)
     }
 
-    private init(emulator: Emulator, client: OpenportClient, settings: Settings, interactive: Bool, ask: (@Sendable (String) -> Bool)?) {
+    private init(emulator: Emulator, client: OpenportClient, settings: Settings, interactive: Bool, pki: ThrowawayPKI?,
+                 ask: (@Sendable (String) -> Bool)?) {
         self.emulator = emulator
         self.client = client
+        self.pki = pki
         self.interpreter = Interpreter(client: client, settings: settings, output: output,
                                        options: .init(interactive: interactive, apiLabel: "test"), ask: ask)
     }
@@ -55,6 +64,7 @@ final class ShellHarness: Sendable {
     func stop() async {
         await client.shutdown()
         await emulator.stop()
+        pki?.remove()
     }
 
     /// Every row of a list path, read with Foundation's JSON parser: an independent account of the data.
