@@ -159,6 +159,7 @@ def main():
 
     resilience_figures()
     https_figures()
+    over_time_figures()
     interactive_figures()
     scale_figures()
 
@@ -337,8 +338,48 @@ def interactive_figures():
         proc.wait()
 
 
+def cpu_seconds(cmd, env, stdin):
+    """Runs cmd under /usr/bin/time; returns (wall seconds, user + system CPU seconds)."""
+    with tempfile.NamedTemporaryFile() as t:
+        started = time.perf_counter()
+        p = subprocess.run(["/usr/bin/time", "-f", "%U %S", "-o", t.name] + cmd, input=stdin, capture_output=True,
+                           text=True, env=env, timeout=900)
+        wall = time.perf_counter() - started
+        user, system = (float(x) for x in open(t.name).read().strip().splitlines()[-1].split())
+    if p.returncode != 0:
+        sys.exit(f"bench: {' '.join(cmd)} failed ({p.returncode}): {p.stderr.strip()}")
+    return wall, user + system
+
+
+def over_time_figures(follow_seconds=20):
+    """Issue 15's targets: a day chart over the cached click log (50 ms), follow idling (1 % CPU)."""
+    proc, url, token = start_emulator(0)
+    try:
+        chart = "clicks | group timestamp by day | chart > /dev/null"
+        lines = ["clicks | where port > 0 | count", chart, chart, chart, "set timezone Europe/Brussels", chart, chart, chart]
+        times, _, _ = opsh_session(url, token, lines)
+        utc = median([ms for ms, _ in times[1:4]])
+        brussels = median([ms for ms, _ in times[5:8]])
+        print("## Over time\n")
+        print("| line, over 178,268 cached clicks | time (median of 3) |")
+        print("| --- | ---: |")
+        print(f"| `clicks \\| group timestamp by day \\| chart` (UTC) | {utc:.1f} ms |")
+        print(f"| the same in Europe/Brussels | {brussels:.1f} ms |")
+        env = dict(os.environ, OPENPORT_API_URL=url, OPENPORT_TOKEN=token)
+        base_wall, base_cpu = cpu_seconds([OPSH], env, "clicks | where port > 0 | count\n")
+        wall, cpu = cpu_seconds([OPSH], env, f"clicks | where port > 0 | count\nclicks | follow --for {follow_seconds}s\n")
+        idle = max(0.0, cpu - base_cpu) / max(1e-9, wall - base_wall)
+        print(f"\n`clicks | follow` for {follow_seconds} s with nothing new (a poll every 5 s): "
+              f"{idle * 100:.2f} % of one core between polls ({cpu - base_cpu:.2f} s CPU beyond the first fetch).\n")
+    finally:
+        proc.terminate()
+        proc.wait()
+
+
 if __name__ == "__main__":
     if sys.argv[1:] == ["resilience"]:
         resilience_figures()
+    elif sys.argv[1:] == ["over-time"]:
+        over_time_figures()
     else:
         main()

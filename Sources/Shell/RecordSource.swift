@@ -76,13 +76,21 @@ struct RecordSource: Sendable {
                     // Every name a click carries is a current key's name: one that is not
                     // belonged to a key renamed or deleted since.
                     let names = Set(keys.compactMap { $0["name"].string })
-                    let relabelled = (source.cache.any(resource)?.needsFullScan ?? false)
-                        || cached.contains { if case .string(let n) = $0["key_name"] { return !names.contains(n) } else { return false } }
+                    // The distinct names the cached clicks carry, kept with them from refresh to
+                    // refresh (so a follow that polls every 5 s does not reread every row).
+                    let entry = source.cache.any(resource)
+                    let clickNames = entry?.keyNames ?? RecordSource.keyNames(cached[...])
+                    let relabelled = (entry?.needsFullScan ?? false) || !clickNames.isSubset(of: names)
                     if !relabelled, let rows = try await ClickLogRefresh(client: source.client).refresh(resource, cached: cached) {
                         let elapsed = ContinuousClock.now - started
+                        // New rows are at one end or the other (the refresh proved which).
+                        let added = max(0, rows.count - cached.count)
+                        let known = clickNames.union(RecordSource.keyNames(rows.prefix(added)))
+                            .union(RecordSource.keyNames(rows.suffix(added)))
                         source.cache.store(resource, records: rows,
                                            seconds: elapsed.inSeconds,
-                                           requests: source.client.requestCount - requestsBefore)
+                                           requests: source.client.requestCount - requestsBefore,
+                                           keyNames: known)
                         continuation.yield(rows)
                         continuation.finish()
                         return
@@ -97,6 +105,13 @@ struct RecordSource: Sendable {
             }
             continuation.onTermination = { _ in task.cancel() }
         }
+    }
+
+    /// The distinct `key_name`s of some clicks.
+    static func keyNames(_ rows: ArraySlice<Record>) -> Set<String> {
+        var names = Set<String>()
+        for r in rows { if case .string(let n) = r["key_name"] { names.insert(n) } }
+        return names
     }
 
     /// How many rows a resource has: from the cache, else one request for one row.

@@ -22,6 +22,8 @@ public final class SessionCache: Sendable {
         /// Set when rows already fetched may have changed in place (the server relabels a
         /// key's clicks when the key is renamed or deleted): only a full scan is right.
         public var needsFullScan = false
+        /// For clicks: the distinct `key_name`s the rows carry, when known.
+        public var keyNames: Set<String>?
     }
 
     /// Lookups over cached rows.
@@ -46,13 +48,13 @@ public final class SessionCache: Sendable {
         entries.withLock { $0[resource] }
     }
 
-    public func store(_ resource: Resource, records: [Record], seconds: Double, requests: Int) {
+    public func store(_ resource: Resource, records: [Record], seconds: Double, requests: Int, keyNames: Set<String>? = nil) {
         entries.withLock { e in
             if resource == .keys, let old = e[.keys], SessionCache.renamedOrRemoved(old.records, records) {
                 // The server has relabelled those keys' clicks: the cached ones are out of date.
                 SessionCache.requireFullScan(.clicks, in: &e)
             }
-            e[resource] = Entry(records: records, fetchedAt: .now, fetchSeconds: seconds, requests: requests)
+            e[resource] = Entry(records: records, fetchedAt: .now, fetchSeconds: seconds, requests: requests, keyNames: keyNames)
         }
     }
 
