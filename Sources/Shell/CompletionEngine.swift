@@ -139,7 +139,8 @@ struct CompletionEngine: Sendable {
             c == " " || c == "\t" || c == "\"" || c == "'" || c == "|" || c == "=" || c == ">" || c == "<"
                 || c == "!" || c == "~" || c == "(" || c == ")" || c == "," || c == "#" || c == "\\"
                 || c.unicodeScalars.contains(where: Quoting.needsEscape)
-        }
+                || c.unicodeScalars.contains { Quoting.joins($0, "a") }
+        } || text.unicodeScalars.first.map { Quoting.joins(" ", $0) } == true
         guard special || forceQuote else { return text }
         // The parser reads this back as `text` exactly, whatever it holds.
         return Quoting.doubleQuoted(text)

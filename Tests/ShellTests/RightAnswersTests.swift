@@ -376,6 +376,9 @@ struct RightAnswersTests {
         "tab\there", "two\nlines", "cr\rhere", "\u{1b}[31mred\u{1b}[0m", "\u{1b}]0;title\u{07}", "bell\u{07}",
         "bidi \u{202E}gpj.exe", "isolate \u{2066}x\u{2069}", "quote\"d", "back\\slash", "\\u{41}", "\\e", "del\u{7F}",
         "c1 \u{85} control", "123", "pipe|eq=", "emoji 🚀", "東京",
+        // Found by the fuzzer: marks that would join the quote or an escape around them.
+        "\u{310}starts combining", "nul\u{0}\u{310}then mark", "tab\t\u{301}", "prepend \u{600}\nend", "\u{600}", "x\u{200D}",
+        "👩\u{200D}💻 zwj", "🇧🇪 flag",
     ]
 
     @Test("what completion inserts, the parser reads back as the same name", arguments: hostileNames)

@@ -205,23 +205,46 @@ public enum Quoting {
     /// that the parser reads back as `s`, and that shows nothing a terminal would act on.
     public static func doubleQuoted(_ s: String) -> String {
         var out = "\""
+        // The parser reads Characters (grapheme clusters): a combining mark right after the
+        // opening quote or an escape would merge with it, and a prepended mark would merge
+        // with what follows. Such scalars are written as \u{...} there.
+        var afterSyntax = true
+        var previous: Unicode.Scalar = "\""
         for u in s.unicodeScalars {
+            let escaped: String?
             switch u {
-            case "\\": out += "\\\\"
-            case "\"": out += "\\\""
-            case "\n": out += "\\n"
-            case "\t": out += "\\t"
-            case "\r": out += "\\r"
-            case "\u{1B}": out += "\\e"
+            case "\\": escaped = "\\\\"
+            case "\"": escaped = "\\\""
+            case "\n": escaped = "\\n"
+            case "\t": escaped = "\\t"
+            case "\r": escaped = "\\r"
+            case "\u{1B}": escaped = "\\e"
             default:
-                if needsEscape(u) {
-                    out += "\\u{" + String(u.value, radix: 16, uppercase: true) + "}"
+                if needsEscape(u) || joins(u, "a") || (afterSyntax && joins(previous, u)) {
+                    escaped = "\\u{" + String(u.value, radix: 16, uppercase: true) + "}"
                 } else {
-                    out.unicodeScalars.append(u)
+                    escaped = nil
                 }
+            }
+            if let escaped {
+                out += escaped
+                previous = escaped.unicodeScalars.last!
+                afterSyntax = true
+            } else {
+                out.unicodeScalars.append(u)
+                previous = u
+                afterSyntax = false
             }
         }
         return out + "\""
+    }
+
+    /// Whether `b` right after `a` makes one Character of the two.
+    public static func joins(_ a: Unicode.Scalar, _ b: Unicode.Scalar) -> Bool {
+        var pair = String.UnicodeScalarView()
+        pair.append(a)
+        pair.append(b)
+        return String(pair).count == 1
     }
 
     /// Control characters, and the formatting characters that reorder text on screen
