@@ -329,8 +329,9 @@ extension Interpreter {
     /// answer). Polls, so that the cancellation is seen within 100 ms.
     static func readAnswer() -> String? {
         var line: [UInt8] = []
+        let interruptsBefore = InterruptGate.interrupts.load(ordering: .relaxed)
         while true {
-            if Task.isCancelled { return nil }
+            if Task.isCancelled || InterruptGate.interrupts.load(ordering: .relaxed) != interruptsBefore { return nil }
             var fd = pollfd(fd: 0, events: Int16(POLLIN), revents: 0)
             let ready = poll(&fd, 1, 100)
             if ready < 0, errno != EINTR { return nil }

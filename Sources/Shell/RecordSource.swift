@@ -1,5 +1,6 @@
 import Foundation
 import OpenportAPI
+import Query
 import Records
 import Synchronization
 
@@ -178,13 +179,5 @@ final class ProgressReporter: Sendable {
     }
 
     /// 178268 → "178,268".
-    static func group(_ n: Int) -> String {
-        let digits = Array(String(abs(n)))
-        var out = ""
-        for (i, d) in digits.enumerated() {
-            if i > 0, (digits.count - i) % 3 == 0 { out.append(",") }
-            out.append(d)
-        }
-        return n < 0 ? "-" + out : out
-    }
+    static func group(_ n: Int) -> String { DigitGroups.text(n) }
 }

@@ -132,6 +132,10 @@ extension Repl {
 
 /// Runs async work from the synchronous loop, and turns SIGINT into cancelling it.
 final class InterruptGate: Sendable {
+    /// Ctrl-Cs seen so far, process-wide: a blocking read (a `[y/N]` answer) compares it too,
+    /// in case the cancellation of its task is not visible from where it reads.
+    static let interrupts = Atomic<Int>(0)
+
     private let current = Mutex<Task<Outcome, Never>?>(nil)
     private let source = Mutex<(any DispatchSourceSignal)?>(nil)
 
@@ -143,6 +147,7 @@ final class InterruptGate: Sendable {
             signal(SIGINT, SIG_IGN)
             let s = DispatchSource.makeSignalSource(signal: SIGINT, queue: .global())
             s.setEventHandler { @Sendable [weak self] in
+                InterruptGate.interrupts.add(1, ordering: .relaxed)
                 let running = self?.current.withLock { task -> Bool in
                     task?.cancel()
                     return task != nil

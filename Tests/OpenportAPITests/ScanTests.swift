@@ -212,10 +212,11 @@ struct ScanTests {
         try await withEmulator(options) { _, client in
             client.retryPolicy = .init(maxAttempts: 4, budget: 120)
             let task = Task { try await collect(client.scan(.clicks)) }
-            // Cancel once the scan is waiting as the server asked (however slow the machine).
+            // Cancel once the server has been asked (and has had time to say wait), however
+            // slow the machine: a fixed 400 ms was not always enough under a full test run.
             let deadline = ContinuousClock.now + .seconds(15)
-            while client.scanTally.waits < 1, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
-            try await Task.sleep(for: .milliseconds(100))
+            while client.requestCount < 1, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
+            try await Task.sleep(for: .milliseconds(400))
             let cancelled = ContinuousClock.now
             task.cancel()
             // A cancelled consumer's stream ends quietly (no rows) or with "cancelled".

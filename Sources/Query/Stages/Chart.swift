@@ -118,7 +118,7 @@ struct ChartDrawing {
         let least = values.min() ?? 0
         let most = values.max() ?? 0
         func number(_ d: Double) -> String {
-            d == d.rounded() && abs(d) < 1e15 ? ProgressNumber.group(Int(d)) : String(format: "%.2f", d)
+            d == d.rounded() && abs(d) < 1e15 ? DigitGroups.text(Int(d)) : String(format: "%.2f", d)
         }
         let summary = "  total \(number(values.reduce(0, +))) · least \(number(least)) · most \(number(most))"
         let room = max(8, width - DisplayWidth.of(summary))
@@ -135,9 +135,9 @@ struct ChartDrawing {
     }
 }
 
-/// Thousands separators, as progress lines and counts show them: 178,268.
-enum ProgressNumber {
-    static func group(_ n: Int) -> String {
+/// Thousands separators, as charts, progress lines and counts show them: 178268 → "178,268".
+public enum DigitGroups {
+    public static func text(_ n: Int) -> String {
         let digits = String(n.magnitude)
         var out = ""
         for (i, c) in digits.enumerated() {
