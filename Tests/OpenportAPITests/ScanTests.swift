@@ -5,6 +5,7 @@ import NIOHTTP1
 import OpenportAPI
 import OpenportEmulator
 import Records
+import Synchronization
 import Testing
 
 /// Issue 13: a long scan finishes through faults, throttling and rows arriving meanwhile.
@@ -211,12 +212,16 @@ struct ScanTests {
         options.faults.retryAfterSeconds = 30
         try await withEmulator(options) { _, client in
             client.retryPolicy = .init(maxAttempts: 4, budget: 120)
-            let task = Task { try await collect(client.scan(.clicks)) }
-            // Cancel once the server has been asked (and has had time to say wait), however
-            // slow the machine: a fixed 400 ms was not always enough under a full test run.
-            let deadline = ContinuousClock.now + .seconds(15)
-            while client.requestCount < 1, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
-            try await Task.sleep(for: .milliseconds(400))
+            // Cancel once the scan reports the wait the server asked for, however slow the
+            // machine (a fixed delay after the first request was not always enough in CI).
+            let waiting = Flag()
+            let task = Task {
+                try await collect(client.scan(.clicks, progress: { if $0.waiting != nil { waiting.raise() } }))
+            }
+            let deadline = ContinuousClock.now + .seconds(20)
+            while !waiting.isRaised, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(10)) }
+            #expect(waiting.isRaised, "the scan began to wait as the server asked")
+            try await Task.sleep(for: .milliseconds(50))
             let cancelled = ContinuousClock.now
             task.cancel()
             // A cancelled consumer's stream ends quietly (no rows) or with "cancelled".
@@ -227,6 +232,10 @@ struct ScanTests {
             let took = ContinuousClock.now - cancelled
             #expect(error == nil || error?.kind == .cancelled, "\(error?.message ?? "")")
             #expect(took < .milliseconds(200), "\(took)")
+            // The scan's own task adds to the tally as it ends, just after the consumer has
+            // seen the end; wait for it.
+            let recorded = ContinuousClock.now + .seconds(5)
+            while client.scanTally.scans < 1, ContinuousClock.now < recorded { try await Task.sleep(for: .milliseconds(10)) }
             #expect(client.scanTally.waits >= 1, "it was waiting as the server asked")
         }
     }
@@ -311,4 +320,11 @@ struct ScanTests {
             #expect(!message.contains("\n"))
         }
     }
+}
+
+/// A flag one task raises and another reads.
+final class Flag: Sendable {
+    private let raised = Atomic<Bool>(false)
+    func raise() { raised.store(true, ordering: .relaxed) }
+    var isRaised: Bool { raised.load(ordering: .relaxed) }
 }
