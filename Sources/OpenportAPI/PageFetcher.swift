@@ -35,9 +35,6 @@ public struct Page: Sendable {
     }
 }
 
-/// The rows of a scan, page by page, in order.
-public typealias RecordBatches = AsyncThrowingStream<[Record], any Error>
-
 /// The total changed while a scan was running and the rows do not prove where: the rows
 /// already read may miss or repeat some. Whoever consumes the scan should start again.
 public struct ScanChanged: Error, Sendable {

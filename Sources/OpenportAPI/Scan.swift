@@ -83,25 +83,21 @@ extension OpenportClient {
                      progress: (@Sendable (ScanProgress) -> Void)? = nil) -> RecordBatches {
         let run = ScanSettings(resource: resource, pageSize: max(1, limit ?? config.pageSize), wanted: maxRows ?? Int.max,
                                concurrency: max(1, concurrency ?? config.concurrency), policy: retryPolicy)
-        return AsyncThrowingStream(bufferingPolicy: .unbounded) { continuation in
-            let task = Task {
-                let scan = ScanRun(client: self, settings: run, continuation: continuation, progress: progress)
-                do {
-                    try await scan.run()
-                    scan.record()
-                    continuation.finish()
-                } catch let e as APIError {
-                    scan.record()
-                    continuation.finish(throwing: Task.isCancelled ? APIError(.cancelled, "cancelled") : e)
-                } catch is CancellationError {
-                    scan.record()
-                    continuation.finish(throwing: APIError(.cancelled, "cancelled"))
-                } catch {
-                    scan.record()
-                    continuation.finish(throwing: Task.isCancelled ? APIError(.cancelled, "cancelled") : error)
-                }
+        return RecordBatches { out in
+            let scan = ScanRun(client: self, settings: run, output: out, progress: progress)
+            do {
+                try await scan.run()
+                scan.record()
+            } catch let e as APIError {
+                scan.record()
+                throw Task.isCancelled ? APIError(.cancelled, "cancelled") : e
+            } catch is CancellationError {
+                scan.record()
+                throw APIError(.cancelled, "cancelled")
+            } catch {
+                scan.record()
+                throw Task.isCancelled ? APIError(.cancelled, "cancelled") : error
             }
-            continuation.onTermination = { _ in task.cancel() }
         }
     }
 }
@@ -134,7 +130,8 @@ final class ScanRun {
 
     let client: OpenportClient
     let settings: ScanSettings
-    let continuation: AsyncThrowingStream<[Record], any Error>.Continuation
+    /// Where rows go, in order; waits while the consumer is behind, which holds the scan back.
+    let output: RecordBatches.Producer
     let progress: (@Sendable (ScanProgress) -> Void)?
 
     var quota: RetryQuota
@@ -161,11 +158,11 @@ final class ScanRun {
     var rereads = 0
     var tailRounds = 0
 
-    init(client: OpenportClient, settings: ScanSettings, continuation: AsyncThrowingStream<[Record], any Error>.Continuation,
+    init(client: OpenportClient, settings: ScanSettings, output: RecordBatches.Producer,
          progress: (@Sendable (ScanProgress) -> Void)?) {
         self.client = client
         self.settings = settings
-        self.continuation = continuation
+        self.output = output
         self.progress = progress
         quota = RetryQuota(retries: settings.policy.maxAttempts - 1, pages: 1)
         window = ConcurrencyWindow(ceiling: settings.concurrency)
@@ -210,7 +207,7 @@ final class ScanRun {
                         } else {
                             try place(page, offset: offset, unit: unit)
                         }
-                        deliver()
+                        try await deliver()
                     case .failure(let error):
                         try retry(unit, after: error, sent: sent, group: &group)
                     }
@@ -341,7 +338,7 @@ final class ScanRun {
         total = first.count ?? first.results.count
         maxCount = total
         let wanted = settings.wanted
-        continuation.yield(first.results)
+        try await output.send(first.results)
         delivered = first.results.count
         target = delivered
         progress?(ScanProgress(rows: delivered, total: first.count, waiting: nil, retries: quota.spent))
@@ -411,11 +408,11 @@ final class ScanRun {
     }
 
     /// Yields the rows known in order from the last one delivered.
-    func deliver() {
+    func deliver() async throws {
         var end = delivered
         while end < target, known[end] != nil { end += 1 }
         guard end > delivered else { return }
-        continuation.yield((delivered..<end).map { known[$0]! })
+        try await output.send((delivered..<end).map { known[$0]! })
         delivered = end
         // Two pages behind are kept, to check the overlap of pages that moved.
         known.forget(below: delivered - 2 * max(1, step))
@@ -442,7 +439,7 @@ final class ScanRun {
             try Task.checkCancellation()
             let p = try await client.page(url: client.rebased(u), reader: reader)
             delivered += p.results.count
-            continuation.yield(p.results)
+            try await output.send(p.results)
             progress?(ScanProgress(rows: delivered, total: first.count, waiting: nil, retries: quota.spent))
             link = p.results.isEmpty || delivered >= settings.wanted ? nil : p.next
         }

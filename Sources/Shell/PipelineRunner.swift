@@ -161,24 +161,16 @@ struct FieldCheck: Sendable {
     func guarding(_ batches: RecordBatches) -> RecordBatches {
         guard !references.isEmpty else { return batches }
         let check = self
-        return AsyncThrowingStream { continuation in
-            let task = Task {
-                do {
-                    var checked = false
-                    for try await batch in batches {
-                        if !checked, let first = batch.first {
-                            try check.verify(first)
-                            checked = true
-                        }
-                        continuation.yield(batch)
-                    }
-                    try Task.checkCancellation()
-                    continuation.finish()
-                } catch {
-                    continuation.finish(throwing: error)
+        return RecordBatches { out in
+            var checked = false
+            for try await batch in batches {
+                if !checked, let first = batch.first {
+                    try check.verify(first)
+                    checked = true
                 }
+                try await out.send(batch)
             }
-            continuation.onTermination = { _ in task.cancel() }
+            try Task.checkCancellation()
         }
     }
 

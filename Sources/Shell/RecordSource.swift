@@ -32,32 +32,20 @@ struct RecordSource: Sendable {
         let keep = settings.useCache
         let progress = self.progress
         let client = self.client
-        return AsyncThrowingStream(bufferingPolicy: .unbounded) { continuation in
-            let task = Task {
-                var all: [Record] = []
-                do {
-                    for try await batch in upstream {
-                        if keep { all.append(contentsOf: batch) }
-                        continuation.yield(batch)
-                    }
-                    // A cancelled stream ends quietly: never take that for the whole list.
-                    try Task.checkCancellation()
-                    progress?.finish()
-                    if keep {
-                        let elapsed = ContinuousClock.now - started
-                        cache.store(resource, records: all,
-                                    seconds: elapsed.inSeconds,
-                                    requests: client.requestCount - requestsBefore)
-                    }
-                    continuation.finish()
-                } catch {
-                    progress?.finish()
-                    continuation.finish(throwing: error)
-                }
+        return RecordBatches { out in
+            defer { progress?.finish() }
+            var all: [Record] = []
+            for try await batch in upstream {
+                if keep { all.append(contentsOf: batch) }
+                try await out.send(batch)
             }
-            continuation.onTermination = { _ in
-                task.cancel()
-                progress?.finish()
+            // A cancelled stream ends quietly: never take that for the whole list.
+            try Task.checkCancellation()
+            progress?.finish()
+            if keep {
+                let elapsed = ContinuousClock.now - started
+                cache.store(resource, records: all, seconds: elapsed.inSeconds,
+                            requests: client.requestCount - requestsBefore)
             }
         }
     }
@@ -67,44 +55,35 @@ struct RecordSource: Sendable {
     private func incremental(_ resource: Resource, cached: [Record], started: ContinuousClock.Instant,
                              requestsBefore: Int) -> RecordBatches {
         let source = self
-        return AsyncThrowingStream { continuation in
-            let task = Task {
-                do {
-                    // A key renamed or deleted since the clicks were fetched has relabelled its
-                    // clicks on the server, in place, where new rows cannot show it: look at
-                    // the keys first (storing them compares them with the cached ones).
-                    let keys = try await source.all(.keys)
-                    // Every name a click carries is a current key's name: one that is not
-                    // belonged to a key renamed or deleted since.
-                    let names = Set(keys.compactMap { $0["name"].string })
-                    // The distinct names the cached clicks carry, kept with them from refresh to
-                    // refresh (so a follow that polls every 5 s does not reread every row).
-                    let entry = source.cache.any(resource)
-                    let clickNames = entry?.keyNames ?? RecordSource.keyNames(cached[...])
-                    let relabelled = (entry?.needsFullScan ?? false) || !clickNames.isSubset(of: names)
-                    if !relabelled, let rows = try await ClickLogRefresh(client: source.client).refresh(resource, cached: cached) {
-                        let elapsed = ContinuousClock.now - started
-                        // New rows are at one end or the other (the refresh proved which).
-                        let added = max(0, rows.count - cached.count)
-                        let known = clickNames.union(RecordSource.keyNames(rows.prefix(added)))
-                            .union(RecordSource.keyNames(rows.suffix(added)))
-                        source.cache.store(resource, records: rows,
-                                           seconds: elapsed.inSeconds,
-                                           requests: source.client.requestCount - requestsBefore,
-                                           keyNames: known)
-                        continuation.yield(rows)
-                        continuation.finish()
-                        return
-                    }
-                    source.cache.invalidate(resource)
-                    for try await batch in source.rows(resource) { continuation.yield(batch) }
-                    try Task.checkCancellation()
-                    continuation.finish()
-                } catch {
-                    continuation.finish(throwing: error)
-                }
+        return RecordBatches { out in
+            // A key renamed or deleted since the clicks were fetched has relabelled its
+            // clicks on the server, in place, where new rows cannot show it: look at
+            // the keys first (storing them compares them with the cached ones).
+            let keys = try await source.all(.keys)
+            // Every name a click carries is a current key's name: one that is not
+            // belonged to a key renamed or deleted since.
+            let names = Set(keys.compactMap { $0["name"].string })
+            // The distinct names the cached clicks carry, kept with them from refresh to
+            // refresh (so a follow that polls every 5 s does not reread every row).
+            let entry = source.cache.any(resource)
+            let clickNames = entry?.keyNames ?? RecordSource.keyNames(cached[...])
+            let relabelled = (entry?.needsFullScan ?? false) || !clickNames.isSubset(of: names)
+            if !relabelled, let rows = try await ClickLogRefresh(client: source.client).refresh(resource, cached: cached) {
+                let elapsed = ContinuousClock.now - started
+                // New rows are at one end or the other (the refresh proved which).
+                let added = max(0, rows.count - cached.count)
+                let known = clickNames.union(RecordSource.keyNames(rows.prefix(added)))
+                    .union(RecordSource.keyNames(rows.suffix(added)))
+                source.cache.store(resource, records: rows,
+                                   seconds: elapsed.inSeconds,
+                                   requests: source.client.requestCount - requestsBefore,
+                                   keyNames: known)
+                try await out.send(rows)
+                return
             }
-            continuation.onTermination = { _ in task.cancel() }
+            source.cache.invalidate(resource)
+            for try await batch in source.rows(resource) { try await out.send(batch) }
+            try Task.checkCancellation()
         }
     }
 
@@ -134,12 +113,7 @@ struct RecordSource: Sendable {
     }
 
     /// Rows already in memory, as one batch (sharing the cache's storage, not copying it).
-    static func replay(_ records: [Record]) -> RecordBatches {
-        AsyncThrowingStream { continuation in
-            if !records.isEmpty { continuation.yield(records) }
-            continuation.finish()
-        }
-    }
+    static func replay(_ records: [Record]) -> RecordBatches { RecordBatches.replay(records) }
 }
 
 /// Draws fetch progress on stderr for a fetch that takes longer than about 300 ms.
