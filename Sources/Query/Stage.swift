@@ -22,6 +22,9 @@ public protocol Stage: Sendable, CustomStringConvertible {
     /// `uniq`): later stages name those, not the source's.
     static var reshapes: Bool { get }
 
+    /// How much of its input it needs: the shell fetches no more than that (``FetchHint``).
+    var demand: StageDemand { get }
+
     /// Reads the stage's arguments after its name.
     static func parse(_ arguments: inout StageArguments) throws(QueryError) -> Self
 
@@ -39,6 +42,20 @@ extension Stage where Self: Equatable {
 extension Stage {
     public var fieldReferences: [FieldReference] { [] }
     public static var reshapes: Bool { false }
+    public var demand: StageDemand { Self.kind == .renderer ? .eachRow : .everything }
+}
+
+/// How much of its input a stage needs, read from the start of a line to fetch no more:
+/// `clicks | select port | count` needs only the count, `clicks | first 10` only 10 rows.
+public enum StageDemand: Sendable, Equatable {
+    /// One row out for each row in, in order (`select`, renderers): what follows decides.
+    case eachRow
+    /// Only how many rows there are (`count`).
+    case count
+    /// The first N rows (`first N`).
+    case first(Int)
+    /// Every row (`where`, `sort`, `group`, ...).
+    case everything
 }
 
 /// What a stage takes and gives.

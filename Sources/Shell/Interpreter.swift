@@ -37,6 +37,8 @@ public final class Interpreter: Sendable {
     private let lines = Mutex<[String]>([])
     let prefetching = Mutex<Set<Resource>>([])
     let valueIndex = ValueIndex()
+    /// Draws fetch progress on stderr (held back while output streams to the same terminal).
+    let progressReporter: ProgressReporter
     /// Asks a yes/no question at the terminal; replaceable for tests.
     let ask: @Sendable (String) -> Bool
 
@@ -49,6 +51,7 @@ public final class Interpreter: Sendable {
         self.terminal = terminal
         self.options = options
         self.state = Mutex(settings)
+        self.progressReporter = ProgressReporter(output: output)
         self.ask = ask ?? { question in
             output.message(question + " [y/N] ")
             guard let answer = Interpreter.readAnswer() else {
@@ -304,7 +307,7 @@ public final class Interpreter: Sendable {
 
     var source: RecordSource {
         RecordSource(client: client, cache: cache, settings: settings,
-                     progress: terminal.stderrIsTerminal ? ProgressReporter(output: output) : nil)
+                     progress: terminal.stderrIsTerminal ? progressReporter : nil)
     }
 }
 

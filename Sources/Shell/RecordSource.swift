@@ -94,12 +94,14 @@ struct RecordSource: Sendable {
         return names
     }
 
-    /// How many rows a resource has: from the cache, else one request for one row.
-    func count(_ resource: Resource) async throws -> Int {
+    /// How many rows a resource has, with a row to check field names on: from the cache,
+    /// else one request for one row.
+    func count(_ resource: Resource) async throws -> (count: Int, sample: Record?) {
         if settings.useCache, let entry = cache.fresh(resource, within: settings.freshness[resource] ?? .zero) {
-            return entry.records.count
+            return (entry.records.count, entry.records.first)
         }
-        return try await client.count(resource)
+        let page = try await client.page(resource, limit: 1)
+        return (page.count ?? page.results.count, page.results.first)
     }
 
     /// Every row, awaited (for joins and lookups).
@@ -119,15 +121,25 @@ struct RecordSource: Sendable {
 /// Draws fetch progress on stderr for a fetch that takes longer than about 300 ms.
 final class ProgressReporter: Sendable {
     private let output: OutputSink
+    private let muted = SharedFlag()
     private let state = Mutex<(shown: Bool, lastDraw: ContinuousClock.Instant?)>((false, nil))
 
     init(output: OutputSink) { self.output = output }
+
+    /// Output has begun on the terminal (or a pager took it): clear the line, draw no more.
+    func suspend() {
+        muted.set(true)
+        finish()
+    }
+
+    /// The line is over: draw again for the next.
+    func resume() { muted.set(false) }
 
     func reporter(for resource: Resource, started: ContinuousClock.Instant) -> @Sendable (ScanProgress) -> Void {
         { [self] p in
             let now = ContinuousClock.now
             let elapsed = now - started
-            guard elapsed > .milliseconds(300) || p.waiting != nil else { return }
+            guard elapsed > .milliseconds(300) || p.waiting != nil, !muted.isSet else { return }
             let draw = state.withLock { s -> Bool in
                 // A wait the server asked for is always drawn: it explains the pause.
                 if p.waiting == nil, let last = s.lastDraw, now - last < .milliseconds(100) { return false }

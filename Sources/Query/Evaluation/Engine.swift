@@ -56,6 +56,12 @@ extension Pipeline {
     }
 }
 
+/// An output whose reader can go away (a pager the user quit): once ``isClosed``, a pipeline
+/// writing to it stops reading its input, as if satisfied, and ends without an error.
+public protocol ClosableOutputStream: TextOutputStream {
+    var isClosed: Bool { get }
+}
+
 /// One run of a pipeline: the stages' running states, wired together.
 struct Plan {
     var steps: [any RowStep] = []
@@ -71,12 +77,9 @@ struct Plan {
         }
         while i < stages.count {
             let stage = stages[i]
-            if let sort = stage as? Sort, i + 1 < stages.count, let first = stages[i + 1] as? First {
-                steps.append(checked(try sort.makeStep(context, limit: first.rows), stage))
-            } else if let group = stage as? Group, i + 1 < stages.count, let first = stages[i + 1] as? First {
-                steps.append(checked(group.makeStep(context, limit: first.rows), stage))
-            } else if let s = stage as? any RecordStage {
-                steps.append(checked(try s.makeStep(context), stage))
+            if let s = stage as? any RecordStage {
+                let fused = i + 1 < stages.count ? try s.makeStep(context, before: stages[i + 1]) : nil
+                steps.append(checked(try fused ?? s.makeStep(context), stage))
             } else if let s = stage as? any ReductionStage {
                 let made = s.makeReducer(context, range: ranges[i])
                 reducer = reshaped && !stage.fieldReferences.isEmpty ? CheckedReducer(made, references: stage.fieldReferences) : made
@@ -110,7 +113,7 @@ struct Plan {
                 var rows = batch
                 for step in steps where !rows.isEmpty { rows = try step.take(rows) }
                 try deliver(rows, &out)
-                if steps.contains(where: { $0.isSatisfied }) {
+                if steps.contains(where: { $0.isSatisfied }) || (out as? any ClosableOutputStream)?.isClosed == true {
                     satisfied = true
                     break
                 }

@@ -15,6 +15,7 @@ public struct Count: Stage, ReductionStage, Equatable {
         StageExample("clicks | where port=6260 | count", shows: "how many clicks were on port 6260"),
     ]
     public static let kind = StageKind.reduction
+    public var demand: StageDemand { .count }
 
     public init() {}
 

@@ -15,6 +15,7 @@ public struct First: Stage, RecordStage, Equatable {
         StageExample("clicks | where port=6260 | first 2", shows: "the first 2 matches; fetching stops there"),
     ]
     public static let kind = StageKind.records
+    public var demand: StageDemand { .first(rows) }
     /// N when it is left out.
     public static let defaultRows = 10
 

@@ -58,6 +58,12 @@ public struct Group: Stage, RecordStage, Equatable {
 
     func makeStep(_ context: EvaluationContext) throws -> any RowStep { makeStep(context, limit: nil) }
 
+    /// Before `first N`: keeps only the N largest groups.
+    func makeStep(_ context: EvaluationContext, before next: any Stage) throws -> (any RowStep)? {
+        guard case .first(let n) = next.demand else { return nil }
+        return makeStep(context, limit: n)
+    }
+
     /// With a `limit` (from a `first N` right after), orders only the top N groups.
     func makeStep(_ context: EvaluationContext, limit: Int?) -> any RowStep {
         if let unit {

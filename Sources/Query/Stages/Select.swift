@@ -18,6 +18,7 @@ public struct Select: Stage, RecordStage, Equatable {
     ]
     public static let kind = StageKind.records
     public static let reshapes = true
+    public var demand: StageDemand { .eachRow }
 
     public var fields: [FieldPath]
 

@@ -43,6 +43,12 @@ public struct Sort: Stage, RecordStage, Equatable {
 
     func makeStep(_ context: EvaluationContext) throws -> any RowStep { try makeStep(context, limit: nil) }
 
+    /// Before `first N`: keeps only the N best rows while sorting.
+    func makeStep(_ context: EvaluationContext, before next: any Stage) throws -> (any RowStep)? {
+        guard case .first(let n) = next.demand else { return nil }
+        return try makeStep(context, limit: n)
+    }
+
     /// With a `limit` (from a `first N` right after), keeps only the best N while reading.
     func makeStep(_ context: EvaluationContext, limit: Int?) throws -> any RowStep {
         let accessors = keys.map { FieldAccessor($0.field, relation: context.relation) }
