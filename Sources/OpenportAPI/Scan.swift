@@ -81,9 +81,26 @@ extension OpenportClient {
     /// `maxRows`, no page past that many rows is asked for. Stop iterating to cancel.
     public func scan(_ resource: Resource, limit: Int? = nil, maxRows: Int? = nil, concurrency: Int? = nil,
                      progress: (@Sendable (ScanProgress) -> Void)? = nil) -> RecordBatches {
-        let run = ScanSettings(resource: resource, pageSize: max(1, limit ?? config.pageSize), wanted: maxRows ?? Int.max,
+        let run = ScanSettings(path: resource.path, query: [], needsToken: resource.needsToken, orderField: ListOrder.field(of: resource),
+                               pageSize: max(1, limit ?? config.pageSize), wanted: maxRows ?? Int.max,
                                concurrency: max(1, concurrency ?? config.concurrency), policy: retryPolicy)
-        return RecordBatches { out in
+        return scan(run, progress: progress)
+    }
+
+    /// Every row of any list path (`get PATH`), scanned as a resource is: `keys/`,
+    /// `clicks/?port=6260` (a filter the server may know). A body that is not a list ends the
+    /// stream with a ``APIError/Kind/badResponse`` error.
+    public func scan(path: String, limit: Int? = nil, concurrency: Int? = nil) -> RecordBatches {
+        let (relative, query) = relativePath(path)
+        let resource = Resource.allCases.first { relative.hasSuffix($0.path) }
+        let run = ScanSettings(path: relative, query: query, needsToken: resource?.needsToken ?? true, orderField: resource.flatMap(ListOrder.field(of:)),
+                               pageSize: max(1, limit ?? config.pageSize), wanted: Int.max,
+                               concurrency: max(1, concurrency ?? config.concurrency), policy: retryPolicy)
+        return scan(run, progress: nil)
+    }
+
+    private func scan(_ run: ScanSettings, progress: (@Sendable (ScanProgress) -> Void)?) -> RecordBatches {
+        RecordBatches { out in
             let scan = ScanRun(client: self, settings: run, output: out, progress: progress)
             do {
                 try await scan.run()
@@ -103,7 +120,12 @@ extension OpenportClient {
 }
 
 struct ScanSettings: Sendable {
-    let resource: Resource
+    /// The list's path, and any query of its own (`port=6260`).
+    let path: String
+    let query: [(String, String)]
+    let needsToken: Bool
+    /// A field that only grows with new rows, to read the list's order by (``ListOrder``).
+    let orderField: String?
     let pageSize: Int
     let wanted: Int
     let concurrency: Int
@@ -241,9 +263,9 @@ final class ScanRun {
         let offset = max(0, u.start + shift - back)
         // A re-read asks for a whole page: rows that keep moving while it travels still land in it.
         let ask = started ? (u.overlap ? step : min(step, u.end - u.start)) : u.end
-        var query = [("limit", String(ask))]
+        var query = settings.query + [("limit", String(ask))]
         if offset > 0 { query.append(("offset", String(offset))) }
-        let url = client.url(settings.resource.path, query: query, withToken: settings.resource.needsToken)
+        let url = client.url(settings.path, query: query, withToken: settings.needsToken)
         let deadline = max(1, settings.policy.budget - (ContinuousClock.now - lastProgress).inSeconds)
         let index = nextIndex
         nextIndex += 1
@@ -347,7 +369,7 @@ final class ScanRun {
             try await followLinks(from: next, first: first)
             return true
         }
-        if let field = ListOrder.field(of: settings.resource) { order = ListOrder.of(first.results, field: field) }
+        if let field = settings.orderField { order = ListOrder.of(first.results, field: field) }
         target = min(total, wanted)
         for (i, row) in first.results.enumerated() { known[i] = row }
         quota.resize(retries: settings.policy.maxAttempts - 1, pages: pagesPlanned)

@@ -52,15 +52,13 @@ struct KeyRef: Equatable {
 
 /// `keys`, `keys ID|NAME`, and the writes: `keys add|set|replace|rm`.
 extension Interpreter {
-    static let keySubcommands = ["add", "set", "replace", "rm"]
-
     func keysCommand(_ pipeline: Pipeline) async throws {
         let args = pipeline.command.arguments
         guard let first = args.first else {
             try await runPipeline(pipeline, from: .resource(.keys))
             return
         }
-        if case .word(let word, false) = first.kind, Interpreter.keySubcommands.contains(word) {
+        if case .word(let word, false) = first.kind, KeysCommand.subcommands.contains(word) {
             let rest = Array(args.dropFirst())
             switch word {
             case "add": try await addKey(rest, pipeline: pipeline)

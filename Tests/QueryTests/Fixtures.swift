@@ -111,3 +111,9 @@ final class PullCounter: @unchecked Sendable {  // every access holds `lock`
     func pull() { lock.withLock { _pulled += 1 } }
     func terminate() { lock.withLock { _terminated = true } }
 }
+
+extension OutputFormat {
+    static let json = OutputFormat(rawValue: "json")!
+    static let jsonl = OutputFormat(rawValue: "jsonl")!
+    static let csv = OutputFormat(rawValue: "csv")!
+}

@@ -6,7 +6,7 @@ import Testing
 struct CompletionAnalyzerTests {
     func kind(_ marked: String) -> CompletionContext {
         let cursor = marked.distance(from: marked.startIndex, to: marked.firstIndex(of: "‸")!)
-        return CompletionAnalyzer.analyze(marked.replacingOccurrences(of: "‸", with: ""), cursor: cursor)
+        return CompletionAnalyzer.analyze(marked.replacingOccurrences(of: "‸", with: ""), cursor: cursor, commands: CommandCatalog.argumentKind)
     }
 
     @Test("kinds at marked spots", arguments: [
@@ -68,7 +68,7 @@ struct CompletionAnalyzerTests {
         ]
         for line in lines {
             for cursor in 0...line.count {
-                let ctx = CompletionAnalyzer.analyze(line, cursor: cursor)
+                let ctx = CompletionAnalyzer.analyze(line, cursor: cursor, commands: CommandCatalog.argumentKind)
                 #expect(ctx.wordStart <= cursor, "\(line) at \(cursor)")
                 #expect(ctx.wordStart >= 0)
                 let typed = String(Array(line)[ctx.wordStart..<cursor])

@@ -10,18 +10,41 @@ public enum QueryResult: Sendable, Equatable {
     case text(String)
 }
 
-/// The output formats a shell can pick when a line names no renderer.
-public enum OutputFormat: String, Sendable, CaseIterable {
-    case table, json, jsonl, csv
+/// A renderer a line gets when it names none (`set format`, `--format`): the renderer stages
+/// that can render any records (``FormatStage``), read from the stage catalogue, so a new
+/// renderer stage is a format with no other edit.
+public struct OutputFormat: Sendable, Hashable, CaseIterable, CustomStringConvertible {
+    public let rawValue: String
+    let make: @Sendable () -> any RendererStage
 
-    var stage: any RendererStage {
-        switch self {
-        case .table: return Table()
-        case .json: return JSON()
-        case .jsonl: return JSONL()
-        case .csv: return CSV()
-        }
+    private init<S: FormatStage>(_ type: S.Type) {
+        rawValue = S.name
+        make = { S() }
     }
+
+    /// The format named `name` (a renderer stage's name), if it is one.
+    public init?(rawValue name: String) {
+        guard let found = Self.allCases.first(where: { $0.rawValue == name }) else { return nil }
+        self = found
+    }
+
+    /// Every format, in catalogue order.
+    public static let allCases: [OutputFormat] = StageCatalog.all.compactMap { type in
+        (type as? any FormatStage.Type).map { OutputFormat($0) }
+    }
+
+    /// The default.
+    public static let table = OutputFormat(Table.self)
+
+    var stage: any RendererStage { make() }
+    public var description: String { rawValue }
+    public static func == (a: OutputFormat, b: OutputFormat) -> Bool { a.rawValue == b.rawValue }
+    public func hash(into h: inout Hasher) { h.combine(rawValue) }
+}
+
+/// A renderer stage that can render whatever records reach it, so it can be the default.
+protocol FormatStage: RendererStage {
+    init()
 }
 
 extension Pipeline {

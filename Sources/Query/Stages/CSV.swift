@@ -1,7 +1,7 @@
 import Records
 
 /// `csv`: RFC 4180 comma-separated values.
-public struct CSV: Stage, RendererStage, Equatable {
+public struct CSV: Stage, FormatStage, Equatable {
     public static let name = "csv"
     public static let synopsis = "csv"
     public static let summary = "write records as CSV (RFC 4180)"

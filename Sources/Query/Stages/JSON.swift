@@ -1,7 +1,7 @@
 import Records
 
 /// `json`: one JSON array of the records.
-public struct JSON: Stage, RendererStage, Equatable {
+public struct JSON: Stage, FormatStage, Equatable {
     public static let name = "json"
     public static let synopsis = "json"
     public static let summary = "write records as one JSON array"

@@ -1,7 +1,7 @@
 import Records
 
 /// `jsonl`: one compact JSON object per line.
-public struct JSONL: Stage, RendererStage, Equatable {
+public struct JSONL: Stage, FormatStage, Equatable {
     public static let name = "jsonl"
     public static let synopsis = "jsonl"
     public static let summary = "write one JSON object per line"

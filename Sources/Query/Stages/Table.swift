@@ -1,7 +1,7 @@
 import Records
 
 /// `table`: an aligned table that fits the terminal.
-public struct Table: Stage, RendererStage, Equatable {
+public struct Table: Stage, FormatStage, Equatable {
     public static let name = "table"
     public static let synopsis = "table"
     public static let summary = "show records as an aligned table (the default)"
