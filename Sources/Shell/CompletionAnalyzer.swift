@@ -64,7 +64,6 @@ public struct CompletionContext: Sendable, Equatable {
 }
 
 public enum CompletionAnalyzer {
-    static let fieldStages: Set<String> = ["where", "select", "sort", "uniq", "group", "sum", "avg", "min", "max"]
     static let operators = ComparisonOperator.allCases.map(\.rawValue)
 
     /// A word of the line, with where it starts.
@@ -144,11 +143,19 @@ public enum CompletionAnalyzer {
         }
         guard let stage = words.first?.text else { return ctx(.stage) }
         let rest = Array(words.dropFirst())
-        guard fieldStages.contains(stage) else { return ctx(.nothing) }
-        if stage == "group", rest.count == 1 { return ctx(.choice(["by"])) }
-        if stage == "group", rest.count == 2, rest[1].text == "by" { return ctx(.choice(TimeUnit.allCases.map(\.rawValue))) }
-        if stage == "group", rest.count >= 1 { return ctx(.nothing) }
-        if stage != "where" { return ctx(.field(source: source)) }
+        switch StageCatalog.named(stage)?.syntax ?? .none {
+        case .none:
+            return ctx(.nothing)
+        case .fields:
+            return ctx(.field(source: source))
+        case .fieldBy(let words):
+            if rest.isEmpty { return ctx(.field(source: source)) }
+            if rest.count == 1 { return ctx(.choice(["by"])) }
+            if rest.count == 2, rest[1].text == "by" { return ctx(.choice(words)) }
+            return ctx(.nothing)
+        case .condition:
+            break
+        }
         if rest.isEmpty { return ctx(.field(source: source, inWhere: true)) }
         // where: field, operator, value, then and/or and a field again.
         var expect = 0 // 0 field, 1 operator, 2 value, 3 connective

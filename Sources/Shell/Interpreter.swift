@@ -104,10 +104,7 @@ public final class Interpreter: Sendable {
                              length: max(1, pipeline.command.nameRange.count), suggestion: nearest)
         }
         let spec = command.spec
-        if !spec.isSource, let first = pipeline.stages.first {
-            throw QueryError("'\(spec.name)' prints no records, so nothing can follow it with |",
-                             column: first.range.lowerBound, length: max(1, first.range.count))
-        }
+        if !spec.isSource { try Invocation.refuseStages(pipeline, after: spec.name) }
         let invocation = Invocation(pipeline: pipeline, line: line)
         return try await command.parse(invocation).run(invocation, in: self)
     }

@@ -65,10 +65,7 @@ extension Interpreter {
             case "set": try await changeKey(rest, replace: false, pipeline: pipeline)
             case "replace": try await changeKey(rest, replace: true, pipeline: pipeline)
             default:
-                if let stage = pipeline.stages.first {
-                    throw QueryError("'keys rm' prints no records, so nothing can follow it with |",
-                                     column: stage.range.lowerBound, length: max(1, stage.range.count))
-                }
+                try Invocation.refuseStages(pipeline, after: "keys rm")
                 try await removeKeys(rest)
             }
             return

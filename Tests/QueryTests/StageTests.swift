@@ -116,10 +116,11 @@ import Testing
 @Suite struct Examples {
     static let all = StageCatalog.all.flatMap { stage in stage.examples.map { (stage.name, $0) } }
 
+    /// Each example runs on the small fixture and prints as it parses. (What it gives on the
+    /// demo data is checked against its stated result in ShellTests' StageExampleTests.)
     @Test(arguments: all.map(\.1.line))
     func runsAgainstTheFixture(line: String) async throws {
-        let text = try await rendered(line)
-        #expect(!text.isEmpty, "\(line) printed nothing")
+        _ = try await rendered(line)
         let pipeline = try Pipeline(parsing: line)
         #expect(try Pipeline(parsing: pipeline.description) == pipeline)
     }

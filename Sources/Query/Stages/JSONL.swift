@@ -9,7 +9,7 @@ public struct JSONL: Stage, FormatStage, Equatable {
         Writes each record as one compact JSON object on its own line (JSON Lines), as the
         pages arrive: good for jq, grep and large outputs.
         """
-    public static let examples = [StageExample("clicks | first 2 | jsonl", shows: "two clicks, a line each")]
+    public static let examples = [StageExample("clicks | first 2 | jsonl", shows: "two clicks, a line each", result: .rows(2))]
     public static let kind = StageKind.renderer
 
     public init() {}

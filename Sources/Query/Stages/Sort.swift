@@ -13,10 +13,11 @@ public struct Sort: Stage, RecordStage, Equatable {
         sort ... | first N keeps only N records while it reads.
         """
     public static let examples = [
-        StageExample("clicks | sort -timestamp | first 3", shows: "the 3 latest clicks, latest first"),
-        StageExample("clicks | sort port,-timestamp", shows: "by port, and latest first within a port"),
+        StageExample("clicks | sort -timestamp | first 3", shows: "the 3 latest clicks, latest first", result: .rows(3)),
+        StageExample("clicks | sort port,-timestamp", shows: "by port, and latest first within a port", result: .rows(178_268)),
     ]
     public static let kind = StageKind.records
+    public static let syntax = StageSyntax.fields
 
     public struct Key: Sendable, Equatable {
         public var field: FieldPath

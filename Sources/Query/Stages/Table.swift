@@ -13,8 +13,8 @@ public struct Table: Stage, FormatStage, Equatable {
         A single value (after count) shows as just the value.
         """
     public static let examples = [
-        StageExample("clicks | first 3 | table", shows: "three clicks as a table"),
-        StageExample("clicks | count | table", shows: "just the number"),
+        StageExample("clicks | first 3 | table", shows: "three clicks as a table", result: .rows(3)),
+        StageExample("clicks | count | table", shows: "just the number", result: .value("178268")),
     ]
     public static let kind = StageKind.renderer
 

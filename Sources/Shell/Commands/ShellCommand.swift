@@ -18,6 +18,13 @@ struct Invocation: Sendable {
 
     var arguments: [CommandArgument] { pipeline.command.arguments }
 
+    /// For a command (or subcommand, `keys rm`) that prints no records: stages after it are an error.
+    static func refuseStages(_ pipeline: Pipeline, after name: String) throws {
+        guard let first = pipeline.stages.first else { return }
+        throw QueryError("'\(name)' prints no records, so nothing can follow it with |",
+                         column: first.range.lowerBound, length: max(1, first.range.count))
+    }
+
     /// For commands that take none: an error pointing at the first argument.
     func expectNoArguments(hint: String = "filter with | where ...") throws {
         guard let extra = arguments.first else { return }
