@@ -294,6 +294,11 @@ final class ScanRun {
         }
     }
 
+    /// The first backoff step of a page (then doubling, full jitter). Shorter than a single
+    /// request's: the other pages keep arriving meanwhile, so a page that failed once is most
+    /// likely a fault of its own, and the scan's end waits for its slowest page.
+    var firstBackoff: Double { min(settings.policy.baseDelay, 0.05) }
+
     /// Schedules a failed unit again, or gives up with one line.
     func retry(_ unit: Unit, after error: APIError, sent: ContinuousClock.Instant,
                group: inout ThrowingTaskGroup<Event, any Error>) throws {
@@ -304,16 +309,28 @@ final class ScanRun {
         let budget = settings.policy.budget
         var u = unit
         if let asked = error.retryAfter, error.kind == .throttled || error.status == 503 {
-            // The server said when: wait that long (capped), for every request, at no cost in tries.
-            // At least the first backoff step: a server that keeps saying "Retry-After: 0" is not hammered.
-            let wait = max(min(asked, settings.policy.retryAfterCap), min(settings.policy.baseDelay, 1))
             window.overloaded(sentAt: sent, now: now)
+            waits += 1
+            if asked < 0.05 {
+                // "Retry-After: 0": again now, at no cost in tries. Only this page waits, a
+                // moment at random, and the halved window slows the rest: a server that keeps
+                // saying 0 is not hammered, and one 429 does not stall every other page.
+                let wait = Double.random(in: 0...firstBackoff)
+                guard quiet + wait < budget else {
+                    throw gaveUp(error, because: "no page arrived for \(Int(quiet)) s, the server kept throttling")
+                }
+                u.notBefore = now + .milliseconds(Int(wait * 1000))
+                enqueue(u)
+                wake(after: wait, &group)
+                return
+            }
+            // The server said when: the whole scan waits that long (capped), at no cost in tries.
+            let wait = min(asked, settings.policy.retryAfterCap)
             guard quiet + wait < budget else {
                 throw gaveUp(error, because: quiet + min(wait, 1) >= budget
                     ? "no page arrived for \(Int(quiet)) s, the server kept throttling"
                     : "the server asks to wait \(Int(asked.rounded(.up))) s, longer than 'set timeout' allows")
             }
-            waits += 1
             pauseUntil = max(pauseUntil, now + .milliseconds(Int(wait * 1000)))
             u.notBefore = pauseUntil
             enqueue(u)
@@ -332,7 +349,7 @@ final class ScanRun {
         }
         u.tries += 1
         // Full jitter: anywhere from 0 to the exponential step.
-        let ceiling = min(8.0, settings.policy.baseDelay * pow(2.0, Double(u.tries - 1)))
+        let ceiling = min(8.0, firstBackoff * pow(2.0, Double(u.tries - 1)))
         let delay = Double.random(in: 0...max(0, ceiling))
         u.notBefore = now + .milliseconds(Int(delay * 1000))
         enqueue(u)

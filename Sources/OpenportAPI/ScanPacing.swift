@@ -50,7 +50,9 @@ public struct RetryQuota: Sendable, Equatable {
 ///
 /// It starts at the ceiling (`set concurrency`), so a healthy server sees what it saw before;
 /// a 429, a 503 or a timeout halves it (once per round trip: only a request sent after the
-/// last cut can cut again), and each run of `limit` successes in a row adds one, up to the ceiling.
+/// last cut can cut again), and each run of successes in a row half as long as the window adds
+/// one, up to the ceiling: about two a round trip, so that a window cut by a fault that was not
+/// congestion (a 429 with `Retry-After: 0` among healthy pages) is back in a few round trips.
 public struct ConcurrencyWindow: Sendable {
     public let ceiling: Int
     public private(set) var limit: Int
@@ -67,7 +69,7 @@ public struct ConcurrencyWindow: Sendable {
 
     public mutating func succeeded() {
         run += 1
-        if run >= limit {
+        if run >= max(1, limit / 2) {
             run = 0
             limit = min(ceiling, limit + 1)
         }

@@ -65,23 +65,28 @@ public final class StandardOutput: OutputSink {
     public func message(_ text: String) { StandardOutput.put(text, fd: 2) }
 
     static func put(_ text: String, fd: Int32) {
-        var bytes = Array(text.utf8)
-        var offset = 0
-        while offset < bytes.count {
-            let n = bytes.withUnsafeMutableBytes { buf in
-                systemWrite(fd, buf.baseAddress! + offset, buf.count - offset)
-            }
-            if n > 0 {
-                offset += n
-            } else if n < 0, errno == EINTR {
-                continue
-            } else {
-                return // EPIPE and friends: the reader went away.
-            }
-        }
-        _ = bytes.count
-        bytes.removeAll()
+        _ = writeAll(fd, text)
     }
+}
+
+/// Writes all of `text` to `fd`, through partial writes and EINTR; false when the reader went
+/// away (EPIPE) or the write failed.
+func writeAll(_ fd: Int32, _ text: String) -> Bool {
+    var bytes = Array(text.utf8)
+    var offset = 0
+    while offset < bytes.count {
+        let n = bytes.withUnsafeMutableBytes { buf in
+            systemWrite(fd, buf.baseAddress! + offset, buf.count - offset)
+        }
+        if n > 0 {
+            offset += n
+        } else if n < 0, errno == EINTR {
+            continue
+        } else {
+            return false
+        }
+    }
+    return true
 }
 
 /// Output kept in memory, for tests and for `> file`.

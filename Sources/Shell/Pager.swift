@@ -115,17 +115,10 @@ final class PagerProcess {
     /// Sends text; false once the pager has stopped reading.
     func write(_ text: String) -> Bool {
         guard input >= 0 else { return false }
-        var bytes = Array(text.utf8)
         if keptAll {
-            if sent.count + bytes.count <= Self.keepLimit { sent += bytes } else { keptAll = false; sent = [] }
+            if sent.count + text.utf8.count <= Self.keepLimit { sent += text.utf8 } else { keptAll = false; sent = [] }
         }
-        var offset = 0
-        while offset < bytes.count {
-            let n = bytes.withUnsafeMutableBytes { pipeWrite(input, $0.baseAddress! + offset, $0.count - offset) }
-            if n > 0 { offset += n } else if n < 0, errno == EINTR { continue } else { return false }
-        }
-        bytes.removeAll()
-        return true
+        return writeAll(input, text)
     }
 
     /// Closes the pipe and waits for the pager. nil when it ran (a quit with q included);
@@ -141,13 +134,4 @@ final class PagerProcess {
         guard exited, (status >> 8) & 0xFF != 0 else { return nil }
         return keptAll ? String(decoding: sent, as: UTF8.self) : ""
     }
-}
-
-@inline(__always)
-private func pipeWrite(_ fd: Int32, _ buf: UnsafeRawPointer, _ n: Int) -> Int {
-    #if canImport(Glibc)
-    return Glibc.write(fd, buf, n)
-    #else
-    return Darwin.write(fd, buf, n)
-    #endif
 }

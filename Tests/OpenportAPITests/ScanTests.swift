@@ -278,7 +278,7 @@ struct ScanTests {
         #expect(first.capacity == 72 && first.tokens == 72)
     }
 
-    @Test("the concurrency window halves once per round trip and grows by one per run of successes")
+    @Test("the concurrency window halves once per round trip and grows by one per run of successes half as long")
     func concurrencyWindow() {
         var w = ConcurrencyWindow(ceiling: 8)
         let t0 = ContinuousClock.now
@@ -288,8 +288,15 @@ struct ScanTests {
         #expect(w.limit == 4)
         w.overloaded(sentAt: t0 + .milliseconds(20), now: t0 + .milliseconds(30))
         #expect(w.limit == 2 && w.lowest == 2)
-        for _ in 0..<2 { w.succeeded() }
+        // One more after each run of successes half the window long.
+        w.succeeded()
         #expect(w.limit == 3)
+        w.succeeded()
+        #expect(w.limit == 4)
+        w.succeeded()
+        #expect(w.limit == 4)
+        w.succeeded()
+        #expect(w.limit == 5)
         for _ in 0..<100 { w.succeeded() }
         #expect(w.limit == 8)
     }

@@ -19,16 +19,8 @@ import FoundationNetworking
 struct RightAnswersTests {
     typealias Row = [String: Any]
 
-    /// Runs `body` with a shell on a fresh emulator, stopped however the body ends.
     func withShell(_ options: EmulatorOptions = .small, _ body: (ShellHarness) async throws -> Void) async throws {
-        let shell = try await ShellHarness.start(options)
-        do {
-            try await body(shell)
-        } catch {
-            await shell.stop()
-            throw error
-        }
-        await shell.stop()
+        try await ShellHarness.with(options, body)
     }
 
     func failure(_ r: (outcome: Outcome, out: String, err: String)) -> String? {

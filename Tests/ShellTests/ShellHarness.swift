@@ -40,6 +40,18 @@ final class ShellHarness: Sendable {
                                        options: .init(interactive: interactive, apiLabel: "test"), ask: ask)
     }
 
+    /// Runs `body` with a shell on a fresh emulator, stopped however the body ends.
+    static func with(_ options: EmulatorOptions = .small, _ body: (ShellHarness) async throws -> Void) async throws {
+        let shell = try await ShellHarness.start(options)
+        do {
+            try await body(shell)
+        } catch {
+            await shell.stop()
+            throw error
+        }
+        await shell.stop()
+    }
+
     /// Runs a line; returns how it ended and what it printed (stdout, stderr).
     @discardableResult
     func run(_ line: String) async -> (outcome: Outcome, out: String, err: String) {

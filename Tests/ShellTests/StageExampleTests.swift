@@ -10,16 +10,26 @@ import Testing
 
     @Test func everyExampleOnTheDemoData() async throws {
         // The data `opsh --demo` serves.
-        let shell = try await ShellHarness.start(EmulatorOptions())
-        do {
+        try await ShellHarness.with(EmulatorOptions()) { shell in
             for (name, example) in Self.examples {
                 try await check(example, of: name, in: shell)
             }
-        } catch {
-            await shell.stop()
-            throw error
         }
-        await shell.stop()
+    }
+
+    /// Every command's examples run on the demo data (but watch's, which run until stopped).
+    @Test func everyCommandExampleRuns() async throws {
+        try await ShellHarness.with(EmulatorOptions()) { shell in
+            for spec in CommandCatalog.all {
+                if case .commandLine = spec.arguments { continue }
+                for example in spec.examples {
+                    let r = await shell.run(example.line)
+                    #expect(r.outcome == .ok, "\(spec.name): \(example.line) gave \(r)")
+                    // Each prints something, but the settings and refresh examples.
+                    #expect(!r.out.isEmpty || ["set", "refresh"].contains(spec.name), "\(spec.name): \(example.line) printed nothing")
+                }
+            }
+        }
     }
 
     func check(_ example: StageExample, of stage: String, in shell: ShellHarness) async throws {

@@ -9,14 +9,7 @@ import Testing
 /// needs only the count, and a slow reader holding the fetch back.
 @Suite("Output that streams") struct StreamingOutputTests {
     func withShell(_ body: (ShellHarness) async throws -> Void) async throws {
-        let shell = try await ShellHarness.start()
-        do {
-            try await body(shell)
-        } catch {
-            await shell.stop()
-            throw error
-        }
-        await shell.stop()
+        try await ShellHarness.with(.small, body)
     }
 
     func temporaryFile(_ name: String = "out.txt") throws -> String {

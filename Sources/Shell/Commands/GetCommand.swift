@@ -6,7 +6,7 @@ import Records
 struct GetCommand: ShellCommand {
     static let spec = CommandSpec(
         name: "get", synopsis: "get PATH", summary: "GET any API path; a list feeds the pipeline",
-        examples: [("get keys/349/", "one key as the API returns it"), ("get sessions/ | count", "a list path works like a command")],
+        examples: [("get keys/374/", "one key as the API returns it"), ("get sessions/ | count", "a list path works like a command")],
         arguments: .apiPath, isSource: true)
 
     let path: String
@@ -14,7 +14,7 @@ struct GetCommand: ShellCommand {
     static func parse(_ invocation: Invocation) throws -> GetCommand {
         let args = invocation.arguments
         guard let arg = args.first, args.count == 1 else {
-            throw ShellError("usage: get PATH (for example: get keys/349/)")
+            throw ShellError("usage: get PATH (for example: get keys/374/)")
         }
         // `keys/?limit=1` reads as an assignment; the path is the whole of it.
         if case .assignment(let name, let value, _) = arg.kind { return GetCommand(path: name + "=" + value) }
