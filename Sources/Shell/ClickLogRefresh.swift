@@ -33,12 +33,14 @@ struct ClickLogRefresh {
     /// The whole list now, or nil when fetching only the new rows cannot be proved right.
     func refresh(_ resource: Resource, cached: [Record]) async throws -> [Record]? {
         guard cached.count >= ClickLogRefresh.overlap, let order = ClickLogRefresh.order(of: cached) else { return nil }
-        let total = try await client.count(resource)
+        // The first rows and the count in one request (the count alone would cost one too).
+        let first = try await client.rows(resource, from: 0, to: ClickLogRefresh.overlap)
+        guard let total = first.count else { return nil }
         let old = cached.count
         guard total >= old else { return nil } // rows were removed: only a full fetch is right
         if total == old {
             // Same size: the rows at both ends must be the ones cached (nothing removed and added).
-            let head = try await client.rows(resource, from: 0, to: ClickLogRefresh.overlap).rows
+            let head = first.rows
             let tail = try await client.rows(resource, from: old - ClickLogRefresh.overlap, to: old).rows
             guard head == Array(cached.prefix(ClickLogRefresh.overlap)), tail == Array(cached.suffix(ClickLogRefresh.overlap)) else {
                 return nil

@@ -86,8 +86,9 @@ public enum CommandCatalog {
             examples: [("refresh clicks", "refetch the click log next time"), ("refresh", "forget everything")],
             arguments: .resource),
         CommandSpec(
-            name: "cache", synopsis: "cache", summary: "what is cached: rows, age, size, fetch time",
-            examples: [("cache", "show the cache")]),
+            name: "cache", synopsis: "cache [clear [RESOURCE]]", summary: "what is cached, in memory and on disk; clear removes it",
+            examples: [("cache", "rows, age and size of each resource, in memory and on disk"),
+                       ("cache clear clicks", "forget the click log (memory and disk)"), ("cache clear", "forget everything")]),
         CommandSpec(
             name: "set", synopsis: "set [NAME VALUE]", summary: "show or change settings: format, pager, timing, ...",
             examples: [("set format json", "print JSON when no renderer is named"), ("set ttl.clicks 5m", "keep clicks fresh for five minutes")],

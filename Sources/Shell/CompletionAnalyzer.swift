@@ -138,6 +138,9 @@ public enum CompletionAnalyzer {
                 return ctx(.nothing)
             case "help": return rest.isEmpty ? ctx(.topic) : ctx(.nothing)
             case "refresh": return ctx(.resource)
+            case "cache":
+                if rest.isEmpty { return ctx(.choice(["clear"])) }
+                return rest.count == 1 && rest[0].text == "clear" ? ctx(.resource) : ctx(.nothing)
             case "open": return rest.isEmpty ? ctx(.port) : ctx(.nothing)
             default: return ctx(.nothing)
             }

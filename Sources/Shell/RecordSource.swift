@@ -86,6 +86,14 @@ struct RecordSource: Sendable {
                         let elapsed = ContinuousClock.now - started
                         // New rows are at one end or the other (the refresh proved which).
                         let added = max(0, rows.count - cached.count)
+                        if added == 0 {
+                            // The same rows: fresh again, and the disk keeps them as they are.
+                            source.cache.renew(resource, seconds: elapsed.inSeconds,
+                                               requests: source.client.requestCount - requestsBefore)
+                            continuation.yield(rows)
+                            continuation.finish()
+                            return
+                        }
                         let known = clickNames.union(RecordSource.keyNames(rows.prefix(added)))
                             .union(RecordSource.keyNames(rows.suffix(added)))
                         source.cache.store(resource, records: rows,
