@@ -181,8 +181,10 @@ struct Opsh: ParsableCommand {
         }
 
         // The completion cache for `opsh -c '... <TAB>` in the user's shell, kept after each line.
-        let keeper = CompletionCache.path(environment: environment, apiURL: config.baseURL, token: config.token, demo: demo)
-            .map { CompletionCacheKeeper(cache: interpreter.cache, path: $0) }
+        // Not with --no-cache or cache = "memory" | "off": then opsh writes nothing to disk.
+        let keeper = cacheMode != .disk ? nil
+            : CompletionCache.path(environment: environment, apiURL: config.baseURL, token: config.token, demo: demo)
+                .map { CompletionCacheKeeper(cache: interpreter.cache, path: $0) }
         let status: Int32
         if let command {
             status = Repl(interpreter: interpreter, reader: SingleLineReader(command), interactive: false,
