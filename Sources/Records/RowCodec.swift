@@ -4,9 +4,13 @@
 ///
 /// Layout (integers as LEB128 varints, signed ones zigzag-encoded):
 ///
+///     tables:   8 bytes, little-endian: where the strings begin, from the start
+///     rows:     count, then each: schema index, one value per field
 ///     strings:  count, then each: byte length, UTF-8 bytes      (every distinct text, once)
 ///     schemas:  count, then each: field count, string index per field
-///     rows:     count, then each: schema index, one value per field
+///
+/// (The tables follow the rows so that the rows are written straight into the output, in
+/// one pass and one buffer.)
 ///     value:    tag byte, then  0 null · 1 false · 2 true · 3 int · 4 double (8 bytes LE)
 ///               5 string index · 6 time (micros, offset minutes, digits | zulu << 7)
 ///               7 list (count, values) · 8 object (schema index, values)
@@ -28,13 +32,21 @@ public enum RowCodec {
     // MARK: encoding
 
     public static func encode(_ records: [Record]) -> [UInt8] {
+        var out: [UInt8] = []
+        encode(records, into: &out)
+        return out
+    }
+
+    /// Appends the packed `records` to `out`.
+    public static func encode(_ records: [Record], into out: inout [UInt8]) {
         var strings: [String] = []
         var stringIndex: [String: Int] = [:]
         var schemas: [Schema] = []
         var schemaIndex: [Schema: Int] = [:]
         var lastSchema: (ObjectIdentifier, Int)?
-        var body: [UInt8] = []
-        body.reserveCapacity(records.count * 24)
+        let start = out.count
+        out.reserveCapacity(start + records.count * 24)
+        out.append(contentsOf: [UInt8](repeating: 0, count: 8))
 
         func intern(_ s: String) -> Int {
             if let i = stringIndex[s] { return i }
@@ -87,17 +99,14 @@ public enum RowCodec {
             }
         }
 
-        put(UInt64(records.count), &body)
+        put(UInt64(records.count), &out)
         for r in records {
-            put(UInt64(schemaNumber(r.schema)), &body)
-            for v in r.values { value(v, &body) }
+            put(UInt64(schemaNumber(r.schema)), &out)
+            for v in r.values { value(v, &out) }
         }
-        // Field names go into the string table after the values: the table must be complete
-        // before it is written, and the header written before the body.
         let schemaFields = schemas.map { $0.fields.map(intern) }
-
-        var out: [UInt8] = []
-        out.reserveCapacity(body.count + strings.count * 16 + 64)
+        var tables = UInt64(out.count - start).littleEndian
+        withUnsafeBytes(of: &tables) { raw in for i in 0..<8 { out[start + i] = raw[i] } }
         put(UInt64(strings.count), &out)
         for s in strings {
             put(UInt64(s.utf8.count), &out)
@@ -108,8 +117,6 @@ public enum RowCodec {
             put(UInt64(fields.count), &out)
             for f in fields { put(UInt64(f), &out) }
         }
-        out.append(contentsOf: body)
-        return out
     }
 
     @inline(__always)
@@ -131,7 +138,10 @@ public enum RowCodec {
 
     /// The records packed in `bytes`; throws ``Damaged`` for anything that does not decode.
     public static func decode(_ bytes: UnsafeRawBufferPointer) throws(Damaged) -> [Record] {
-        var reader = Reader(bytes: bytes)
+        guard bytes.count >= 8 else { throw Damaged("the data ends too soon") }
+        let tables = UInt64(littleEndian: bytes.loadUnaligned(as: UInt64.self))
+        guard tables >= 8, tables <= UInt64(bytes.count) else { throw Damaged("the tables are not where the data says") }
+        var reader = Reader(bytes: bytes, position: Int(tables))
         let stringCount = try reader.count(minimumBytesEach: 1)
         var strings: [String] = []
         strings.reserveCapacity(stringCount)
@@ -149,6 +159,9 @@ public enum RowCodec {
             for _ in 0..<n { fields.append(try reader.element(of: strings)) }
             schemas.append(Schema(fields))
         }
+        guard reader.position == bytes.count else { throw Damaged("\(bytes.count - reader.position) bytes after the tables") }
+        // The rows, between the offset and the tables.
+        reader = Reader(bytes: UnsafeRawBufferPointer(rebasing: bytes[0..<Int(tables)]), position: 8)
         let rowCount = try reader.count(minimumBytesEach: 1)
         var records: [Record] = []
         records.reserveCapacity(rowCount)
@@ -179,7 +192,7 @@ public enum RowCodec {
             chunkRows += 1
         }
         flush()
-        guard reader.position == bytes.count else { throw Damaged("\(bytes.count - reader.position) bytes after the last row") }
+        guard reader.position == Int(tables) else { throw Damaged("\(Int(tables) - reader.position) bytes after the last row") }
         return records
     }
 

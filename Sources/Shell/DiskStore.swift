@@ -204,7 +204,7 @@ public final class DiskStore: Sendable {
         } else {
             out.append(0)
         }
-        out.append(contentsOf: RowCodec.encode(records))
+        RowCodec.encode(records, into: &out)
         var sum = out.withUnsafeBytes { RowCodec.checksum($0) }.littleEndian
         withUnsafeBytes(of: &sum) { out.append(contentsOf: $0) }
         return out
@@ -261,9 +261,12 @@ public final class DiskStore: Sendable {
     func save(_ r: Resource, _ records: [Record], fetchedWall: Double, seconds: Double, requests: Int, generation: UInt64,
               keyNames: Set<String>?, done: @escaping @Sendable (Stamp) -> Void) {
         queue.async { [self] in
+            // The names the clicks carry, kept with them: the next refresh checks them, not every row.
+            let names = keyNames ?? (r == .clicks ? ClickLogRefresh.keyNames(records[...]) : nil)
             let bytes = encode(r, records, fetchedWall: fetchedWall, seconds: seconds, requests: requests,
-                               generation: generation, keyNames: keyNames)
+                               generation: generation, keyNames: names)
             done(locked {
+                removeLeftovers()
                 do {
                     try PrivateFile.write(bytes: bytes, to: path(r, "rows"))
                     unlink(path(r, "fetched"))
@@ -330,6 +333,14 @@ public final class DiskStore: Sendable {
             }
         }
         warn("the disk cache of \(r.rawValue) is unusable (\(reason)): set aside as \(path(r, "rows.damaged")); fetching afresh")
+    }
+
+    /// Temporary files of writers that died before their rename (called holding the lock,
+    /// so no live writer of this store has one).
+    private func removeLeftovers() {
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? [] where name.hasPrefix(".opsh-") {
+            unlink(directory + "/" + name)
+        }
     }
 
     /// Runs `body` holding the store's lock (an exclusive `flock` on `lock`), the directory made.

@@ -117,11 +117,7 @@ struct RecordSource: Sendable {
     }
 
     /// The distinct `key_name`s of some clicks.
-    static func keyNames(_ rows: ArraySlice<Record>) -> Set<String> {
-        var names = Set<String>()
-        for r in rows { if case .string(let n) = r["key_name"] { names.insert(n) } }
-        return names
-    }
+    static func keyNames(_ rows: ArraySlice<Record>) -> Set<String> { ClickLogRefresh.keyNames(rows) }
 
     /// How many rows a resource has: from the cache, else one request for one row.
     func count(_ resource: Resource) async throws -> Int {
