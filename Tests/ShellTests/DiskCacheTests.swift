@@ -64,6 +64,24 @@ struct DiskCacheTests {
         return s
     }
 
+    /// The id of a key whose name no other key has, with clicks (a plain word, for `where`).
+    static func keyWithClicks(_ shell: ShellHarness) async throws -> Int {
+        let keys = try await shell.independentRows("keys/")
+        let clicked = Set(try await shell.independentRows("openforiplinkclicks/").compactMap { $0["key_name"] as? String })
+        var perName: [String: Int] = [:]
+        for k in keys { if let n = k["name"] as? String { perName[n, default: 0] += 1 } }
+        let key = try #require(keys.first { k in
+            guard let n = k["name"] as? String else { return false }
+            return perName[n] == 1 && clicked.contains(n) && n.allSatisfy { $0.isLetter || $0.isNumber }
+        })
+        return try #require(key["id"] as? Int)
+    }
+
+    /// What `clicks | where key_name = NAME | count` should print, from the API's JSON.
+    static func clicks(_ shell: ShellHarness, named name: String) async throws -> String {
+        "\(try await shell.independentRows("openforiplinkclicks/").filter { $0["key_name"] as? String == name }.count)\n"
+    }
+
     @Test("a new process answers from disk plus two small checks, and from disk alone while the rows are fresh")
     func newProcessFromDisk() async throws {
         let shell = try await ShellHarness.start()
@@ -228,17 +246,7 @@ struct DiskCacheTests {
         let shell = try await ShellHarness.start()
         let dir = try temporaryCacheDirectory()
         defer { try? FileManager.default.removeItem(atPath: (dir as NSString).deletingLastPathComponent) }
-        // A key whose name is its own, with clicks.
-        let keys = try await shell.independentRows("keys/")
-        let clicks = try await shell.independentRows("openforiplinkclicks/")
-        var perName: [String: Int] = [:]
-        for k in keys { if let n = k["name"] as? String { perName[n, default: 0] += 1 } }
-        let clicked = Set(clicks.compactMap { $0["key_name"] as? String })
-        let key = try #require(keys.first { k in
-            guard let n = k["name"] as? String else { return false }
-            return perName[n] == 1 && clicked.contains(n) && n.allSatisfy { $0.isLetter || $0.isNumber }
-        })
-        let id = try #require(key["id"] as? Int)
+        let id = try await Self.keyWithClicks(shell)
         let renamed = "renamed-on-disk"
 
         let running = try DiskSession(shell, directory: dir, settings: Self.staleClicks)
@@ -250,7 +258,7 @@ struct DiskCacheTests {
         let w = await writer.run(shell, "keys set \(id) name=\(renamed)")
         #expect(w.outcome == .ok, "\(w.err)")
         await writer.end()
-        let relabelled = "\(try await shell.independentRows("openforiplinkclicks/").filter { $0["key_name"] as? String == renamed }.count)\n"
+        let relabelled = try await Self.clicks(shell, named: renamed)
         #expect(relabelled != "0\n")
 
         // The process that was running all along: a full scan, the new names.
@@ -271,21 +279,13 @@ struct DiskCacheTests {
         let shell = try await ShellHarness.start()
         let dir = try temporaryCacheDirectory()
         defer { try? FileManager.default.removeItem(atPath: (dir as NSString).deletingLastPathComponent) }
-        let keys = try await shell.independentRows("keys/")
-        let clicks = try await shell.independentRows("openforiplinkclicks/")
-        let clicked = Set(clicks.compactMap { $0["key_name"] as? String })
-        let names = keys.compactMap { $0["name"] as? String }
-        let key = try #require(keys.first { k in
-            guard let n = k["name"] as? String else { return false }
-            return names.filter { $0 == n }.count == 1 && clicked.contains(n) && n.allSatisfy { $0.isLetter || $0.isNumber }
-        })
-        let id = try #require(key["id"] as? Int)
+        let id = try await Self.keyWithClicks(shell)
         let first = try DiskSession(shell, directory: dir)
         #expect(await first.run(shell, "keys | where id > 0 | count").outcome == .ok)
         #expect(await first.run(shell, Self.query).outcome == .ok)
         #expect(await first.run(shell, "keys set \(id) name=renamed-here").outcome == .ok)
         await first.end()
-        let expected = "\(try await shell.independentRows("openforiplinkclicks/").filter { $0["key_name"] as? String == "renamed-here" }.count)\n"
+        let expected = try await Self.clicks(shell, named: "renamed-here")
 
         let next = try DiskSession(shell, directory: dir, settings: Self.staleClicks)
         let r = await next.run(shell, "clicks | where key_name = renamed-here | count")
