@@ -295,6 +295,27 @@ struct DiskCacheTests {
         await shell.stop()
     }
 
+    @Test("a key added by one process: another one, running, fetches the keys again")
+    func keyWriteReachesARunningProcess() async throws {
+        let shell = try await ShellHarness.start()
+        let dir = try temporaryCacheDirectory()
+        defer { try? FileManager.default.removeItem(atPath: (dir as NSString).deletingLastPathComponent) }
+        let running = try DiskSession(shell, directory: dir)
+        #expect(await running.run(shell, "keys | where id > 0 | count").out == "1044\n")
+        #expect(await running.run(shell, "keys | where id > 0 | count").requests == 0, "fresh: from memory")
+
+        let writer = try DiskSession(shell, directory: dir)
+        let add = await writer.run(shell, "keys add name=from-another-process public_key=\"\(CacheTests.publicKey)\"")
+        #expect(add.outcome == .ok, "\(add.err)")
+        await writer.end()
+
+        let after = await running.run(shell, "keys | where id > 0 | count")
+        #expect(after.out == "1045\n")
+        #expect(after.requests > 0)
+        await running.end()
+        await shell.stop()
+    }
+
     @Test("cache shows what is on disk, and cache clear removes it")
     func cacheCommand() async throws {
         let shell = try await ShellHarness.start()
