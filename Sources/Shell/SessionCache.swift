@@ -51,7 +51,15 @@ public final class SessionCache: Sendable {
         var loaded = false
         var seen = DiskStore.Stamp()
         var pending = 0
+        /// When this process last wrote the rows, and whether newer ones wait to be written.
+        var lastSave: ContinuousClock.Instant?
+        var dirty = false
     }
+
+    /// Rows stored again within this time of the last write wait for it to pass (a `follow`
+    /// on a busy account stores the click log every few seconds): the latest of them is
+    /// written then, or when the process ends.
+    static let saveInterval: Duration = .seconds(10)
 
     public init(disk: DiskStore? = nil) {
         self.disk = disk
@@ -94,9 +102,38 @@ public final class SessionCache: Sendable {
         }
         guard let disk else { return }
         if relabelled { writeDisk(.clicks) { disk.markRescan(.clicks, done: $0) } }
+        let wait = diskState.withLock { d -> Duration? in
+            let since = d[resource]?.lastSave.map { ContinuousClock.now - $0 }
+            guard let since, since < SessionCache.saveInterval else { return nil }
+            let scheduled = d[resource]?.dirty ?? false
+            d[resource, default: DiskState()].dirty = true
+            return scheduled ? .zero : SessionCache.saveInterval - since
+        }
+        if let wait {
+            if wait > .zero {
+                DispatchQueue.global().asyncAfter(deadline: .now() + wait.inSeconds) { [self] in saveLatest(resource) }
+            }
+            return
+        }
+        save(resource)
+    }
+
+    /// Writes the rows of `resource` held now (if newer ones wait to be written: see ``saveInterval``).
+    private func saveLatest(_ resource: Resource) {
+        let dirty = diskState.withLock { d -> Bool in
+            defer { d[resource]?.dirty = false }
+            return d[resource]?.dirty ?? false
+        }
+        if dirty { save(resource) }
+    }
+
+    /// Writes the rows of `resource` held now to disk.
+    private func save(_ resource: Resource) {
+        guard let disk, let entry = entries.withLock({ $0[resource] }), let generation = entry.generation else { return }
+        diskState.withLock { $0[resource, default: DiskState()].lastSave = .now }
         writeDisk(resource) {
-            disk.save(resource, records, fetchedWall: fetchedWall, seconds: seconds, requests: requests,
-                      generation: generation, keyNames: keyNames, done: $0)
+            disk.save(resource, entry.records, fetchedWall: entry.fetchedWall, seconds: entry.fetchSeconds,
+                      requests: entry.requests, generation: generation, keyNames: entry.keyNames, done: $0)
         }
     }
 
@@ -162,7 +199,10 @@ public final class SessionCache: Sendable {
     public func invalidate(_ resource: Resource) {
         _ = entries.withLock { $0.removeValue(forKey: resource) }
         if let disk {
-            diskState.withLock { $0[resource, default: DiskState()].loaded = true }
+            diskState.withLock { d in
+                d[resource, default: DiskState()].loaded = true
+                d[resource, default: DiskState()].dirty = false
+            }
             writeDisk(resource) { disk.remove(resource, done: $0) }
         }
     }
@@ -173,8 +213,11 @@ public final class SessionCache: Sendable {
         disk?.flush()
     }
 
-    /// Waits for the disk writes asked so far (before the process ends).
-    public func flush() { disk?.flush() }
+    /// Writes what waits to be written, and waits for every disk write (before the process ends).
+    public func flush() {
+        for r in Resource.allCases { saveLatest(r) }
+        disk?.flush()
+    }
 
     // MARK: the disk store
 
@@ -202,7 +245,7 @@ public final class SessionCache: Sendable {
         guard let disk else { return }
         let now = disk.stamp(resource)
         let seen = diskState.withLock { d -> DiskStore.Stamp? in
-            guard let s = d[resource], s.pending == 0, s.seen != now else { return nil }
+            guard let s = d[resource], s.pending == 0, !s.dirty, s.seen != now else { return nil }
             return s.seen
         }
         guard let seen else { return }
