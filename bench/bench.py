@@ -109,7 +109,7 @@ def resilience_figures(latency=20, runs=int(os.environ.get("BENCH_RUNS", "5"))):
     print()
 
 
-def disk_cache_run(url, token, home, script, env_extra=None):
+def disk_cache_run(url, token, home, script, env_extra=None, opsh=OPSH):
     """One new opsh process reading `script` on stdin, its XDG_CACHE_HOME in `home`.
     Returns (ms to the answer's first line, ms to exit, requests, answer, peak RSS MB)."""
     env = dict(os.environ, OPENPORT_API_URL=url, OPENPORT_TOKEN=token, XDG_CACHE_HOME=home)
@@ -117,7 +117,7 @@ def disk_cache_run(url, token, home, script, env_extra=None):
     env.update(env_extra or {})
     with tempfile.NamedTemporaryFile() as t:
         started = time.perf_counter()
-        p = subprocess.Popen(["/usr/bin/time", "-f", "%M", "-o", t.name, OPSH], stdin=subprocess.PIPE,
+        p = subprocess.Popen(["/usr/bin/time", "-f", "%M", "-o", t.name, opsh], stdin=subprocess.PIPE,
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
         p.stdin.write("set timing on\n" + script)
         p.stdin.close()
@@ -149,7 +149,7 @@ def disk_cache_figures(latency=20, runs=int(os.environ.get("BENCH_RUNS", "5"))):
     stale = "set ttl.clicks 0\n" + query
     rows = []
 
-    def measure(label, prepare, script, env_extra=None):
+    def measure(label, prepare, script, env_extra=None, opsh=OPSH):
         results = []
         for _ in range(runs):
             proc, url, token = start_emulator(latency)
@@ -157,7 +157,7 @@ def disk_cache_figures(latency=20, runs=int(os.environ.get("BENCH_RUNS", "5"))):
             home = tempfile.mkdtemp(prefix="opsh-bench-cache-")
             try:
                 prepare(url, token, home)
-                results.append(disk_cache_run(url, token, home, script, env_extra))
+                results.append(disk_cache_run(url, token, home, script, env_extra, opsh))
             finally:
                 proc.terminate()
                 proc.wait()
@@ -181,6 +181,9 @@ def disk_cache_figures(latency=20, runs=int(os.environ.get("BENCH_RUNS", "5"))):
         while clicks_total(url, token) < before + 1000:
             time.sleep(0.01)
 
+    # OPSH_BASELINE=path/to/opsh: the opsh of before this change too, side by side.
+    if os.environ.get("OPSH_BASELINE"):
+        measure("opsh before the disk cache (OPSH_BASELINE)", nothing, query, opsh=os.environ["OPSH_BASELINE"])
     measure("today: nothing kept (`cache = memory`, as before this change)", nothing, query, {"OPSH_CACHE": "memory"})
     measure("nothing on disk yet (writes the store on exit)", nothing, query)
     measure("clicks on disk, fetched moments ago (fresh)", filled, query)
