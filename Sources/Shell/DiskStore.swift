@@ -110,7 +110,7 @@ public final class DiskStore: Sendable {
             snapshot.stamp = stampBefore
             return snapshot
         } catch {
-            setAside(r, reason: error.description)
+            setAside(r, reason: error.description, file: stampBefore.rows)
             return nil
         }
     }
@@ -133,6 +133,7 @@ public final class DiskStore: Sendable {
             guard header.account == account, header.resource == r.rawValue else {
                 throw RowCodec.Damaged("it belongs to another account or resource")
             }
+            guard reader.position <= raw.count - 8 else { throw RowCodec.Damaged("its header runs into its checksum") }
             let payload = UnsafeRawBufferPointer(rebasing: raw[reader.position..<(raw.count - 8)])
             let records = try RowCodec.decode(payload)
             guard records.count == header.rowCount else {
@@ -325,9 +326,11 @@ public final class DiskStore: Sendable {
     public func flush() { queue.sync {} }
 
     /// Moves an unusable file aside and says so once.
-    private func setAside(_ r: Resource, reason: String) {
+    private func setAside(_ r: Resource, reason: String, file: FileID?) {
         queue.sync {
             locked {
+                // Unless another process has replaced it meanwhile.
+                guard DiskStore.fileID(path(r, "rows")) == file else { return }
                 rename(path(r, "rows"), path(r, "rows.damaged"))
                 unlink(path(r, "fetched"))
             }
