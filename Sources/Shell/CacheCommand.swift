@@ -53,7 +53,7 @@ extension Interpreter {
                     ("requests", .int(e.requests)),
                 ]
             } else {
-                pairs += [("rows", .null), ("age", .null), ("size", .null), ("fetch", .null), ("requests", .null)]
+                pairs += ["rows", "age", "size", "fetch", "requests"].map { ($0, Value.string("-")) }
             }
             if let d = onDisk[r] {
                 pairs += [
@@ -62,7 +62,7 @@ extension Interpreter {
                     ("disk size", .string(Interpreter.bytes(d.bytes))),
                 ]
             } else {
-                pairs += [("disk rows", .null), ("disk age", .null), ("disk size", .null)]
+                pairs += ["disk rows", "disk age", "disk size"].map { ($0, Value.string("-")) }
             }
             return Record(pairs)
         }
