@@ -29,8 +29,6 @@ public final class SessionCache: Sendable {
         public var fetchedWall = Date().timeIntervalSince1970
         /// Names the snapshot of these rows on disk, when they were read from it or written to it.
         var generation: UInt64?
-        /// Whether the rows came from the disk store rather than from the API in this process.
-        public var fromDisk = false
     }
 
     /// Lookups over cached rows.
@@ -283,7 +281,6 @@ public final class SessionCache: Sendable {
                           keyNames: s.keyNames)
         entry.fetchedWall = s.fetchedWall
         entry.generation = s.generation
-        entry.fromDisk = true
         if s.needsFullScan {
             entry.stale = true
             entry.needsFullScan = true
