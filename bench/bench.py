@@ -356,28 +356,36 @@ def scale_figures():
     print("| line | clicks | wall | peak RSS | answer |")
     print("| --- | ---: | ---: | ---: | --- |")
     flat = {}
+    out_file = os.path.join(tempfile.mkdtemp(), "clicks.jsonl")
     for clicks in (200_000, SCALE_CLICKS):
         proc, url, token = start_emulator(0, clicks=clicks)
         try:
             env = dict(os.environ, OPENPORT_API_URL=url, OPENPORT_TOKEN=token)
-            runs = [("set cache off", "clicks | where port=6260 | count")]
+            runs = [("set cache off", "clicks | where port=6260 | count"), ("set cache off", "clicks | jsonl > clicks.jsonl")]
             if clicks == SCALE_CLICKS:
                 runs = [(None, QUERY), (None, "clicks | group port | first 5")] + runs
             for setting, line in runs:
-                script = (setting + "\n" if setting else "") + line + "\n"
+                script = (setting + "\n" if setting else "") + line.replace("clicks.jsonl", out_file) + "\n"
                 secs, out, _, rss = timed([OPSH, "--format", "csv"], env=env, stdin=script)
                 answer = out.strip().replace("\n", "; ")
+                if ">" in line:
+                    with open(out_file, "rb") as f:
+                        written = sum(1 for _ in f)
+                    answer = f"{written:,} lines, {os.path.getsize(out_file) / 1e6:.0f} MB written"
+                    os.remove(out_file)
                 label = f"{setting}; {line}" if setting else line
                 print(f"| `{label}` | {clicks:,} | {fmt_s(secs)} | {rss:.0f} MB | {answer[:60]} |")
                 if setting:
-                    flat[clicks] = rss
+                    flat[(line, clicks)] = rss
         finally:
             proc.terminate()
             proc.wait()
-    small, large = flat[200_000], flat[SCALE_CLICKS]
-    print(f"\nCounting with the cache off: {small:.0f} MB at 200,000 rows, {large:.0f} MB at {SCALE_CLICKS:,} "
-          f"({large / small:.2f}×: {'flat' if large < small * 1.5 else 'NOT FLAT'}). With the cache on, the rows "
-          f"are kept for the next command, so peak RSS grows with the log.\n")
+    print()
+    for line, what in (("clicks | where port=6260 | count", "Counting"), ("clicks | jsonl > clicks.jsonl", "Writing every click as JSON lines to a file")):
+        small, large = flat[(line, 200_000)], flat[(line, SCALE_CLICKS)]
+        print(f"{what} with the cache off: {small:.0f} MB at 200,000 rows, {large:.0f} MB at {SCALE_CLICKS:,} "
+              f"({large / small:.2f}×: {'flat' if large < small * 1.5 else 'NOT FLAT'}).")
+    print("With the cache on, the rows are kept for the next command, so peak RSS grows with the log.\n")
 
 
 def prompt_time(url, token, runs=10):
@@ -475,5 +483,7 @@ if __name__ == "__main__":
         over_time_figures()
     elif sys.argv[1:] == ["disk-cache"]:
         disk_cache_figures()
+    elif sys.argv[1:] == ["scale"]:
+        scale_figures()
     else:
         main()

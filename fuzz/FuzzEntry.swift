@@ -39,14 +39,13 @@ func runBlocking(_ body: @escaping @Sendable () async -> Void) {
 }
 
 func batches(_ records: [Record], split: Int) -> RecordBatches {
-    AsyncThrowingStream { continuation in
+    RecordBatches { out in
         var rest = records[...]
         while !rest.isEmpty {
             let n = max(1, split)
-            continuation.yield(Array(rest.prefix(n)))
+            try await out.send(Array(rest.prefix(n)))
             rest = rest.dropFirst(n)
         }
-        continuation.finish()
     }
 }
 
@@ -71,11 +70,12 @@ public func fuzzOneInput(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     _ = Timestamp(text)
     _ = Timestamp(utf8: bytes)
 
-    // Completion at the end, in the middle, and at a cursor the first byte picks.
+    // Completion at the end, in the middle, and at a cursor the first byte picks, with
+    // commands of every argument kind (the shell's catalogue is not built in here).
     let count = text.count
-    _ = CompletionAnalyzer.analyze(text, cursor: count)
-    _ = CompletionAnalyzer.analyze(text, cursor: count / 2)
-    if let b = bytes.first { _ = CompletionAnalyzer.analyze(text, cursor: Int(b) % (count + 2)) }
+    _ = CompletionAnalyzer.analyze(text, cursor: count, commands: fuzzArgumentKind)
+    _ = CompletionAnalyzer.analyze(text, cursor: count / 2, commands: fuzzArgumentKind)
+    if let b = bytes.first { _ = CompletionAnalyzer.analyze(text, cursor: Int(b) % (count + 2), commands: fuzzArgumentKind) }
 
     // Quoting: whatever completion inserts for a name, the parser reads back as that name.
     if !text.isEmpty, let quoted = try? Pipeline(parsing: "keys " + Quoting.doubleQuoted(text)),
@@ -106,4 +106,20 @@ public func fuzzOneInput(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
         }
     }
     return 0
+}
+
+/// A command for each kind of argument, named after what it stands for.
+@Sendable func fuzzArgumentKind(_ word: String) -> ArgumentKind? {
+    switch word {
+    case "keys": return .keys(subcommands: ["add", "set", "replace", "rm"])
+    case "set": return .setting
+    case "help": return .topic
+    case "open": return .port
+    case "refresh": return .resources
+    case "get": return .apiPath
+    case "watch": return .commandLine(flagsWithValue: ["times"])
+    case "cache": return .subcommands(["clear": .resources])
+    case "clicks", "sessions", "nodes": return ArgumentKind.none
+    default: return nil
+    }
 }

@@ -19,6 +19,9 @@ public struct APIError: Error, Sendable, CustomStringConvertible {
         case unexpectedStatus
         /// The server answered 2xx with a body that is not the JSON expected.
         case badResponse
+        /// The server answered 2xx with JSON that is not a list (one record, a message) where
+        /// a list was asked for. Not retried: asking again gives the same.
+        case notAList
         /// No answer: refused connection, DNS failure, timeout, reset.
         case transport
         /// A setting is wrong (bad URL, token over http).

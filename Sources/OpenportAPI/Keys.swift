@@ -28,9 +28,9 @@ extension OpenportClient {
         _ = try await send(.DELETE, url: url("keys/\(id)/"))
     }
 
-    /// GET of any path under the base (or a full URL on the same API), parsed as JSON.
-    /// An empty body gives `.null`.
-    public func get(path: String) async throws(APIError) -> Value {
+    /// A path as a person may write it (`keys/349`, `/api/v2/keys/?limit=1`, a whole URL on
+    /// this API) as a path below the base URL, ending in `/`, and its query (any token left out).
+    func relativePath(_ path: String) -> (path: String, query: [(String, String)]) {
         var relative = path
         if relative.hasPrefix(config.baseURL) { relative.removeFirst(config.baseURL.count) }
         if let api = relative.range(of: "/api/v2/"), relative.hasPrefix("/") || relative.hasPrefix("http") {
@@ -49,6 +49,13 @@ extension OpenportClient {
             relative = String(relative[..<q])
         }
         if !relative.isEmpty, !relative.hasSuffix("/") { relative += "/" }
+        return (relative, query)
+    }
+
+    /// GET of any path under the base (or a full URL on the same API), parsed as JSON.
+    /// An empty body gives `.null`.
+    public func get(path: String) async throws(APIError) -> Value {
+        let (relative, query) = relativePath(path)
         let u = url(relative, query: query)
         let r = try await send(.GET, url: u)
         if r.body.isEmpty { return .null }

@@ -18,15 +18,27 @@ public struct Page: Sendable {
             results = items.map(Page.record)
         case .object(let r):
             guard case .list(let items) = r["results"] else {
-                throw APIError(.badResponse, "the server's answer is not a list (no \"results\")")
+                throw APIError(.notAList, "the server's answer is not a list (no \"results\")")
             }
             results = items.map(Page.record)
             if case .int(let c) = r["count"] { count = c }
             if case .string(let n) = r["next"] { next = n }
             if case .string(let p) = r["previous"] { previous = p }
         default:
-            throw APIError(.badResponse, "the server's answer is not a list")
+            throw APIError(.notAList, "the server's answer is not a list")
         }
+    }
+
+    /// The rows of a body if it is a list: a DRF page (`results` with `count` or `next`), or
+    /// a bare array of objects; nil for anything else (one record, a message).
+    public static func rows(of body: Value) -> [Record]? {
+        if case .object(let r) = body, case .list(let items) = r["results"], r.has("count") || r.has("next") {
+            return items.map(record)
+        }
+        if case .list(let items) = body, items.allSatisfy({ $0.record != nil }) {
+            return items.compactMap(\.record)
+        }
+        return nil
     }
 
     static func record(_ v: Value) -> Record {
@@ -34,9 +46,6 @@ public struct Page: Sendable {
         return Record([("value", v)])
     }
 }
-
-/// The rows of a scan, page by page, in order.
-public typealias RecordBatches = AsyncThrowingStream<[Record], any Error>
 
 /// The total changed while a scan was running and the rows do not prove where: the rows
 /// already read may miss or repeat some. Whoever consumes the scan should start again.
@@ -70,7 +79,7 @@ extension OpenportClient {
         do {
             return try Page(body)
         } catch {
-            throw APIError(.badResponse, "\(error.message) for \(what)")
+            throw APIError(error.kind, "\(error.message) for \(what)")
         }
     }
 
@@ -81,7 +90,7 @@ extension OpenportClient {
         do {
             return try Page(body)
         } catch {
-            throw APIError(.badResponse, "\(error.message) for \(what)")
+            throw APIError(error.kind, "\(error.message) for \(what)")
         }
     }
 

@@ -81,33 +81,51 @@ extension OpenportClient {
     /// `maxRows`, no page past that many rows is asked for. Stop iterating to cancel.
     public func scan(_ resource: Resource, limit: Int? = nil, maxRows: Int? = nil, concurrency: Int? = nil,
                      progress: (@Sendable (ScanProgress) -> Void)? = nil) -> RecordBatches {
-        let run = ScanSettings(resource: resource, pageSize: max(1, limit ?? config.pageSize), wanted: maxRows ?? Int.max,
+        let run = ScanSettings(path: resource.path, query: [], needsToken: resource.needsToken, orderField: ListOrder.field(of: resource),
+                               pageSize: max(1, limit ?? config.pageSize), wanted: maxRows ?? Int.max,
                                concurrency: max(1, concurrency ?? config.concurrency), policy: retryPolicy)
-        return AsyncThrowingStream(bufferingPolicy: .unbounded) { continuation in
-            let task = Task {
-                let scan = ScanRun(client: self, settings: run, continuation: continuation, progress: progress)
-                do {
-                    try await scan.run()
-                    scan.record()
-                    continuation.finish()
-                } catch let e as APIError {
-                    scan.record()
-                    continuation.finish(throwing: Task.isCancelled ? APIError(.cancelled, "cancelled") : e)
-                } catch is CancellationError {
-                    scan.record()
-                    continuation.finish(throwing: APIError(.cancelled, "cancelled"))
-                } catch {
-                    scan.record()
-                    continuation.finish(throwing: Task.isCancelled ? APIError(.cancelled, "cancelled") : error)
-                }
+        return scan(run, progress: progress)
+    }
+
+    /// Every row of any list path (`get PATH`), scanned as a resource is: `keys/`,
+    /// `clicks/?port=6260` (a filter the server may know). A body that is not a list ends the
+    /// stream with a ``APIError/Kind/badResponse`` error.
+    public func scan(path: String, limit: Int? = nil, concurrency: Int? = nil) -> RecordBatches {
+        let (relative, query) = relativePath(path)
+        let resource = Resource.allCases.first { relative.hasSuffix($0.path) }
+        let run = ScanSettings(path: relative, query: query, needsToken: resource?.needsToken ?? true, orderField: resource.flatMap(ListOrder.field(of:)),
+                               pageSize: max(1, limit ?? config.pageSize), wanted: Int.max,
+                               concurrency: max(1, concurrency ?? config.concurrency), policy: retryPolicy)
+        return scan(run, progress: nil)
+    }
+
+    private func scan(_ run: ScanSettings, progress: (@Sendable (ScanProgress) -> Void)?) -> RecordBatches {
+        RecordBatches { out in
+            let scan = ScanRun(client: self, settings: run, output: out, progress: progress)
+            do {
+                try await scan.run()
+                scan.record()
+            } catch let e as APIError {
+                scan.record()
+                throw Task.isCancelled ? APIError(.cancelled, "cancelled") : e
+            } catch is CancellationError {
+                scan.record()
+                throw APIError(.cancelled, "cancelled")
+            } catch {
+                scan.record()
+                throw Task.isCancelled ? APIError(.cancelled, "cancelled") : error
             }
-            continuation.onTermination = { _ in task.cancel() }
         }
     }
 }
 
 struct ScanSettings: Sendable {
-    let resource: Resource
+    /// The list's path, and any query of its own (`port=6260`).
+    let path: String
+    let query: [(String, String)]
+    let needsToken: Bool
+    /// A field that only grows with new rows, to read the list's order by (``ListOrder``).
+    let orderField: String?
     let pageSize: Int
     let wanted: Int
     let concurrency: Int
@@ -134,7 +152,8 @@ final class ScanRun {
 
     let client: OpenportClient
     let settings: ScanSettings
-    let continuation: AsyncThrowingStream<[Record], any Error>.Continuation
+    /// Where rows go, in order; waits while the consumer is behind, which holds the scan back.
+    let output: RecordBatches.Producer
     let progress: (@Sendable (ScanProgress) -> Void)?
 
     var quota: RetryQuota
@@ -161,11 +180,11 @@ final class ScanRun {
     var rereads = 0
     var tailRounds = 0
 
-    init(client: OpenportClient, settings: ScanSettings, continuation: AsyncThrowingStream<[Record], any Error>.Continuation,
+    init(client: OpenportClient, settings: ScanSettings, output: RecordBatches.Producer,
          progress: (@Sendable (ScanProgress) -> Void)?) {
         self.client = client
         self.settings = settings
-        self.continuation = continuation
+        self.output = output
         self.progress = progress
         quota = RetryQuota(retries: settings.policy.maxAttempts - 1, pages: 1)
         window = ConcurrencyWindow(ceiling: settings.concurrency)
@@ -210,7 +229,7 @@ final class ScanRun {
                         } else {
                             try place(page, offset: offset, unit: unit)
                         }
-                        deliver()
+                        try await deliver()
                     case .failure(let error):
                         try retry(unit, after: error, sent: sent, group: &group)
                     }
@@ -244,9 +263,9 @@ final class ScanRun {
         let offset = max(0, u.start + shift - back)
         // A re-read asks for a whole page: rows that keep moving while it travels still land in it.
         let ask = started ? (u.overlap ? step : min(step, u.end - u.start)) : u.end
-        var query = [("limit", String(ask))]
+        var query = settings.query + [("limit", String(ask))]
         if offset > 0 { query.append(("offset", String(offset))) }
-        let url = client.url(settings.resource.path, query: query, withToken: settings.resource.needsToken)
+        let url = client.url(settings.path, query: query, withToken: settings.needsToken)
         let deadline = max(1, settings.policy.budget - (ContinuousClock.now - lastProgress).inSeconds)
         let index = nextIndex
         nextIndex += 1
@@ -341,7 +360,7 @@ final class ScanRun {
         total = first.count ?? first.results.count
         maxCount = total
         let wanted = settings.wanted
-        continuation.yield(first.results)
+        try await output.send(first.results)
         delivered = first.results.count
         target = delivered
         progress?(ScanProgress(rows: delivered, total: first.count, waiting: nil, retries: quota.spent))
@@ -350,7 +369,7 @@ final class ScanRun {
             try await followLinks(from: next, first: first)
             return true
         }
-        if let field = ListOrder.field(of: settings.resource) { order = ListOrder.of(first.results, field: field) }
+        if let field = settings.orderField { order = ListOrder.of(first.results, field: field) }
         target = min(total, wanted)
         for (i, row) in first.results.enumerated() { known[i] = row }
         quota.resize(retries: settings.policy.maxAttempts - 1, pages: pagesPlanned)
@@ -411,11 +430,11 @@ final class ScanRun {
     }
 
     /// Yields the rows known in order from the last one delivered.
-    func deliver() {
+    func deliver() async throws {
         var end = delivered
         while end < target, known[end] != nil { end += 1 }
         guard end > delivered else { return }
-        continuation.yield((delivered..<end).map { known[$0]! })
+        try await output.send((delivered..<end).map { known[$0]! })
         delivered = end
         // Two pages behind are kept, to check the overlap of pages that moved.
         known.forget(below: delivered - 2 * max(1, step))
@@ -442,7 +461,7 @@ final class ScanRun {
             try Task.checkCancellation()
             let p = try await client.page(url: client.rebased(u), reader: reader)
             delivered += p.results.count
-            continuation.yield(p.results)
+            try await output.send(p.results)
             progress?(ScanProgress(rows: delivered, total: first.count, waiting: nil, retries: quota.spent))
             link = p.results.isEmpty || delivered >= settings.wanted ? nil : p.next
         }

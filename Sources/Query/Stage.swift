@@ -22,6 +22,12 @@ public protocol Stage: Sendable, CustomStringConvertible {
     /// `uniq`): later stages name those, not the source's.
     static var reshapes: Bool { get }
 
+    /// What its arguments are, for completion.
+    static var syntax: StageSyntax { get }
+
+    /// How much of its input it needs: the shell fetches no more than that (``FetchHint``).
+    var demand: StageDemand { get }
+
     /// Reads the stage's arguments after its name.
     static func parse(_ arguments: inout StageArguments) throws(QueryError) -> Self
 
@@ -39,6 +45,34 @@ extension Stage where Self: Equatable {
 extension Stage {
     public var fieldReferences: [FieldReference] { [] }
     public static var reshapes: Bool { false }
+    public var demand: StageDemand { Self.kind == .renderer ? .eachRow : .everything }
+    public static var syntax: StageSyntax { .none }
+}
+
+/// What a stage's arguments are, for completion: TAB reads this, so a new stage completes
+/// with no other edit.
+public enum StageSyntax: Sendable, Equatable {
+    /// Nothing to complete (`count`, `table`, `first 5`).
+    case none
+    /// Field names, comma-separated (`select`, `sort`, `sum`).
+    case fields
+    /// A condition: fields, operators, values, `and`/`or` (`where`).
+    case condition
+    /// One field, then optionally `by` and one of these words (`group F by day`).
+    case fieldBy([String])
+}
+
+/// How much of its input a stage needs, read from the start of a line to fetch no more:
+/// `clicks | select port | count` needs only the count, `clicks | first 10` only 10 rows.
+public enum StageDemand: Sendable, Equatable {
+    /// One row out for each row in, in order (`select`, renderers): what follows decides.
+    case eachRow
+    /// Only how many rows there are (`count`).
+    case count
+    /// The first N rows (`first N`).
+    case first(Int)
+    /// Every row (`where`, `sort`, `group`, ...).
+    case everything
 }
 
 /// What a stage takes and gives.
@@ -51,17 +85,40 @@ public enum StageKind: Sendable, Equatable {
     case renderer
 }
 
-/// A line that shows a stage at work, for `help` and for the tests.
+/// A line that shows a stage at work, for `help` and for the tests, with what it gives on
+/// the demo data (`opsh --demo`), which a test checks (nushell's `result:`).
 public struct StageExample: Sendable, Equatable {
     /// A whole command line: `clicks | where port=6260 | count`.
     public var line: String
     /// What it shows, in a few words.
     public var shows: String
+    /// What it gives on the demo data.
+    public var result: ExampleResult
 
-    public init(_ line: String, shows: String) {
+    public init(_ line: String, shows: String, result: ExampleResult) {
         self.line = line
         self.shows = shows
+        self.result = result
     }
+
+    /// What it shows, with its result on the demo data: "how many clicks there are (demo: 178268)".
+    public var showsWithResult: String {
+        switch result {
+        case .value(let v): return "\(shows) (demo: \(v))"
+        case .rows(let n): return "\(shows) (demo: \(DigitGroups.text(n)) row\(n == 1 ? "" : "s"))"
+        case .live: return shows
+        }
+    }
+}
+
+/// What an example gives on the demo data.
+public enum ExampleResult: Sendable, Equatable {
+    /// One value, as printed: `5874`.
+    case value(String)
+    /// This many records (rows of a table, lines of JSON, groups, bars).
+    case rows(Int)
+    /// It runs until stopped (`follow`).
+    case live
 }
 
 /// Reads the arguments of one stage; handed to ``Stage/parse(_:)``.

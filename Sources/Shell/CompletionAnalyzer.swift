@@ -28,6 +28,30 @@ public enum ExpectedKind: Sendable, Equatable {
     case nothing
 }
 
+/// What a command's arguments are, as its ``CommandSpec`` declares them: the analyser reads
+/// this, so a new command completes with no edit here.
+public indirect enum ArgumentKind: Sendable, Equatable {
+    /// None.
+    case none
+    /// Resource names (`refresh clicks keys`).
+    case resources
+    /// `keys`: a subcommand (add, set, replace, rm), a key id or a key name.
+    case keys(subcommands: [String])
+    /// `set NAME VALUE`.
+    case setting
+    /// `help TOPIC`: a command or a stage.
+    case topic
+    /// A session's port.
+    case port
+    /// An API path (not completed).
+    case apiPath
+    /// A whole line of its own after some options (`watch 10 --times 3 LINE`): options are
+    /// numbers, or these flags with a value each.
+    case commandLine(flagsWithValue: [String])
+    /// One of these words, each followed by arguments of its own kind (`cache clear RESOURCE`).
+    case subcommands([String: ArgumentKind])
+}
+
 /// The analysis of a line up to the cursor.
 public struct CompletionContext: Sendable, Equatable {
     public var kind: ExpectedKind
@@ -40,17 +64,18 @@ public struct CompletionContext: Sendable, Equatable {
 }
 
 public enum CompletionAnalyzer {
-    static let fieldStages: Set<String> = ["where", "select", "sort", "uniq", "group", "sum", "avg", "min", "max"]
     static let operators = ComparisonOperator.allCases.map(\.rawValue)
 
     /// A word of the line, with where it starts.
     struct Word { var text: String; var start: Int; var quoted: Bool; var closed: Bool }
 
-    /// Analyses `line` up to `cursor` (a character offset).
-    public static func analyze(_ line: String, cursor: Int) -> CompletionContext {
-        // `watch 10 sessions | ...`: what follows the seconds is a line of its own.
-        if let inner = watchedLine(line, cursor: cursor) {
-            var context = analyze(inner.text, cursor: cursor - inner.offset)
+    /// Analyses `line` up to `cursor` (a character offset); `commands` gives the kind of
+    /// each command's arguments (``CommandCatalog/argumentKind(of:)`` in the shell).
+    public static func analyze(_ line: String, cursor: Int,
+                               commands: (String) -> ArgumentKind? = { _ in nil }) -> CompletionContext {
+        // `watch 10 sessions | ...`: what follows the options is a line of its own.
+        if let inner = innerLine(line, cursor: cursor, commands: commands) {
+            var context = analyze(inner.text, cursor: cursor - inner.offset, commands: commands)
             context.wordStart += inner.offset
             return context
         }
@@ -113,45 +138,24 @@ public enum CompletionAnalyzer {
         }
         if segments.count == 1 {
             guard let head = words.first else { return ctx(.command) }
-            let rest = Array(words.dropFirst())
-            switch head.text {
-            case "keys":
-                if let sub = rest.first?.text {
-                    switch sub {
-                    case "set", "replace":
-                        return rest.count == 1 ? ctx(.keyRef) : ctx(.keyField)
-                    case "rm": return ctx(.keyRef)
-                    case "add":
-                        if let l = rest.last, l.text == "=" { return ctx(.nothing) }
-                        return ctx(.keyField)
-                    default:
-                        // `keys Pi Lo`: the words after `keys` are one name, typed without quotes.
-                        guard !rest.contains(where: \.quoted), !quoted, let first = rest.first else { return ctx(.nothing) }
-                        let typed = rest.map(\.text).joined(separator: " ") + " " + prefix
-                        return CompletionContext(kind: .keyRef, prefix: typed, wordStart: first.start, quoted: false)
-                    }
-                }
-                return ctx(.keyOrSubcommand)
-            case "set":
-                if rest.isEmpty { return ctx(.setting) }
-                if rest.count == 1 { return ctx(.settingValue(name: rest[0].text)) }
-                return ctx(.nothing)
-            case "help": return rest.isEmpty ? ctx(.topic) : ctx(.nothing)
-            case "refresh": return ctx(.resource)
-            case "cache":
-                if rest.isEmpty { return ctx(.choice(["clear"])) }
-                return rest.count == 1 && rest[0].text == "clear" ? ctx(.resource) : ctx(.nothing)
-            case "open": return rest.isEmpty ? ctx(.port) : ctx(.nothing)
-            default: return ctx(.nothing)
-            }
+            return arguments(Array(words.dropFirst()), kind: commands(head.text) ?? .none, ctx: ctx,
+                             prefix: prefix, quoted: quoted)
         }
         guard let stage = words.first?.text else { return ctx(.stage) }
         let rest = Array(words.dropFirst())
-        guard fieldStages.contains(stage) else { return ctx(.nothing) }
-        if stage == "group", rest.count == 1 { return ctx(.choice(["by"])) }
-        if stage == "group", rest.count == 2, rest[1].text == "by" { return ctx(.choice(TimeUnit.allCases.map(\.rawValue))) }
-        if stage == "group", rest.count >= 1 { return ctx(.nothing) }
-        if stage != "where" { return ctx(.field(source: source)) }
+        switch StageCatalog.named(stage)?.syntax ?? .none {
+        case .none:
+            return ctx(.nothing)
+        case .fields:
+            return ctx(.field(source: source))
+        case .fieldBy(let words):
+            if rest.isEmpty { return ctx(.field(source: source)) }
+            if rest.count == 1 { return ctx(.choice(["by"])) }
+            if rest.count == 2, rest[1].text == "by" { return ctx(.choice(words)) }
+            return ctx(.nothing)
+        case .condition:
+            break
+        }
         if rest.isEmpty { return ctx(.field(source: source, inWhere: true)) }
         // where: field, operator, value, then and/or and a field again.
         var expect = 0 // 0 field, 1 operator, 2 value, 3 connective
@@ -180,8 +184,47 @@ public enum CompletionAnalyzer {
 }
 
 extension CompletionAnalyzer {
-    /// The line `watch [SECONDS] [--times N]` runs, and where it starts, once the cursor is in it.
-    static func watchedLine(_ line: String, cursor: Int) -> (text: String, offset: Int)? {
+    /// What the words after a command expect, by the kind its spec declares.
+    static func arguments(_ rest: [Word], kind: ArgumentKind, ctx: (ExpectedKind) -> CompletionContext,
+                          prefix: String, quoted: Bool) -> CompletionContext {
+        switch kind {
+        case .none, .apiPath, .commandLine:
+            return ctx(.nothing)
+        case .resources:
+            return ctx(.resource)
+        case .topic:
+            return rest.isEmpty ? ctx(.topic) : ctx(.nothing)
+        case .port:
+            return rest.isEmpty ? ctx(.port) : ctx(.nothing)
+        case .setting:
+            if rest.isEmpty { return ctx(.setting) }
+            if rest.count == 1 { return ctx(.settingValue(name: rest[0].text)) }
+            return ctx(.nothing)
+        case .subcommands(let table):
+            guard let sub = rest.first else { return ctx(.choice(table.keys.sorted())) }
+            guard let inner = table[sub.text] else { return ctx(.nothing) }
+            return arguments(Array(rest.dropFirst()), kind: inner, ctx: ctx, prefix: prefix, quoted: quoted)
+        case .keys(let subcommands):
+            guard let sub = rest.first?.text else { return ctx(.keyOrSubcommand) }
+            if subcommands.contains(sub) {
+                switch sub {
+                case "set", "replace": return rest.count == 1 ? ctx(.keyRef) : ctx(.keyField)
+                case "rm": return ctx(.keyRef)
+                default:
+                    if let l = rest.last, l.text == "=" { return ctx(.nothing) }
+                    return ctx(.keyField)
+                }
+            }
+            // `keys Pi Lo`: the words after `keys` are one name, typed without quotes.
+            guard !rest.contains(where: \.quoted), !quoted, let first = rest.first else { return ctx(.nothing) }
+            let typed = rest.map(\.text).joined(separator: " ") + " " + prefix
+            return CompletionContext(kind: .keyRef, prefix: typed, wordStart: first.start, quoted: false)
+        }
+    }
+
+    /// The line a command of kind ``ArgumentKind/commandLine(flagsWithValue:)`` runs
+    /// (`watch [SECONDS] [--times N] LINE`), and where it starts, once the cursor is in it.
+    static func innerLine(_ line: String, cursor: Int, commands: (String) -> ArgumentKind?) -> (text: String, offset: Int)? {
         let chars = Array(line)
         var i = 0
         func skipBlanks() { while i < chars.count, chars[i] == " " || chars[i] == "\t" { i += 1 } }
@@ -191,15 +234,16 @@ extension CompletionAnalyzer {
             return String(chars[start..<i])
         }
         skipBlanks()
-        guard word() == "watch", i < chars.count else { return nil }
+        guard case .commandLine(let flags) = commands(word()), i < chars.count else { return nil }
         while true {
             skipBlanks()
             let start = i
             let w = word()
-            let option = Double(w) != nil || w == "--times"
+            let flag = w.hasPrefix("--") && flags.contains(String(w.dropFirst(2)))
+            let option = Double(w) != nil || flag
             if option, i >= cursor { return nil }  // still typing the options
             if Double(w) != nil { continue }
-            if w == "--times" { skipBlanks(); _ = word(); continue }
+            if flag { skipBlanks(); _ = word(); continue }
             i = start
             break
         }

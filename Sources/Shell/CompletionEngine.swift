@@ -15,7 +15,7 @@ struct CompletionEngine: Sendable {
     let stageNames: [String]
 
     func complete(_ line: String, cursor: Int) -> Completion {
-        let ctx = CompletionAnalyzer.analyze(line, cursor: cursor)
+        let ctx = CompletionAnalyzer.analyze(line, cursor: cursor, commands: CommandCatalog.argumentKind)
         let words = candidates(for: ctx)
         let matching = words.filter { $0.text.hasPrefix(ctx.prefix) }
         let insert = matching.map { w in
@@ -57,7 +57,7 @@ struct CompletionEngine: Sendable {
             guard let r = Resource(word: source) else { return [] }
             return values.top(resource: r, field: field, cache: cache, prefetch: prefetch).map { Word(text: $0) }
         case .keyOrSubcommand:
-            return Interpreter.keySubcommands.map { Word(text: $0) } + keyRefs()
+            return KeysCommand.subcommands.map { Word(text: $0) } + keyRefs()
         case .keyRef:
             return keyRefs()
         case .keyField:

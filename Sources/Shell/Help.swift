@@ -68,7 +68,7 @@ struct Help {
 
     private func stage(_ s: any Stage.Type) -> String {
         page(synopsis: s.synopsis, summary: s.summary, also: [], details: s.help,
-             examples: s.examples.map { ($0.line, $0.shows) })
+             examples: s.examples.map { ($0.line, $0.showsWithResult) })
     }
 
     /// One topic: synopsis, summary, details, then examples to try.

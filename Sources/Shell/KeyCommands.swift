@@ -52,25 +52,20 @@ struct KeyRef: Equatable {
 
 /// `keys`, `keys ID|NAME`, and the writes: `keys add|set|replace|rm`.
 extension Interpreter {
-    static let keySubcommands = ["add", "set", "replace", "rm"]
-
     func keysCommand(_ pipeline: Pipeline) async throws {
         let args = pipeline.command.arguments
         guard let first = args.first else {
             try await runPipeline(pipeline, from: .resource(.keys))
             return
         }
-        if case .word(let word, false) = first.kind, Interpreter.keySubcommands.contains(word) {
+        if case .word(let word, false) = first.kind, KeysCommand.subcommands.contains(word) {
             let rest = Array(args.dropFirst())
             switch word {
             case "add": try await addKey(rest, pipeline: pipeline)
             case "set": try await changeKey(rest, replace: false, pipeline: pipeline)
             case "replace": try await changeKey(rest, replace: true, pipeline: pipeline)
             default:
-                if let stage = pipeline.stages.first {
-                    throw QueryError("'keys rm' prints no records, so nothing can follow it with |",
-                                     column: stage.range.lowerBound, length: max(1, stage.range.count))
-                }
+                try Invocation.refuseStages(pipeline, after: "keys rm")
                 try await removeKeys(rest)
             }
             return

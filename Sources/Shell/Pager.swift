@@ -29,14 +29,22 @@ struct Pager {
     /// Pipes `text` into the pager and waits for it; false when it could not start or failed
     /// (`PAGER=nonexistent` exits 127 having shown nothing), so the caller prints the text
     /// itself and nothing is lost.
+    func show(_ text: String) -> Bool {
+        let process = PagerProcess(self)
+        guard process.start() else { return false }
+        _ = process.write(text)
+        return process.finish() == nil
+    }
+
+    /// Starts the pager reading from a pipe: its pid and the pipe's writing end.
     ///
     /// Spawned directly rather than with Foundation's Process, which puts the child in a
     /// process group of its own: a pager there is a background job that cannot read the
     /// terminal. The child gets an empty signal mask and default SIGINT/SIGPIPE, since opsh
     /// blocks and ignores SIGINT itself.
-    func show(_ text: String) -> Bool {
+    func spawn() -> (pid: pid_t, input: Int32)? {
         var fds: [Int32] = [0, 0]
-        guard pipe(&fds) == 0 else { return false }
+        guard pipe(&fds) == 0 else { return nil }
         let (readEnd, writeEnd) = (fds[0], fds[1])
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
@@ -70,24 +78,11 @@ struct Pager {
         close(readEnd)
         guard spawned == 0 else {
             close(writeEnd)
-            return false
+            return nil
         }
         // The pager may quit before reading everything (q): a broken pipe is fine.
         signal(SIGPIPE, SIG_IGN)
-        var bytes = Array(text.utf8)
-        var offset = 0
-        while offset < bytes.count {
-            let n = bytes.withUnsafeMutableBytes { write(writeEnd, $0.baseAddress! + offset, $0.count - offset) }
-            if n > 0 { offset += n } else if n < 0, errno == EINTR { continue } else { break }
-        }
-        bytes.removeAll()
-        close(writeEnd)
-        var status: Int32 = 0
-        while waitpid(pid, &status, 0) < 0, errno == EINTR {}
-        // Exited with a status (not killed by a signal): 0 is success; anything else means the
-        // command could not run or failed, and the text may not have been seen.
-        let exited = status & 0x7F == 0
-        return !(exited && (status >> 8) & 0xFF != 0)
+        return (pid, writeEnd)
     }
 
     private func withCStrings<R>(_ strings: [String], _ body: ([UnsafeMutablePointer<CChar>?]) -> R) -> R {
@@ -96,4 +91,63 @@ struct Pager {
         defer { pointers.forEach { free($0) } }
         return body(pointers)
     }
+}
+
+/// A running pager, fed as the output is made.
+final class PagerProcess {
+    let pager: Pager
+    private var pid: pid_t = 0
+    private var input: Int32 = -1
+    /// What was sent, kept (up to a few MB) so that a pager that fails can give it back.
+    private var sent: [UInt8] = []
+    private var keptAll = true
+    static let keepLimit = 4 << 20
+
+    init(_ pager: Pager) { self.pager = pager }
+
+    /// False when the pager could not be started.
+    func start() -> Bool {
+        guard let (pid, input) = pager.spawn() else { return false }
+        (self.pid, self.input) = (pid, input)
+        return true
+    }
+
+    /// Sends text; false once the pager has stopped reading.
+    func write(_ text: String) -> Bool {
+        guard input >= 0 else { return false }
+        var bytes = Array(text.utf8)
+        if keptAll {
+            if sent.count + bytes.count <= Self.keepLimit { sent += bytes } else { keptAll = false; sent = [] }
+        }
+        var offset = 0
+        while offset < bytes.count {
+            let n = bytes.withUnsafeMutableBytes { pipeWrite(input, $0.baseAddress! + offset, $0.count - offset) }
+            if n > 0 { offset += n } else if n < 0, errno == EINTR { continue } else { return false }
+        }
+        bytes.removeAll()
+        return true
+    }
+
+    /// Closes the pipe and waits for the pager. nil when it ran (a quit with q included);
+    /// when it failed (exited with a status other than 0, as a missing command does), the
+    /// text it was sent, to print instead (empty if that was too much to keep).
+    func finish() -> String? {
+        guard input >= 0 else { return nil }
+        close(input)
+        input = -1
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0, errno == EINTR {}
+        let exited = status & 0x7F == 0
+        guard exited, (status >> 8) & 0xFF != 0 else { return nil }
+        return keptAll ? String(decoding: sent, as: UTF8.self) : ""
+    }
+}
+
+@inline(__always)
+private func pipeWrite(_ fd: Int32, _ buf: UnsafeRawPointer, _ n: Int) -> Int {
+    #if canImport(Glibc)
+    return Glibc.write(fd, buf, n)
+    #else
+    return Darwin.write(fd, buf, n)
+    #endif
 }

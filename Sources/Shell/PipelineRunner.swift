@@ -19,32 +19,62 @@ enum PipelineInput {
 }
 
 extension Interpreter {
-    /// Fetches what the pipeline needs, runs its stages and writes the result.
+    /// Fetches what the pipeline needs, runs its stages and writes the result as it is made.
     func runPipeline(_ pipeline: Pipeline, from input: PipelineInput) async throws {
-        var attempt = 0
         let before = input.resource.flatMap { cache.any($0)?.fetchedAt }
-        while true {
-            do {
-                let text = try await evaluate(pipeline, from: input)
-                if let r = input.resource, case .resource = input, let entry = cache.any(r), entry.fetchedAt != before {
-                    // Fresh rows: ready their values for TAB while the user reads the answer.
-                    let (index, cache) = (valueIndex, self.cache)
-                    Task.detached(priority: .background) { index.warm(resource: r, cache: cache) }
-                }
-                try await emit(text, pipeline: pipeline)
-                return
-            } catch let changed as ScanChanged {
-                // Rows were added or removed while paging: start again so nothing is missed or doubled.
-                attempt += 1
-                if attempt >= 3 {
-                    throw ShellError("the \(input.resource?.rawValue ?? "list") changed during each of 3 scans (\(changed.before) → \(changed.after) rows); try again")
+        try await writing(pipeline) { target in
+            var attempt = 0
+            while true {
+                do {
+                    try await evaluate(pipeline, from: input, into: &target)
+                    break
+                } catch let changed as ScanChanged {
+                    // Rows were added or removed while paging, where the data cannot show which:
+                    // start again so nothing is missed or doubled, unless output has begun.
+                    attempt += 1
+                    let list = input.resource?.rawValue ?? "list"
+                    if target.written > 0 {
+                        throw ShellError("the \(list) changed during the scan after output had begun (\(changed.before) → \(changed.after) rows), so it may miss or repeat rows; run the line again")
+                    }
+                    if attempt >= 3 {
+                        throw ShellError("the \(list) changed during each of 3 scans (\(changed.before) → \(changed.after) rows); try again")
+                    }
                 }
             }
         }
+        if let r = input.resource, case .resource = input, let entry = cache.any(r), entry.fetchedAt != before {
+            // Fresh rows: ready their values for TAB while the user reads the answer.
+            let (index, cache) = (valueIndex, self.cache)
+            Task.detached(priority: .background) { index.warm(resource: r, cache: cache) }
+        }
     }
 
-    /// The pipeline's output as text, rendered for where it goes.
+    /// Runs `body` with the line's output target (stdout, the pager, or the redirect's file),
+    /// then closes it: on success the file is put in place; on failure a new file is removed.
+    func writing(_ pipeline: Pipeline, prose: Bool = false, _ body: (inout OutputTarget) async throws -> Void) async throws {
+        let pagerRows = options.interactive && terminal.stdoutIsTerminal && settings.pager ? terminal.height() : nil
+        let progress = progressReporter
+        var target = try OutputTarget(output: output, redirect: pipeline.redirect, pagerRows: pagerRows, prose: prose,
+                                      toTerminal: terminal.stdoutIsTerminal, onTerminalOutput: { progress.suspend() })
+        defer { progress.resume() }
+        do {
+            try await body(&target)
+        } catch {
+            try? target.close(success: false)
+            throw error
+        }
+        try target.close(success: true)
+    }
+
+    /// The pipeline's whole output as text (for `watch`, which redraws it).
     func evaluate(_ pipeline: Pipeline, from input: PipelineInput) async throws -> String {
+        var text = ""
+        try await evaluate(pipeline, from: input, into: &text)
+        return text
+    }
+
+    /// Runs the pipeline, writing its output, rendered for where it goes, to `out` as it is made.
+    func evaluate(_ pipeline: Pipeline, from input: PipelineInput, into out: inout some TextOutputStream) async throws {
         let settings = self.settings
         let toTerminal = terminal.stdoutIsTerminal && pipeline.redirect == nil
         let options = RenderOptions(width: toTerminal ? terminal.width() : nil,
@@ -67,10 +97,13 @@ extension Interpreter {
             batches = RecordSource.replay(rows)
         case .resource(let r):
             switch pipeline.fetchHint {
-            case .countOnly where pipeline.stages.count == 1 || pipeline.stages.dropFirst().allSatisfy({ type(of: $0.stage).kind == .renderer }):
+            case .countOnly:
                 // `clicks | count`: the body's count answers it, one request for one row.
-                let n = try await source.count(r)
-                return pipeline.renderValue(.int(n), format: settings.format, options: options)
+                // Fields the stages before it name (`select port | count`) are checked on a row.
+                let (n, sample) = try await source.count(r)
+                if let sample { try FieldCheck(pipeline: pipeline, resource: r, cache: cache).verify(sample) }
+                out.write(pipeline.renderValue(.int(n), format: settings.format, options: options))
+                return
             case .firstN(let n):
                 batches = source.rows(r, limit: max(n, 1))
             default:
@@ -78,36 +111,13 @@ extension Interpreter {
             }
         }
         let checked = FieldCheck(pipeline: pipeline, resource: input.resource, cache: cache).guarding(batches)
-        var out = ""
         try await pipeline.render(checked, context: context, format: settings.format, into: &out)
-        return out
     }
 
-    /// Writes text to stdout, or to the redirect's file.
+    /// Writes text to stdout (through the pager when taller than the screen), or to the
+    /// redirect's file.
     func emit(_ text: String, pipeline: Pipeline, prose: Bool = false) async throws {
-        guard let redirect = pipeline.redirect else {
-            if options.interactive, terminal.stdoutIsTerminal, settings.pager, Pager.needed(text, rows: terminal.height()) {
-                let pager = Pager(chop: !prose)
-                if pager.show(text) { return }
-                output.message("opsh: the pager '\(TerminalSafe.escape(pager.command))' failed, so here is the output directly; fix PAGER or 'set pager off'\n")
-            }
-            output.write(text)
-            return
-        }
-        let path = (redirect.path as NSString).expandingTildeInPath
-        let url = URL(fileURLWithPath: path)
-        do {
-            if redirect.append, FileManager.default.fileExists(atPath: path) {
-                let handle = try FileHandle(forWritingTo: url)
-                defer { try? handle.close() }
-                try handle.seekToEnd()
-                try handle.write(contentsOf: Data(text.utf8))
-            } else {
-                try Data(text.utf8).write(to: url)
-            }
-        } catch {
-            throw ShellError("cannot write \(redirect.path): \((error as NSError).localizedDescription)")
-        }
+        try await writing(pipeline, prose: prose) { $0.write(text) }
     }
 
     /// The joins a pipeline's paths need (see ``Joins``); the related rows are fetched once,
@@ -161,24 +171,16 @@ struct FieldCheck: Sendable {
     func guarding(_ batches: RecordBatches) -> RecordBatches {
         guard !references.isEmpty else { return batches }
         let check = self
-        return AsyncThrowingStream { continuation in
-            let task = Task {
-                do {
-                    var checked = false
-                    for try await batch in batches {
-                        if !checked, let first = batch.first {
-                            try check.verify(first)
-                            checked = true
-                        }
-                        continuation.yield(batch)
-                    }
-                    try Task.checkCancellation()
-                    continuation.finish()
-                } catch {
-                    continuation.finish(throwing: error)
+        return RecordBatches { out in
+            var checked = false
+            for try await batch in batches {
+                if !checked, let first = batch.first {
+                    try check.verify(first)
+                    checked = true
                 }
+                try await out.send(batch)
             }
-            continuation.onTermination = { _ in task.cancel() }
+            try Task.checkCancellation()
         }
     }
 

@@ -32,32 +32,20 @@ struct RecordSource: Sendable {
         let keep = settings.useCache
         let progress = self.progress
         let client = self.client
-        return AsyncThrowingStream(bufferingPolicy: .unbounded) { continuation in
-            let task = Task {
-                var all: [Record] = []
-                do {
-                    for try await batch in upstream {
-                        if keep { all.append(contentsOf: batch) }
-                        continuation.yield(batch)
-                    }
-                    // A cancelled stream ends quietly: never take that for the whole list.
-                    try Task.checkCancellation()
-                    progress?.finish()
-                    if keep {
-                        let elapsed = ContinuousClock.now - started
-                        cache.store(resource, records: all,
-                                    seconds: elapsed.inSeconds,
-                                    requests: client.requestCount - requestsBefore)
-                    }
-                    continuation.finish()
-                } catch {
-                    progress?.finish()
-                    continuation.finish(throwing: error)
-                }
+        return RecordBatches { out in
+            defer { progress?.finish() }
+            var all: [Record] = []
+            for try await batch in upstream {
+                if keep { all.append(contentsOf: batch) }
+                try await out.send(batch)
             }
-            continuation.onTermination = { _ in
-                task.cancel()
-                progress?.finish()
+            // A cancelled stream ends quietly: never take that for the whole list.
+            try Task.checkCancellation()
+            progress?.finish()
+            if keep {
+                let elapsed = ContinuousClock.now - started
+                cache.store(resource, records: all, seconds: elapsed.inSeconds,
+                            requests: client.requestCount - requestsBefore)
             }
         }
     }
@@ -67,64 +55,56 @@ struct RecordSource: Sendable {
     private func incremental(_ resource: Resource, cached: [Record], started: ContinuousClock.Instant,
                              requestsBefore: Int) -> RecordBatches {
         let source = self
-        return AsyncThrowingStream { continuation in
-            let task = Task {
-                do {
-                    // A key renamed or deleted since the clicks were fetched has relabelled its
-                    // clicks on the server, in place, where new rows cannot show it: look at
-                    // the keys first (storing them compares them with the cached ones).
-                    let keys = try await source.all(.keys)
-                    // Every name a click carries is a current key's name: one that is not
-                    // belonged to a key renamed or deleted since.
-                    let names = Set(keys.compactMap { $0["name"].string })
-                    // The distinct names the cached clicks carry, kept with them from refresh to
-                    // refresh (so a follow that polls every 5 s does not reread every row).
-                    let entry = source.cache.any(resource)
-                    let clickNames = entry?.keyNames ?? RecordSource.keyNames(cached[...])
-                    let relabelled = (entry?.needsFullScan ?? false) || !clickNames.isSubset(of: names)
-                    if !relabelled, let rows = try await ClickLogRefresh(client: source.client).refresh(resource, cached: cached) {
-                        let elapsed = ContinuousClock.now - started
-                        // New rows are at one end or the other (the refresh proved which).
-                        let added = max(0, rows.count - cached.count)
-                        if added == 0 {
-                            // The same rows: fresh again, and the disk keeps them as they are.
-                            source.cache.renew(resource, seconds: elapsed.inSeconds,
-                                               requests: source.client.requestCount - requestsBefore)
-                            continuation.yield(rows)
-                            continuation.finish()
-                            return
-                        }
-                        let known = clickNames.union(RecordSource.keyNames(rows.prefix(added)))
-                            .union(RecordSource.keyNames(rows.suffix(added)))
-                        source.cache.store(resource, records: rows,
-                                           seconds: elapsed.inSeconds,
-                                           requests: source.client.requestCount - requestsBefore,
-                                           keyNames: known)
-                        continuation.yield(rows)
-                        continuation.finish()
-                        return
-                    }
-                    source.cache.invalidate(resource)
-                    for try await batch in source.rows(resource) { continuation.yield(batch) }
-                    try Task.checkCancellation()
-                    continuation.finish()
-                } catch {
-                    continuation.finish(throwing: error)
+        return RecordBatches { out in
+            // A key renamed or deleted since the clicks were fetched has relabelled its
+            // clicks on the server, in place, where new rows cannot show it: look at
+            // the keys first (storing them compares them with the cached ones).
+            let keys = try await source.all(.keys)
+            // Every name a click carries is a current key's name: one that is not
+            // belonged to a key renamed or deleted since.
+            let names = Set(keys.compactMap { $0["name"].string })
+            // The distinct names the cached clicks carry, kept with them from refresh to
+            // refresh (so a follow that polls every 5 s does not reread every row).
+            let entry = source.cache.any(resource)
+            let clickNames = entry?.keyNames ?? RecordSource.keyNames(cached[...])
+            let relabelled = (entry?.needsFullScan ?? false) || !clickNames.isSubset(of: names)
+            if !relabelled, let rows = try await ClickLogRefresh(client: source.client).refresh(resource, cached: cached) {
+                let elapsed = ContinuousClock.now - started
+                // New rows are at one end or the other (the refresh proved which).
+                let added = max(0, rows.count - cached.count)
+                if added == 0 {
+                    // The same rows: fresh again, and the disk keeps them as they are.
+                    source.cache.renew(resource, seconds: elapsed.inSeconds,
+                                       requests: source.client.requestCount - requestsBefore)
+                    try await out.send(rows)
+                    return
                 }
+                let known = clickNames.union(RecordSource.keyNames(rows.prefix(added)))
+                    .union(RecordSource.keyNames(rows.suffix(added)))
+                source.cache.store(resource, records: rows,
+                                   seconds: elapsed.inSeconds,
+                                   requests: source.client.requestCount - requestsBefore,
+                                   keyNames: known)
+                try await out.send(rows)
+                return
             }
-            continuation.onTermination = { _ in task.cancel() }
+            source.cache.invalidate(resource)
+            for try await batch in source.rows(resource) { try await out.send(batch) }
+            try Task.checkCancellation()
         }
     }
 
     /// The distinct `key_name`s of some clicks.
     static func keyNames(_ rows: ArraySlice<Record>) -> Set<String> { ClickLogRefresh.keyNames(rows) }
 
-    /// How many rows a resource has: from the cache, else one request for one row.
-    func count(_ resource: Resource) async throws -> Int {
+    /// How many rows a resource has, with a row to check field names on: from the cache,
+    /// else one request for one row.
+    func count(_ resource: Resource) async throws -> (count: Int, sample: Record?) {
         if settings.useCache, let entry = cache.fresh(resource, within: settings.freshness[resource] ?? .zero) {
-            return entry.records.count
+            return (entry.records.count, entry.records.first)
         }
-        return try await client.count(resource)
+        let page = try await client.page(resource, limit: 1)
+        return (page.count ?? page.results.count, page.results.first)
     }
 
     /// Every row, awaited (for joins and lookups).
@@ -138,26 +118,31 @@ struct RecordSource: Sendable {
     }
 
     /// Rows already in memory, as one batch (sharing the cache's storage, not copying it).
-    static func replay(_ records: [Record]) -> RecordBatches {
-        AsyncThrowingStream { continuation in
-            if !records.isEmpty { continuation.yield(records) }
-            continuation.finish()
-        }
-    }
+    static func replay(_ records: [Record]) -> RecordBatches { RecordBatches.replay(records) }
 }
 
 /// Draws fetch progress on stderr for a fetch that takes longer than about 300 ms.
 final class ProgressReporter: Sendable {
     private let output: OutputSink
+    private let muted = SharedFlag()
     private let state = Mutex<(shown: Bool, lastDraw: ContinuousClock.Instant?)>((false, nil))
 
     init(output: OutputSink) { self.output = output }
+
+    /// Output has begun on the terminal (or a pager took it): clear the line, draw no more.
+    func suspend() {
+        muted.set(true)
+        finish()
+    }
+
+    /// The line is over: draw again for the next.
+    func resume() { muted.set(false) }
 
     func reporter(for resource: Resource, started: ContinuousClock.Instant) -> @Sendable (ScanProgress) -> Void {
         { [self] p in
             let now = ContinuousClock.now
             let elapsed = now - started
-            guard elapsed > .milliseconds(300) || p.waiting != nil else { return }
+            guard elapsed > .milliseconds(300) || p.waiting != nil, !muted.isSet else { return }
             let draw = state.withLock { s -> Bool in
                 // A wait the server asked for is always drawn: it explains the pause.
                 if p.waiting == nil, let last = s.lastDraw, now - last < .milliseconds(100) { return false }

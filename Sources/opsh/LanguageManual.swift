@@ -28,7 +28,7 @@ enum LanguageManual {
         out.append(".Bl -tag -width Ds")
         for stage in StageCatalog.all {
             out += entry(synopsis: stage.synopsis, summary: stage.summary, also: [], details: stage.help,
-                         examples: stage.examples.map { ($0.line, $0.shows) })
+                         examples: stage.examples.map { ($0.line, $0.showsWithResult) })
         }
         out.append(".El")
         return out.joined(separator: "\n") + "\n"

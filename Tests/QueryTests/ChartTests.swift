@@ -6,7 +6,7 @@ import Testing
 @Suite struct ChartTests {
     func draw(_ rows: [(String, Int)], label: String = "name", width: Int, ascii: Bool = false) async throws -> String {
         let records = rows.map { Record([(label, .string($0.0)), ("count", .int($0.1))]) }
-        let stream = RecordBatches { $0.yield(records); $0.finish() }
+        let stream = RecordBatches.replay(records)
         var out = ""
         try await Pipeline(parsing: "clicks | chart").render(
             stream, context: EvaluationContext(render: RenderOptions(width: width, ascii: ascii)), into: &out)

@@ -58,9 +58,8 @@ enum Fixture {
 /// `records` as a stream of pages of `pageSize`.
 func batches(_ records: [Record], pageSize: Int = 2) -> RecordBatches {
     let pages = stride(from: 0, to: records.count, by: pageSize).map { Array(records[$0..<min($0 + pageSize, records.count)]) }
-    return AsyncThrowingStream { continuation in
-        for page in pages { continuation.yield(page) }
-        continuation.finish()
+    return RecordBatches { out in
+        for page in pages { try await out.send(page) }
     }
 }
 
@@ -111,4 +110,10 @@ final class PullCounter: @unchecked Sendable {  // every access holds `lock`
     var terminated: Bool { lock.withLock { _terminated } }
     func pull() { lock.withLock { _pulled += 1 } }
     func terminate() { lock.withLock { _terminated = true } }
+}
+
+extension OutputFormat {
+    static let json = OutputFormat(rawValue: "json")!
+    static let jsonl = OutputFormat(rawValue: "jsonl")!
+    static let csv = OutputFormat(rawValue: "csv")!
 }

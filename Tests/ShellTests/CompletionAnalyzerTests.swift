@@ -6,7 +6,7 @@ import Testing
 struct CompletionAnalyzerTests {
     func kind(_ marked: String) -> CompletionContext {
         let cursor = marked.distance(from: marked.startIndex, to: marked.firstIndex(of: "‸")!)
-        return CompletionAnalyzer.analyze(marked.replacingOccurrences(of: "‸", with: ""), cursor: cursor)
+        return CompletionAnalyzer.analyze(marked.replacingOccurrences(of: "‸", with: ""), cursor: cursor, commands: CommandCatalog.argumentKind)
     }
 
     @Test("kinds at marked spots", arguments: [
@@ -36,7 +36,7 @@ struct CompletionAnalyzerTests {
         ("refresh ‸", .resource),
         ("cache ‸", .choice(["clear"])),
         ("cache clear ‸", .resource),
-        ("cache clear clicks ‸", .nothing),
+        ("cache clear clicks ‸", .resource),
         ("open ‸", .port),
         ("clicks | count > ‸", .file),
         ("clicks | where port > ‸", .value(source: "clicks", field: "port")),
@@ -71,7 +71,7 @@ struct CompletionAnalyzerTests {
         ]
         for line in lines {
             for cursor in 0...line.count {
-                let ctx = CompletionAnalyzer.analyze(line, cursor: cursor)
+                let ctx = CompletionAnalyzer.analyze(line, cursor: cursor, commands: CommandCatalog.argumentKind)
                 #expect(ctx.wordStart <= cursor, "\(line) at \(cursor)")
                 #expect(ctx.wordStart >= 0)
                 let typed = String(Array(line)[ctx.wordStart..<cursor])

@@ -10,18 +10,41 @@ public enum QueryResult: Sendable, Equatable {
     case text(String)
 }
 
-/// The output formats a shell can pick when a line names no renderer.
-public enum OutputFormat: String, Sendable, CaseIterable {
-    case table, json, jsonl, csv
+/// A renderer a line gets when it names none (`set format`, `--format`): the renderer stages
+/// that can render any records (``FormatStage``), read from the stage catalogue, so a new
+/// renderer stage is a format with no other edit.
+public struct OutputFormat: Sendable, Hashable, CaseIterable, CustomStringConvertible {
+    public let rawValue: String
+    let make: @Sendable () -> any RendererStage
 
-    var stage: any RendererStage {
-        switch self {
-        case .table: return Table()
-        case .json: return JSON()
-        case .jsonl: return JSONL()
-        case .csv: return CSV()
-        }
+    private init<S: FormatStage>(_ type: S.Type) {
+        rawValue = S.name
+        make = { S() }
     }
+
+    /// The format named `name` (a renderer stage's name), if it is one.
+    public init?(rawValue name: String) {
+        guard let found = Self.allCases.first(where: { $0.rawValue == name }) else { return nil }
+        self = found
+    }
+
+    /// Every format, in catalogue order.
+    public static let allCases: [OutputFormat] = StageCatalog.all.compactMap { type in
+        (type as? any FormatStage.Type).map { OutputFormat($0) }
+    }
+
+    /// The default.
+    public static let table = OutputFormat(Table.self)
+
+    var stage: any RendererStage { make() }
+    public var description: String { rawValue }
+    public static func == (a: OutputFormat, b: OutputFormat) -> Bool { a.rawValue == b.rawValue }
+    public func hash(into h: inout Hasher) { h.combine(rawValue) }
+}
+
+/// A renderer stage that can render whatever records reach it, so it can be the default.
+protocol FormatStage: RendererStage {
+    init()
 }
 
 extension Pipeline {
@@ -56,6 +79,12 @@ extension Pipeline {
     }
 }
 
+/// An output whose reader can go away (a pager the user quit): once ``isClosed``, a pipeline
+/// writing to it stops reading its input, as if satisfied, and ends without an error.
+public protocol ClosableOutputStream: TextOutputStream {
+    var isClosed: Bool { get }
+}
+
 /// One run of a pipeline: the stages' running states, wired together.
 struct Plan {
     var steps: [any RowStep] = []
@@ -71,12 +100,9 @@ struct Plan {
         }
         while i < stages.count {
             let stage = stages[i]
-            if let sort = stage as? Sort, i + 1 < stages.count, let first = stages[i + 1] as? First {
-                steps.append(checked(try sort.makeStep(context, limit: first.rows), stage))
-            } else if let group = stage as? Group, i + 1 < stages.count, let first = stages[i + 1] as? First {
-                steps.append(checked(group.makeStep(context, limit: first.rows), stage))
-            } else if let s = stage as? any RecordStage {
-                steps.append(checked(try s.makeStep(context), stage))
+            if let s = stage as? any RecordStage {
+                let fused = i + 1 < stages.count ? try s.makeStep(context, before: stages[i + 1]) : nil
+                steps.append(checked(try fused ?? s.makeStep(context), stage))
             } else if let s = stage as? any ReductionStage {
                 let made = s.makeReducer(context, range: ranges[i])
                 reducer = reshaped && !stage.fieldReferences.isEmpty ? CheckedReducer(made, references: stage.fieldReferences) : made
@@ -110,7 +136,7 @@ struct Plan {
                 var rows = batch
                 for step in steps where !rows.isEmpty { rows = try step.take(rows) }
                 try deliver(rows, &out)
-                if steps.contains(where: { $0.isSatisfied }) {
+                if steps.contains(where: { $0.isSatisfied }) || (out as? any ClosableOutputStream)?.isClosed == true {
                     satisfied = true
                     break
                 }

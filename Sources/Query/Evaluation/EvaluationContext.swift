@@ -1,12 +1,6 @@
 import Foundation
 import Records
 
-/// The batches of records a command delivers, page by page, in order.
-///
-/// The pipeline stops iterating as soon as it has what it needs (`first 5`), and then
-/// terminates the stream, so the producer's `onTermination` runs and the fetch can stop.
-public typealias RecordBatches = AsyncThrowingStream<[Record], any Error>
-
 /// What a pipeline needs from the world while it runs.
 public struct EvaluationContext: Sendable {
     /// The instant `now`, `-24h` and `-7d` are measured from.

@@ -10,17 +10,18 @@ public enum FetchHint: Sendable, Equatable {
 }
 
 extension Pipeline {
-    /// What the stages need from the source: walking from the start, `select` and renderers
-    /// pass, a `count` needs only the count, a `first N` only N rows; anything else (a filter,
-    /// a sort) needs all.
+    /// What the stages need from the source, from each stage's ``Stage/demand``: walking
+    /// from the start, stages that give a row for each row pass; a `count` followed only by
+    /// renderers needs only the count, a `first N` only N rows; anything else needs all.
     public var fetchHint: FetchHint {
-        for placed in stages {
-            switch placed.stage {
-            case is Count: return .countOnly
-            case let first as First: return .firstN(first.rows)
-            case is Select: continue
-            case let s where type(of: s).kind == .renderer: continue
-            default: return .all
+        for (i, placed) in stages.enumerated() {
+            switch placed.stage.demand {
+            case .eachRow: continue
+            case .count:
+                let rest = stages[(i + 1)...]
+                return rest.allSatisfy { type(of: $0.stage).kind == .renderer } ? .countOnly : .all
+            case .first(let n): return .firstN(n)
+            case .everything: return .all
             }
         }
         return .all

@@ -38,6 +38,13 @@ protocol TextWriter: AnyObject {
 /// A stage that keeps records flowing.
 protocol RecordStage: Stage {
     func makeStep(_ context: EvaluationContext) throws -> any RowStep
+    /// A step that does this stage knowing the stage after it, when that saves work
+    /// (`sort` before `first 5` keeps 5 rows, not all); nil for the plain step.
+    func makeStep(_ context: EvaluationContext, before next: any Stage) throws -> (any RowStep)?
+}
+
+extension RecordStage {
+    func makeStep(_ context: EvaluationContext, before next: any Stage) throws -> (any RowStep)? { nil }
 }
 
 /// A stage that reduces records to one value.

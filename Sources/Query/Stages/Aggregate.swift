@@ -16,6 +16,7 @@ extension AggregateStage {
     public static var name: String { function.rawValue }
     public static var synopsis: String { "\(name) F" }
     public static var kind: StageKind { .reduction }
+    public static var syntax: StageSyntax { .fields }
 
     public static func parse(_ arguments: inout StageArguments) throws(QueryError) -> Self {
         Self(try arguments.field())
@@ -40,7 +41,7 @@ public struct Sum: AggregateStage, ReductionStage {
         whole number, anything with a fraction a decimal. The sum of nothing is 0.
         A field holding text is an error that names the numeric fields.
         """
-    public static let examples = [StageExample("sessions | sum local_port", shows: "the local ports added up")]
+    public static let examples = [StageExample("sessions | sum local_port", shows: "the local ports added up", result: .value("688989"))]
     public var field: FieldPath
     public init(_ field: FieldPath) { self.field = field }
 }
@@ -53,7 +54,7 @@ public struct Avg: AggregateStage, ReductionStage {
         The mean of a numeric field, as a decimal; nulls and missing values are skipped.
         The mean of nothing is null. A field holding text is an error.
         """
-    public static let examples = [StageExample("clicks | avg port", shows: "the mean port clicked")]
+    public static let examples = [StageExample("clicks | avg port", shows: "the mean port clicked", result: .value("32299.68044741625"))]
     public var field: FieldPath
     public init(_ field: FieldPath) { self.field = field }
 }
@@ -66,7 +67,7 @@ public struct Min: AggregateStage, ReductionStage {
         The smallest value of a field: numbers as numbers, timestamps as instants, text by
         Unicode order. Nulls are skipped; the min of nothing is null.
         """
-    public static let examples = [StageExample("clicks | min timestamp", shows: "when the first click came")]
+    public static let examples = [StageExample("clicks | min timestamp", shows: "when the first click came", result: .value("2021-01-01T00:36:12.328731+01:00"))]
     public var field: FieldPath
     public init(_ field: FieldPath) { self.field = field }
 }
@@ -79,7 +80,7 @@ public struct Max: AggregateStage, ReductionStage {
         The largest value of a field: numbers as numbers, timestamps as instants, text by
         Unicode order. Nulls are skipped; the max of nothing is null.
         """
-    public static let examples = [StageExample("clicks | max port", shows: "the highest port clicked")]
+    public static let examples = [StageExample("clicks | max port", shows: "the highest port clicked", result: .value("65437"))]
     public var field: FieldPath
     public init(_ field: FieldPath) { self.field = field }
 }

@@ -1,7 +1,7 @@
 import Records
 
 /// `csv`: RFC 4180 comma-separated values.
-public struct CSV: Stage, RendererStage, Equatable {
+public struct CSV: Stage, FormatStage, Equatable {
     public static let name = "csv"
     public static let synopsis = "csv"
     public static let summary = "write records as CSV (RFC 4180)"
@@ -12,7 +12,7 @@ public struct CSV: Stage, RendererStage, Equatable {
         JSON. Fields a later record adds are left out.
         """
     public static let examples = [
-        StageExample("clicks | select port,source_ip | csv", shows: "two columns as CSV"),
+        StageExample("clicks | select port,source_ip | csv", shows: "two columns as CSV", result: .rows(178_268)),
     ]
     public static let kind = StageKind.renderer
 

@@ -17,8 +17,8 @@ public struct Chart: Stage, RendererStage, Equatable {
         locale that is not UTF-8). The bars are coloured only at a terminal without NO_COLOR.
         """
     public static let examples = [
-        StageExample("clicks | group port | first 10 | chart", shows: "the 10 busiest ports as bars"),
-        StageExample("clicks | where port=6260 | group timestamp by month | chart", shows: "port 6260's clicks per month, with a sparkline"),
+        StageExample("clicks | group port | first 10 | chart", shows: "the 10 busiest ports as bars", result: .rows(10)),
+        StageExample("clicks | where port=6260 | group timestamp by month | chart", shows: "port 6260's clicks per month, with a sparkline", result: .rows(25)),
     ]
     public static let kind = StageKind.renderer
 

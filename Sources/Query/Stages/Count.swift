@@ -11,10 +11,11 @@ public struct Count: Stage, ReductionStage, Equatable {
         the pages stream by.
         """
     public static let examples = [
-        StageExample("clicks | count", shows: "how many clicks there are"),
-        StageExample("clicks | where port=6260 | count", shows: "how many clicks were on port 6260"),
+        StageExample("clicks | count", shows: "how many clicks there are", result: .value("178268")),
+        StageExample("clicks | where port=6260 | count", shows: "how many clicks were on port 6260", result: .value("5874")),
     ]
     public static let kind = StageKind.reduction
+    public var demand: StageDemand { .count }
 
     public init() {}
 

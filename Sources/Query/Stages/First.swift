@@ -11,10 +11,11 @@ public struct First: Stage, RecordStage, Equatable {
         clicks | where port=6260 | first 5 stops paging once 5 have matched.
         """
     public static let examples = [
-        StageExample("clicks | first", shows: "the first 10 clicks"),
-        StageExample("clicks | where port=6260 | first 2", shows: "the first 2 matches; fetching stops there"),
+        StageExample("clicks | first", shows: "the first 10 clicks", result: .rows(10)),
+        StageExample("clicks | where port=6260 | first 2", shows: "the first 2 matches; fetching stops there", result: .rows(2)),
     ]
     public static let kind = StageKind.records
+    public var demand: StageDemand { .first(rows) }
     /// N when it is left out.
     public static let defaultRows = 10
 

@@ -14,8 +14,8 @@ public struct Follow: Stage, RendererStage, Equatable {
         Ctrl-C stops it and keeps the cache; --for 10m stops after that long (for scripts).
         """
     public static let examples = [
-        StageExample("clicks | where port=6260 | follow", shows: "port 6260's clicks as they come"),
-        StageExample("sessions | follow --for 1h", shows: "sessions that start or end in the next hour"),
+        StageExample("clicks | where port=6260 | follow", shows: "port 6260's clicks as they come", result: .live),
+        StageExample("sessions | follow --for 1h", shows: "sessions that start or end in the next hour", result: .live),
     ]
     public static let kind = StageKind.renderer
 

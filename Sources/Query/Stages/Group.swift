@@ -18,13 +18,14 @@ public struct Group: Stage, RecordStage, Equatable {
         day (UTC). Records whose field is null are counted last, as null.
         """
     public static let examples = [
-        StageExample("clicks | group source_ip | first 5", shows: "the 5 addresses that clicked most"),
-        StageExample("clicks | where timestamp > -7d | group port", shows: "this week's clicks per port"),
-        StageExample("clicks | where port=6260 | group timestamp by month", shows: "port 6260's clicks per month, gaps as 0"),
-        StageExample("keys | group last_connection_time by year | chart", shows: "when keys were last used, as a bar chart"),
+        StageExample("clicks | group source_ip | first 5", shows: "the 5 addresses that clicked most", result: .rows(5)),
+        StageExample("clicks | where timestamp > 2022-12-24 | group port", shows: "clicks per port since a day (-7d: this week's)", result: .rows(345)),
+        StageExample("clicks | where port=6260 | group timestamp by month", shows: "port 6260's clicks per month, gaps as 0", result: .rows(25)),
+        StageExample("keys | group last_connection_time by year | chart", shows: "when keys were last used, as a bar chart", result: .rows(11)),
     ]
     public static let kind = StageKind.records
     public static let reshapes = true
+    public static let syntax = StageSyntax.fieldBy(TimeUnit.allCases.map(\.rawValue))
 
     public var field: FieldPath
     /// `by day`: count per span of time rather than per value.
@@ -57,6 +58,12 @@ public struct Group: Stage, RecordStage, Equatable {
     public var fieldReferences: [FieldReference] { [FieldReference(path: field, stage: Self.name)] }
 
     func makeStep(_ context: EvaluationContext) throws -> any RowStep { makeStep(context, limit: nil) }
+
+    /// Before `first N`: keeps only the N largest groups.
+    func makeStep(_ context: EvaluationContext, before next: any Stage) throws -> (any RowStep)? {
+        guard case .first(let n) = next.demand else { return nil }
+        return makeStep(context, limit: n)
+    }
 
     /// With a `limit` (from a `first N` right after), orders only the top N groups.
     func makeStep(_ context: EvaluationContext, limit: Int?) -> any RowStep {

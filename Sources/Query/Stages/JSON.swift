@@ -1,7 +1,7 @@
 import Records
 
 /// `json`: one JSON array of the records.
-public struct JSON: Stage, RendererStage, Equatable {
+public struct JSON: Stage, FormatStage, Equatable {
     public static let name = "json"
     public static let synopsis = "json"
     public static let summary = "write records as one JSON array"
@@ -10,7 +10,7 @@ public struct JSON: Stage, RendererStage, Equatable {
         timestamps as the server wrote them. Indented on a terminal, compact otherwise
         (the shell decides). A single value (after count) is written as itself.
         """
-    public static let examples = [StageExample("keys | json", shows: "every key as JSON")]
+    public static let examples = [StageExample("keys | json", shows: "every key as JSON", result: .rows(1044))]
     public static let kind = StageKind.renderer
 
     public init() {}

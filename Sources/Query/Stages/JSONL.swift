@@ -1,7 +1,7 @@
 import Records
 
 /// `jsonl`: one compact JSON object per line.
-public struct JSONL: Stage, RendererStage, Equatable {
+public struct JSONL: Stage, FormatStage, Equatable {
     public static let name = "jsonl"
     public static let synopsis = "jsonl"
     public static let summary = "write one JSON object per line"
@@ -9,7 +9,7 @@ public struct JSONL: Stage, RendererStage, Equatable {
         Writes each record as one compact JSON object on its own line (JSON Lines), as the
         pages arrive: good for jq, grep and large outputs.
         """
-    public static let examples = [StageExample("clicks | first 2 | jsonl", shows: "two clicks, a line each")]
+    public static let examples = [StageExample("clicks | first 2 | jsonl", shows: "two clicks, a line each", result: .rows(2))]
     public static let kind = StageKind.renderer
 
     public init() {}

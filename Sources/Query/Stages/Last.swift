@@ -11,7 +11,7 @@ public struct Last: Stage, RecordStage, Equatable {
         sort first when order matters (sort timestamp | last 5).
         """
     public static let examples = [
-        StageExample("clicks | sort timestamp | last 3", shows: "the 3 latest clicks, oldest of them first"),
+        StageExample("clicks | sort timestamp | last 3", shows: "the 3 latest clicks, oldest of them first", result: .rows(3)),
     ]
     public static let kind = StageKind.records
 

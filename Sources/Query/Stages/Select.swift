@@ -13,11 +13,13 @@ public struct Select: Stage, RecordStage, Equatable {
         read that column by the same name (| where key.name ~ "^pi").
         """
     public static let examples = [
-        StageExample("clicks | select source_ip,port", shows: "two columns, source_ip first"),
-        StageExample("sessions | select port,server,key.name", shows: "each session with its key's name"),
+        StageExample("clicks | select source_ip,port", shows: "two columns, source_ip first", result: .rows(178_268)),
+        StageExample("sessions | select port,server,key.name", shows: "each session with its key's name", result: .rows(300)),
     ]
     public static let kind = StageKind.records
     public static let reshapes = true
+    public static let syntax = StageSyntax.fields
+    public var demand: StageDemand { .eachRow }
 
     public var fields: [FieldPath]
 

@@ -13,10 +13,11 @@ public struct Sort: Stage, RecordStage, Equatable {
         sort ... | first N keeps only N records while it reads.
         """
     public static let examples = [
-        StageExample("clicks | sort -timestamp | first 3", shows: "the 3 latest clicks, latest first"),
-        StageExample("clicks | sort port,-timestamp", shows: "by port, and latest first within a port"),
+        StageExample("clicks | sort -timestamp | first 3", shows: "the 3 latest clicks, latest first", result: .rows(3)),
+        StageExample("clicks | sort port,-timestamp", shows: "by port, and latest first within a port", result: .rows(178_268)),
     ]
     public static let kind = StageKind.records
+    public static let syntax = StageSyntax.fields
 
     public struct Key: Sendable, Equatable {
         public var field: FieldPath
@@ -42,6 +43,12 @@ public struct Sort: Stage, RecordStage, Equatable {
     public var fieldReferences: [FieldReference] { keys.map { FieldReference(path: $0.field, stage: Self.name) } }
 
     func makeStep(_ context: EvaluationContext) throws -> any RowStep { try makeStep(context, limit: nil) }
+
+    /// Before `first N`: keeps only the N best rows while sorting.
+    func makeStep(_ context: EvaluationContext, before next: any Stage) throws -> (any RowStep)? {
+        guard case .first(let n) = next.demand else { return nil }
+        return try makeStep(context, limit: n)
+    }
 
     /// With a `limit` (from a `first N` right after), keeps only the best N while reading.
     func makeStep(_ context: EvaluationContext, limit: Int?) throws -> any RowStep {

@@ -1,7 +1,7 @@
 import Records
 
 /// `table`: an aligned table that fits the terminal.
-public struct Table: Stage, RendererStage, Equatable {
+public struct Table: Stage, FormatStage, Equatable {
     public static let name = "table"
     public static let synopsis = "table"
     public static let summary = "show records as an aligned table (the default)"
@@ -13,8 +13,8 @@ public struct Table: Stage, RendererStage, Equatable {
         A single value (after count) shows as just the value.
         """
     public static let examples = [
-        StageExample("clicks | first 3 | table", shows: "three clicks as a table"),
-        StageExample("clicks | count | table", shows: "just the number"),
+        StageExample("clicks | first 3 | table", shows: "three clicks as a table", result: .rows(3)),
+        StageExample("clicks | count | table", shows: "just the number", result: .value("178268")),
     ]
     public static let kind = StageKind.renderer
 

@@ -10,10 +10,11 @@ public struct Uniq: Stage, RecordStage, Equatable {
         the values were first seen. Null counts as a value. To count them, use group.
         """
     public static let examples = [
-        StageExample("clicks | uniq key_name", shows: "each key that was clicked through, once"),
+        StageExample("clicks | uniq key_name", shows: "each key that was clicked through, once", result: .rows(301)),
     ]
     public static let kind = StageKind.records
     public static let reshapes = true
+    public static let syntax = StageSyntax.fields
 
     public var field: FieldPath
 

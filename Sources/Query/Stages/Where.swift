@@ -33,16 +33,17 @@ public struct Where: Stage, RecordStage, Equatable {
         not ~, so null != 5 holds.
         """
     public static let examples = [
-        StageExample("clicks | where port=6260", shows: "the clicks on port 6260"),
-        StageExample("clicks | where port = 6260 and timestamp > -7d", shows: "this week's clicks on port 6260"),
-        StageExample("clicks | where source_ip in 10.0.0.0/8", shows: "clicks from a private network"),
-        StageExample("clicks | where source_ip in (10.0.0.0/8, 192.168.0.0/16)", shows: "clicks from either of two networks"),
-        StageExample("clicks | where key_name ~ \"^pi\"", shows: "clicks through keys whose name starts with pi, any case"),
-        StageExample("clicks | where timestamp = 2021-11-15", shows: "the clicks of one UTC day"),
-        StageExample("clicks | where key_name in (laptop, \"Pi London\")", shows: "clicks through either of two keys"),
-        StageExample("clicks | where not (port = 22 or source_ip = null)", shows: "negation and grouping"),
+        StageExample("clicks | where port=6260", shows: "the clicks on port 6260", result: .rows(5874)),
+        StageExample("clicks | where port = 6260 and timestamp > 2022-12-01", shows: "port 6260's clicks since a day", result: .rows(349)),
+        StageExample("clicks | where source_ip in 217.81.0.0/16", shows: "clicks from one network", result: .rows(11769)),
+        StageExample("clicks | where source_ip in (10.0.0.0/8, 2001:db8::/32)", shows: "clicks from either of two networks, v4 or v6", result: .rows(1672)),
+        StageExample("clicks | where key_name ~ \"^pi\"", shows: "clicks through keys whose name starts with pi, any case", result: .rows(1086)),
+        StageExample("clicks | where timestamp = 2021-11-15", shows: "the clicks of one UTC day", result: .rows(268)),
+        StageExample("clicks | where key_name in (laptop, \"Pi London\")", shows: "clicks through either of two keys", result: .rows(377)),
+        StageExample("clicks | where not (port = 22 or source_ip = null)", shows: "negation and grouping", result: .rows(178_268)),
     ]
     public static let kind = StageKind.records
+    public static let syntax = StageSyntax.condition
 
     public var condition: Condition
 

@@ -1,0 +1,26 @@
+import OpenportAPI
+import Query
+
+/// A command that lists a resource through the session cache, for stages to follow:
+/// `sessions`, `clicks`, `nodes` (`keys` lists too, and does more).
+protocol ListingCommand: ShellCommand {
+    static var resource: Resource { get }
+    init()
+}
+
+extension ListingCommand {
+    static func parse(_ invocation: Invocation) throws -> Self {
+        try invocation.expectNoArguments()
+        return Self()
+    }
+
+    func run(_ invocation: Invocation, in shell: Interpreter) async throws -> Outcome {
+        let pipeline = invocation.pipeline
+        if pipeline.stages.last?.stage is Follow {
+            try await shell.follow(pipeline, line: invocation.line, resource: Self.resource)
+        } else {
+            try await shell.runPipeline(pipeline, from: .resource(Self.resource))
+        }
+        return .ok
+    }
+}

@@ -1,0 +1,45 @@
+import Query
+import Records
+
+/// `open PORT`: a session's links, shown (not visited).
+struct OpenCommand: ShellCommand {
+    static let spec = CommandSpec(
+        name: "open", synopsis: "open PORT", summary: "a session's links (not visited)",
+        examples: [("open 6260", "the links of the session on port 6260")],
+        arguments: .port)
+
+    let port: Int
+
+    static func parse(_ invocation: Invocation) throws -> OpenCommand {
+        let args = invocation.arguments
+        guard args.count == 1, let port = Int(args[0].text) else {
+            throw ShellError("usage: open PORT (a session's port, for example: open 6260)")
+        }
+        return OpenCommand(port: port)
+    }
+
+    func run(_ invocation: Invocation, in shell: Interpreter) async throws -> Outcome {
+        let sessions = try await shell.source.all(.sessions)
+        // A port is unique on one server only: every live session on it is shown, by server.
+        let onPort = sessions.filter { $0["port"] == .int(port) }
+        guard !onPort.isEmpty else {
+            let ports = sessions.compactMap { r -> Int? in if case .int(let p) = r["port"] { return p } else { return nil } }
+            let near = ports.min(by: { abs($0 - port) < abs($1 - port) }).map { " (the nearest is \($0))" } ?? ""
+            throw ShellError("no live session on port \(port)\(near); 'sessions | select port' lists them")
+        }
+        var out = ""
+        for s in onPort {
+            if onPort.count > 1 {
+                out += (out.isEmpty ? "" : "\n") + "server                 \(TerminalSafe.escape(s["server"].plainText))\n"
+            }
+            var links = ""
+            for field in ["open_port_for_ip_link", "redirect_url", "http_forwarding_address"] where !s[field].isNull {
+                links += "\(field.padding(toLength: 22, withPad: " ", startingAt: 0)) \(TerminalSafe.escape(s[field].plainText))\n"
+            }
+            out += !links.isEmpty ? links : onPort.count == 1 ? "the session on port \(port) has no links\n" : "(no links)\n"
+        }
+        if onPort.count > 1 { shell.output.message("opsh: \(onPort.count) live sessions use port \(port), on different servers\n") }
+        try await shell.emit(out, pipeline: invocation.pipeline)
+        return .ok
+    }
+}
