@@ -9,6 +9,7 @@ import json
 import math
 import os
 import re
+import signal
 import subprocess
 import sys
 import tempfile
@@ -22,6 +23,9 @@ QUERY = "clicks | where port=6260 | count"
 CLICKS = 178_268
 MAX_PAGE = 1000
 CONNECTIONS = 8
+# Every section but disk-cache measures fetching: no process may answer from a store that an
+# earlier run left on disk (disk_cache_figures sets its own).
+os.environ["OPSH_CACHE"] = "memory"
 
 
 def start_emulator(latency_ms, clicks=CLICKS, extra=()):
@@ -105,6 +109,93 @@ def resilience_figures(latency=20, runs=int(os.environ.get("BENCH_RUNS", "5"))):
     print()
 
 
+def disk_cache_run(url, token, home, script, env_extra=None, opsh=OPSH):
+    """One new opsh process reading `script` on stdin, its XDG_CACHE_HOME in `home`.
+    Returns (ms to the answer's first line, ms to exit, requests, answer, peak RSS MB)."""
+    env = dict(os.environ, OPENPORT_API_URL=url, OPENPORT_TOKEN=token, XDG_CACHE_HOME=home)
+    env.pop("OPSH_CACHE", None)
+    env.update(env_extra or {})
+    with tempfile.NamedTemporaryFile() as t:
+        started = time.perf_counter()
+        p = subprocess.Popen(["/usr/bin/time", "-f", "%M", "-o", t.name, opsh], stdin=subprocess.PIPE,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+        p.stdin.write("set timing on\n" + script)
+        p.stdin.close()
+        answer = p.stdout.readline().strip()
+        answered = time.perf_counter() - started
+        rest_out, err = p.stdout.read(), p.stderr.read()
+        p.wait()
+        exited = time.perf_counter() - started
+        rss_kb = int(open(t.name).read().strip().splitlines()[-1])
+    if p.returncode != 0:
+        sys.exit(f"bench: opsh failed ({p.returncode}): {err.strip()}")
+    requests = sum(int(m.group(1)) for m in re.finditer(r"time: [\d.]+ ms, (\d+) request", err))
+    return answered * 1000, exited * 1000, requests, answer, rss_kb / 1024
+
+
+def clicks_total(url, token):
+    import urllib.request
+    with urllib.request.urlopen(f"{url}openforiplinkclicks/?limit=1&token={token}") as r:
+        return json.load(r)["count"]
+
+
+def disk_cache_figures(latency=20, runs=int(os.environ.get("BENCH_RUNS", "5"))):
+    """Issue 14: a new process with the click log on disk, against today's cold start."""
+    print(f"## A new process with the clicks on disk ({CLICKS:,} clicks, {latency} ms a request, "
+          f"median of {runs} processes; time from process start)\n")
+    print("| new opsh process, `" + QUERY + "` | to the answer | to exit | requests | peak RSS | answer ÷ today's cold |")
+    print("| --- | ---: | ---: | ---: | ---: | ---: |")
+    query = QUERY + "\n"
+    stale = "set ttl.clicks 0\n" + query
+    rows = []
+
+    def measure(label, prepare, script, env_extra=None, opsh=OPSH):
+        results = []
+        for _ in range(runs):
+            proc, url, token = start_emulator(latency)
+            emulators[url] = proc
+            home = tempfile.mkdtemp(prefix="opsh-bench-cache-")
+            try:
+                prepare(url, token, home)
+                results.append(disk_cache_run(url, token, home, script, env_extra, opsh))
+            finally:
+                proc.terminate()
+                proc.wait()
+                subprocess.run(["rm", "-rf", home])
+        mid = sorted(results, key=lambda r: r[0])[len(results) // 2]
+        rows.append((label, mid))
+
+    def nothing(url, token, home):
+        pass
+
+    def filled(url, token, home):
+        # An earlier run: the clicks, and the keys an incremental refresh reads.
+        disk_cache_run(url, token, home, query + "keys | where id > 0 | count\n")
+
+    emulators = {}
+
+    def filled_then_new(url, token, home):
+        filled(url, token, home)
+        before = clicks_total(url, token)
+        emulators[url].send_signal(signal.SIGUSR1)  # opsh-emulator: 1,000 new clicks
+        while clicks_total(url, token) < before + 1000:
+            time.sleep(0.01)
+
+    # OPSH_BASELINE=path/to/opsh: the opsh of before this change too, side by side.
+    if os.environ.get("OPSH_BASELINE"):
+        measure("opsh before the disk cache (OPSH_BASELINE)", nothing, query, opsh=os.environ["OPSH_BASELINE"])
+    measure("today: nothing kept (`cache = memory`, as before this change)", nothing, query, {"OPSH_CACHE": "memory"})
+    measure("nothing on disk yet (writes the store on exit)", nothing, query)
+    measure("clicks on disk, fetched moments ago (fresh)", filled, query)
+    measure("clicks on disk and stale, none new (`set ttl.clicks 0`)", filled, stale)
+    measure("clicks on disk and stale, keys stale too (`set ttl.keys 0`)", filled, "set ttl.keys 0\n" + stale)
+    measure("clicks on disk and stale, 1,000 new since", filled_then_new, stale)
+    base = rows[0][1][0]
+    for label, (answer_ms, exit_ms, requests, answer, rss) in rows:
+        print(f"| {label} | {answer_ms:.0f} ms | {exit_ms:.0f} ms | {requests} | {rss:.0f} MB | {answer_ms / base:.2f}× |")
+    print(f"\nAnswers: {', '.join(r[1][3] for r in rows)} (the last run's count includes the new clicks).\n")
+
+
 def fmt_s(s):
     return f"{s * 1000:.0f} ms" if s < 10 else f"{s:.1f} s"
 
@@ -160,6 +251,7 @@ def main():
     resilience_figures()
     https_figures()
     over_time_figures()
+    disk_cache_figures()
     interactive_figures()
     scale_figures()
 
@@ -389,6 +481,8 @@ if __name__ == "__main__":
         resilience_figures()
     elif sys.argv[1:] == ["over-time"]:
         over_time_figures()
+    elif sys.argv[1:] == ["disk-cache"]:
+        disk_cache_figures()
     elif sys.argv[1:] == ["scale"]:
         scale_figures()
     else:

@@ -16,8 +16,14 @@ struct ClickLogRefresh {
     static func order(of rows: [Record], field: String = "timestamp") -> Order? {
         var ascending = true, descending = true, seen = 0
         var previous: Timestamp?
+        var schema: Schema?
+        var position: Int?
         for r in rows {
-            guard case .time(let t) = r[field] else { continue }
+            if r.schema !== schema {
+                schema = r.schema
+                position = r.schema.position(of: field)
+            }
+            guard let p = position, case .time(let t) = r[position: p] else { continue }
             if let p = previous {
                 if t < p { ascending = false }
                 if t > p { descending = false }
@@ -31,16 +37,25 @@ struct ClickLogRefresh {
     }
 
     /// The whole list now, or nil when fetching only the new rows cannot be proved right.
+    ///
+    /// Two requests go out at once: the rows at the end where new ones appear, a whole page
+    /// of them (the count comes with it, and it holds what is new when that is less than a
+    /// page), and the rows at the other end. Nothing new costs those two; more than a page,
+    /// what is left of it.
     func refresh(_ resource: Resource, cached: [Record]) async throws -> [Record]? {
-        guard cached.count >= ClickLogRefresh.overlap, let order = ClickLogRefresh.order(of: cached) else { return nil }
-        let total = try await client.count(resource)
+        let k = ClickLogRefresh.overlap
+        guard cached.count >= k, let order = ClickLogRefresh.order(of: cached) else { return nil }
         let old = cached.count
+        let page = max(k, client.config.pageSize)
+        // Oldest first: new rows follow the cached tail; newest first: they come before the head.
+        async let headRequest = client.page(resource, limit: order == .newestFirst ? page : k, offset: 0)
+        async let tailRequest = client.page(resource, limit: order == .oldestFirst ? page : k, offset: old - k)
+        let (head, tail) = try await (headRequest, tailRequest)
+        guard let total = head.count, tail.count == total else { return nil } // the list changed between them
         guard total >= old else { return nil } // rows were removed: only a full fetch is right
         if total == old {
             // Same size: the rows at both ends must be the ones cached (nothing removed and added).
-            let head = try await client.rows(resource, from: 0, to: ClickLogRefresh.overlap).rows
-            let tail = try await client.rows(resource, from: old - ClickLogRefresh.overlap, to: old).rows
-            guard head == Array(cached.prefix(ClickLogRefresh.overlap)), tail == Array(cached.suffix(ClickLogRefresh.overlap)) else {
+            guard Array(head.results.prefix(k)) == Array(cached.prefix(k)), tail.results == Array(cached.suffix(k)) else {
                 return nil
             }
             return cached
@@ -49,18 +64,39 @@ struct ClickLogRefresh {
         switch order {
         case .oldestFirst:
             // New rows at the end: the cached tail must be where it was.
-            let fetched = try await client.rows(resource, from: old - ClickLogRefresh.overlap, to: total)
-            guard fetched.count == total, fetched.rows.count == added + ClickLogRefresh.overlap,
-                  Array(fetched.rows.prefix(ClickLogRefresh.overlap)) == Array(cached.suffix(ClickLogRefresh.overlap))
-            else { return nil }
-            return cached + fetched.rows.dropFirst(ClickLogRefresh.overlap)
+            var fetched = tail.results
+            if old - k + fetched.count < total, !fetched.isEmpty {
+                let rest = try await client.rows(resource, from: old - k + fetched.count, to: total)
+                guard rest.count == total else { return nil }
+                fetched += rest.rows
+            }
+            guard fetched.count == added + k, Array(fetched.prefix(k)) == Array(cached.suffix(k)) else { return nil }
+            return cached + fetched.dropFirst(k)
         case .newestFirst:
             // New rows at the start: the cached head must follow them.
-            let fetched = try await client.rows(resource, from: 0, to: added + ClickLogRefresh.overlap)
-            guard fetched.count == total, fetched.rows.count == added + ClickLogRefresh.overlap,
-                  Array(fetched.rows.suffix(ClickLogRefresh.overlap)) == Array(cached.prefix(ClickLogRefresh.overlap))
-            else { return nil }
-            return Array(fetched.rows.prefix(added)) + cached
+            var fetched = head.results
+            if fetched.count < added + k, !fetched.isEmpty {
+                let rest = try await client.rows(resource, from: fetched.count, to: added + k)
+                guard rest.count == total else { return nil }
+                fetched += rest.rows
+            }
+            guard fetched.count >= added + k, Array(fetched[added..<(added + k)]) == Array(cached.prefix(k)) else { return nil }
+            return Array(fetched.prefix(added)) + cached
         }
+    }
+
+    /// The distinct `key_name`s of some clicks (one lookup of the field per schema, not per row).
+    static func keyNames(_ rows: ArraySlice<Record>) -> Set<String> {
+        var names = Set<String>()
+        var schema: Schema?
+        var position: Int?
+        for r in rows {
+            if r.schema !== schema {
+                schema = r.schema
+                position = r.schema.position(of: "key_name")
+            }
+            if let p = position, case .string(let n) = r[position: p] { names.insert(n) }
+        }
+        return names
     }
 }

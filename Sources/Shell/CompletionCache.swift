@@ -136,6 +136,11 @@ public enum PrivateFile {
     /// Replaces `path` with `text`, mode 0600, creating its directory (0700) when missing.
     /// A symbolic link is followed, so a linked file stays linked.
     public static func write(_ text: String, to path: String) throws {
+        try write(bytes: Array(text.utf8), to: path)
+    }
+
+    /// Replaces `path` with `bytes`, as ``write(_:to:)`` does with text.
+    public static func write(bytes: [UInt8], to path: String) throws {
         var target = path
         if let resolved = try? FileManager.default.destinationOfSymbolicLink(atPath: path) {
             target = resolved.hasPrefix("/") ? resolved : (path as NSString).deletingLastPathComponent + "/" + resolved
@@ -147,7 +152,6 @@ public enum PrivateFile {
         guard fd >= 0 else { throw Failure(description: "cannot write in \(dir): \(String(cString: strerror(errno)))") }
         let temporary = String(decoding: template.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
         var ok = fchmod(fd, 0o600) == 0
-        let bytes = Array(text.utf8)
         var offset = 0
         while ok, offset < bytes.count {
             let n = bytes[offset...].withUnsafeBytes { systemWrite(fd, $0.baseAddress, $0.count) }

@@ -118,38 +118,6 @@ public final class Interpreter: Sendable {
         client.retryPolicy = settings.retryPolicy
     }
 
-    /// `cache`: what is held.
-    func cacheCommand(_ args: [CommandArgument], pipeline: Pipeline) async throws {
-        try Invocation(pipeline: pipeline, line: "").expectNoArguments(hint: "'cache' shows what is held")
-        try await emit(cacheReport(), pipeline: pipeline)
-    }
-
-    private func cacheReport() -> String {
-        let held = cache.snapshot
-        guard !held.isEmpty else { return "the cache is empty\n" }
-        let settings = self.settings
-        let rows = held.map { r, e -> Record in
-            let age = ContinuousClock.now - e.fetchedAt
-            let fresh = !e.stale && age <= (settings.freshness[r] ?? .zero)
-            return Record([
-                ("resource", .string(r.rawValue)),
-                ("rows", .int(e.records.count)),
-                ("age", .string(e.stale ? "stale" : "\(age.components.seconds)s" + (fresh ? "" : " (stale)"))),
-                ("size", .string(Interpreter.bytes(e.approximateBytes))),
-                ("fetch", .string(String(format: "%.2fs", e.fetchSeconds))),
-                ("requests", .int(e.requests)),
-            ])
-        }
-        let toTerminal = terminal.stdoutIsTerminal
-        return Render.table(rows, options: RenderOptions(width: toTerminal ? terminal.width() : nil, color: toTerminal && terminal.color))
-    }
-
-    static func bytes(_ n: Int) -> String {
-        if n >= 1 << 20 { return String(format: "%.1f MB", Double(n) / 1_048_576) }
-        if n >= 1 << 10 { return String(format: "%.0f kB", Double(n) / 1024) }
-        return "\(n) B"
-    }
-
     var source: RecordSource {
         RecordSource(client: client, cache: cache, settings: settings,
                      progress: terminal.stderrIsTerminal ? progressReporter : nil)

@@ -72,6 +72,13 @@ struct RecordSource: Sendable {
                 let elapsed = ContinuousClock.now - started
                 // New rows are at one end or the other (the refresh proved which).
                 let added = max(0, rows.count - cached.count)
+                if added == 0 {
+                    // The same rows: fresh again, and the disk keeps them as they are.
+                    source.cache.renew(resource, seconds: elapsed.inSeconds,
+                                       requests: source.client.requestCount - requestsBefore)
+                    try await out.send(rows)
+                    return
+                }
                 let known = clickNames.union(RecordSource.keyNames(rows.prefix(added)))
                     .union(RecordSource.keyNames(rows.suffix(added)))
                 source.cache.store(resource, records: rows,
@@ -88,11 +95,7 @@ struct RecordSource: Sendable {
     }
 
     /// The distinct `key_name`s of some clicks.
-    static func keyNames(_ rows: ArraySlice<Record>) -> Set<String> {
-        var names = Set<String>()
-        for r in rows { if case .string(let n) = r["key_name"] { names.insert(n) } }
-        return names
-    }
+    static func keyNames(_ rows: ArraySlice<Record>) -> Set<String> { ClickLogRefresh.keyNames(rows) }
 
     /// How many rows a resource has, with a row to check field names on: from the cache,
     /// else one request for one row.

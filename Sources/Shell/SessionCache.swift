@@ -1,3 +1,4 @@
+import Foundation
 import OpenportAPI
 import Records
 import Synchronization
@@ -24,6 +25,10 @@ public final class SessionCache: Sendable {
         public var needsFullScan = false
         /// For clicks: the distinct `key_name`s the rows carry, when known.
         public var keyNames: Set<String>?
+        /// Seconds since 1970 when the fetch of these rows began (what the disk keeps).
+        public var fetchedWall = Date().timeIntervalSince1970
+        /// Names the snapshot of these rows on disk, when they were read from it or written to it.
+        var generation: UInt64?
     }
 
     /// Lookups over cached rows.
@@ -32,12 +37,38 @@ public final class SessionCache: Sendable {
     }
 
     private let entries = Mutex<[Resource: Entry]>([:])
+    /// Where rows outlive the process (nil: memory only).
+    public let disk: DiskStore?
+    /// Per resource: whether the disk was read yet, what its files looked like when this
+    /// process last read or wrote them, and how many of its writes are still queued.
+    private let diskState = Mutex<[Resource: DiskState]>([:])
+    /// Held while a resource is read from disk, so it is read once.
+    private let loading = Mutex<Void>(())
 
-    public init() {}
+    struct DiskState {
+        var loaded = false
+        var seen = DiskStore.Stamp()
+        var pending = 0
+        /// When this process last wrote the rows, and whether newer ones wait to be written.
+        var lastSave: ContinuousClock.Instant?
+        var dirty = false
+    }
 
-    /// The rows of `resource` if fetched less than `window` ago.
+    /// Rows stored again within this time of the last write wait for it to pass (a `follow`
+    /// on a busy account stores the click log every few seconds): the latest of them is
+    /// written then, or when the process ends.
+    static let saveInterval: Duration = .seconds(10)
+
+    public init(disk: DiskStore? = nil) {
+        self.disk = disk
+    }
+
+    /// The rows of `resource` if fetched less than `window` ago (here, or by another
+    /// process when they come from the disk store).
     public func fresh(_ resource: Resource, within window: Duration) -> Entry? {
-        entries.withLock { e in
+        loadFromDisk(resource)
+        followDisk(resource)
+        return entries.withLock { e in
             guard let entry = e[resource], !entry.stale, ContinuousClock.now - entry.fetchedAt <= window else { return nil }
             return entry
         }
@@ -45,23 +76,91 @@ public final class SessionCache: Sendable {
 
     /// The rows of `resource`, however old (for completion, which may show stale names).
     public func any(_ resource: Resource) -> Entry? {
-        entries.withLock { $0[resource] }
+        loadFromDisk(resource)
+        return entries.withLock { $0[resource] }
     }
 
     public func store(_ resource: Resource, records: [Record], seconds: Double, requests: Int, keyNames: Set<String>? = nil) {
-        entries.withLock { e in
+        // Keys read from disk are compared too: a rename since another process fetched them counts.
+        loadFromDisk(resource)
+        let generation = UInt64.random(in: 1...UInt64.max)
+        let fetchedWall = Date().timeIntervalSince1970 - seconds
+        let relabelled = entries.withLock { e -> Bool in
+            var relabelled = false
             if resource == .keys, let old = e[.keys], SessionCache.renamedOrRemoved(old.records, records) {
                 // The server has relabelled those keys' clicks: the cached ones are out of date.
                 SessionCache.requireFullScan(.clicks, in: &e)
+                relabelled = true
             }
-            e[resource] = Entry(records: records, fetchedAt: .now, fetchSeconds: seconds, requests: requests, keyNames: keyNames)
+            var entry = Entry(records: records, fetchedAt: .now, fetchSeconds: seconds, requests: requests, keyNames: keyNames)
+            entry.fetchedWall = fetchedWall
+            entry.generation = disk == nil ? nil : generation
+            e[resource] = entry
+            return relabelled
+        }
+        guard let disk else { return }
+        if relabelled { writeDisk(.clicks) { disk.markRescan(.clicks, done: $0) } }
+        let wait = diskState.withLock { d -> Duration? in
+            let since = d[resource]?.lastSave.map { ContinuousClock.now - $0 }
+            guard let since, since < SessionCache.saveInterval else { return nil }
+            let scheduled = d[resource]?.dirty ?? false
+            d[resource, default: DiskState()].dirty = true
+            return scheduled ? .zero : SessionCache.saveInterval - since
+        }
+        if let wait {
+            if wait > .zero {
+                DispatchQueue.global().asyncAfter(deadline: .now() + wait.inSeconds) { [self] in saveLatest(resource) }
+            }
+            return
+        }
+        save(resource)
+    }
+
+    /// Writes the rows of `resource` held now (if newer ones wait to be written: see ``saveInterval``).
+    private func saveLatest(_ resource: Resource) {
+        let dirty = diskState.withLock { d -> Bool in
+            defer { d[resource]?.dirty = false }
+            return d[resource]?.dirty ?? false
+        }
+        if dirty { save(resource) }
+    }
+
+    /// Writes the rows of `resource` held now to disk.
+    private func save(_ resource: Resource) {
+        guard let disk, let entry = entries.withLock({ $0[resource] }), let generation = entry.generation else { return }
+        diskState.withLock { $0[resource, default: DiskState()].lastSave = .now }
+        writeDisk(resource) {
+            disk.save(resource, entry.records, fetchedWall: entry.fetchedWall, seconds: entry.fetchSeconds,
+                      requests: entry.requests, generation: generation, keyNames: entry.keyNames, done: $0)
+        }
+    }
+
+    /// The rows of `resource` were fetched afresh and found unchanged: they count as fetched
+    /// now, and the disk records the new time without rewriting them.
+    public func renew(_ resource: Resource, seconds: Double, requests: Int) {
+        let fetchedWall = Date().timeIntervalSince1970 - seconds
+        let generation = entries.withLock { e -> UInt64? in
+            guard var entry = e[resource] else { return nil }
+            entry.fetchedAt = .now
+            entry.fetchedWall = fetchedWall
+            entry.stale = false
+            entry.fetchSeconds = seconds
+            entry.requests = requests
+            e[resource] = entry
+            return entry.generation
+        }
+        guard let disk, let generation else { return }
+        writeDisk(resource) {
+            disk.renew(resource, generation: generation, fetchedWall: fetchedWall, seconds: seconds, requests: requests, done: $0)
         }
     }
 
     /// Keeps the rows (for completion) but counts them as stale and changed in place: the
-    /// next use scans the whole list again, never just its new rows.
+    /// next use scans the whole list again, never just its new rows (in other processes
+    /// too, through the disk store).
     public func requireFullScan(_ resource: Resource) {
         entries.withLock { SessionCache.requireFullScan(resource, in: &$0) }
+        if let disk { writeDisk(resource) { disk.markRescan(resource, done: $0) } }
     }
 
     private static func requireFullScan(_ resource: Resource, in e: inout [Resource: Entry]) {
@@ -94,9 +193,99 @@ public final class SessionCache: Sendable {
         for r in Resource.allCases { markStale(r) }
     }
 
-    /// Forgets one resource (after a write that changed it).
+    /// Forgets one resource (after a write that changed it), here and on disk.
     public func invalidate(_ resource: Resource) {
         _ = entries.withLock { $0.removeValue(forKey: resource) }
+        if let disk {
+            diskState.withLock { d in
+                d[resource, default: DiskState()].loaded = true
+                d[resource, default: DiskState()].dirty = false
+            }
+            writeDisk(resource) { disk.remove(resource, done: $0) }
+        }
+    }
+
+    /// Forgets every resource, or one, here and on disk (`cache clear`); waits for the disk.
+    public func clear(_ resource: Resource?) {
+        for r in resource.map({ [$0] }) ?? Resource.allCases { invalidate(r) }
+        disk?.flush()
+    }
+
+    /// Writes what waits to be written, and waits for every disk write (before the process ends).
+    public func flush() {
+        for r in Resource.allCases { saveLatest(r) }
+        disk?.flush()
+    }
+
+    // MARK: the disk store
+
+    /// Reads `resource` from disk the first time it is asked for (nothing in memory yet).
+    private func loadFromDisk(_ resource: Resource) {
+        guard let disk, !diskState.withLock({ $0[resource]?.loaded ?? false }) else { return }
+        loading.withLock { _ in
+            guard !diskState.withLock({ $0[resource]?.loaded ?? false }) else { return }
+            let snapshot = entries.withLock { $0[resource] } == nil ? disk.load(resource) : nil
+            if let snapshot {
+                entries.withLock { e in
+                    if e[resource] == nil { e[resource] = SessionCache.entry(snapshot) }
+                }
+            }
+            diskState.withLock { d in
+                d[resource, default: DiskState()].loaded = true
+                if let snapshot { d[resource, default: DiskState()].seen = snapshot.stamp }
+            }
+        }
+    }
+
+    /// Takes in what another process did to `resource` on disk since this one last looked:
+    /// newer rows, a mark that they changed in place, or their removal.
+    private func followDisk(_ resource: Resource) {
+        guard let disk else { return }
+        let now = disk.stamp(resource)
+        let seen = diskState.withLock { d -> DiskStore.Stamp? in
+            guard let s = d[resource], s.pending == 0, !s.dirty, s.seen != now else { return nil }
+            return s.seen
+        }
+        guard let seen else { return }
+        if now.rows == nil {
+            if seen.rows != nil { _ = entries.withLock { $0.removeValue(forKey: resource) } }
+        } else if now.rows != seen.rows || now.fetched != seen.fetched, let snapshot = disk.load(resource) {
+            entries.withLock { e in
+                if e[resource].map({ snapshot.fetchedWall > $0.fetchedWall || snapshot.needsFullScan }) ?? true {
+                    e[resource] = SessionCache.entry(snapshot)
+                }
+            }
+        } else if now.rescan != nil, seen.rescan != now.rescan {
+            entries.withLock { SessionCache.requireFullScan(resource, in: &$0) }
+        }
+        diskState.withLock { $0[resource, default: DiskState()].seen = now }
+    }
+
+    /// Queues a write; what the files look like after it is remembered as this process's own.
+    private func writeDisk(_ resource: Resource, _ write: (@escaping @Sendable (DiskStore.Stamp) -> Void) -> Void) {
+        diskState.withLock { $0[resource, default: DiskState()].pending += 1 }
+        write { [self] stamp in
+            diskState.withLock { d in
+                d[resource, default: DiskState()].seen = stamp
+                d[resource, default: DiskState()].pending -= 1
+            }
+        }
+    }
+
+    /// An entry for rows read from disk: as old as their fetch.
+    private static func entry(_ s: DiskStore.Snapshot) -> Entry {
+        let age = Date().timeIntervalSince1970 - s.fetchedWall
+        // A fetch time in the future (a clock set back, a damaged file) counts as very old.
+        let fetchedAt = age >= -1 && age < 1e9 ? ContinuousClock.now - .seconds(max(0, age)) : ContinuousClock.now - .seconds(1_000_000)
+        var entry = Entry(records: s.records, fetchedAt: fetchedAt, fetchSeconds: s.fetchSeconds, requests: s.requests,
+                          keyNames: s.keyNames)
+        entry.fetchedWall = s.fetchedWall
+        entry.generation = s.generation
+        if s.needsFullScan {
+            entry.stale = true
+            entry.needsFullScan = true
+        }
+        return entry
     }
 
     /// Every resource held, for `cache`.

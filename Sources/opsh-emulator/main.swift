@@ -6,7 +6,8 @@ import OpenportEmulator
 struct OpshEmulator: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "opsh-emulator",
-        abstract: "Serve a local copy of the openport.io REST API v2 (demo data, optional faults).")
+        abstract: "Serve a local copy of the openport.io REST API v2 (demo data, optional faults).",
+        discussion: "SIGUSR1 adds 1,000 new clicks to the demo account at once (for benchmarks of what is new).")
 
     @Option(help: "Port to listen on (0 = any free port).") var port: Int = 0
     @Option(help: "Address to listen on (loopback only unless --allow-remote).") var host: String = "127.0.0.1"
@@ -92,10 +93,15 @@ struct OpshEmulator: AsyncParsableCommand {
         // One line, written straight to fd 1 (no stdio buffering), for scripts to read the port.
         let line = "opsh-emulator listening on \(emulator.baseURL) (demo token: \(EmulatorAccounts.demoToken))\n"
         FileHandle.standardOutput.write(Data(line.utf8))
+        signal(SIGUSR1, SIG_IGN)
+        let grow = DispatchSource.makeSignalSource(signal: SIGUSR1, queue: queue)
+        grow.setEventHandler { emulator.addClicks(1000) }
+        grow.resume()
 
         for await _ in stopRequested.stream { break }
         await emulator.stop()
         sources.forEach { $0.cancel() }
+        grow.cancel()
     }
 }
 

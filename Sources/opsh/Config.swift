@@ -19,6 +19,21 @@ struct Profile: Equatable {
     var pageSize: Int?
     var caFile: String?
     var proxy: String?
+    /// `disk`, `memory` or `off`.
+    var cache: String?
+}
+
+/// Where fetched rows are kept: on disk between processes (the default), in memory for
+/// the session only, or nowhere (every command fetches).
+enum CacheMode: String, CaseIterable {
+    case disk, memory, off
+
+    init(setting: String, origin: String) throws(ConfigError) {
+        guard let mode = CacheMode(rawValue: setting.lowercased()) else {
+            throw ConfigError("\(origin): cache is disk, memory or off, not '\(setting.shownSafely)'")
+        }
+        self = mode
+    }
 }
 
 /// `$XDG_CONFIG_HOME/opsh/config.toml`, read with TOMLKit:
@@ -33,7 +48,7 @@ struct Profile: Equatable {
 ///     ca_file = "~/corp-ca.pem"              # trust this authority instead of the system's
 ///     proxy = "http://proxy.corp:3128"       # HTTPS_PROXY and friends take precedence
 struct ConfigFile {
-    static let profileKeys = ["api_url", "token", "token_file", "format", "page_size", "ca_file", "proxy"]
+    static let profileKeys = ["api_url", "token", "token_file", "format", "page_size", "ca_file", "proxy", "cache"]
 
     var path: String
     var text: String
@@ -110,6 +125,12 @@ struct ConfigFile {
             case "token_file": profile.tokenFile = try string(key)
             case "ca_file": profile.caFile = try string(key)
             case "proxy": profile.proxy = try string(key)
+            case "cache":
+                let value = try string(key)
+                guard CacheMode(rawValue: value.lowercased()) != nil else {
+                    throw error("cache is \"disk\", \"memory\" or \"off\", not '\(value.shownSafely)'", key: key, in: name)
+                }
+                profile.cache = value.lowercased()
             case "format":
                 let value = try string(key)
                 var check = Settings()
@@ -229,6 +250,8 @@ struct ResolvedConfig {
     var caFile: String?
     /// The profile's `proxy` (below `HTTPS_PROXY` and the other variables).
     var proxy: String?
+    /// `OPSH_CACHE`, else the profile's `cache`, else disk (`--no-cache` is applied after).
+    var cache: CacheMode = .disk
     /// One-line warnings for stderr (without `opsh: `).
     var warnings: [String] = []
 
@@ -279,6 +302,11 @@ struct ResolvedConfig {
             ?? profile?.apiURL ?? APIConfig.defaultBaseURL
         resolved.format = commandLine.format ?? profile?.format
         resolved.pageSize = profile?.pageSize
+        if let env = nonEmpty(environment["OPSH_CACHE"]) {
+            resolved.cache = try CacheMode(setting: env, origin: "OPSH_CACHE")
+        } else if let mode = profile?.cache.flatMap(CacheMode.init(rawValue:)) {
+            resolved.cache = mode
+        }
         if let profile, let file {
             let dir = (file.path as NSString).deletingLastPathComponent
             resolved.caFile = profile.caFile.map { expand($0, relativeTo: dir, environment: environment) }

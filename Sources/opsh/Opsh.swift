@@ -116,7 +116,8 @@ struct Opsh: ParsableCommand {
             do { try settings.set("format", format) } catch { throw ValidationError(error.message) }
         }
         if let pageSize = resolved.pageSize { settings.pageSize = pageSize }
-        if noCache { settings.useCache = false }
+        let cacheMode: CacheMode = noCache ? .off : resolved.cache
+        if cacheMode == .off { settings.useCache = false }
 
         // Where the lines come from, decided before anything slow happens.
         let interactive = command == nil && script == nil && EditLineReader.isInteractive
@@ -166,21 +167,35 @@ struct Opsh: ParsableCommand {
         }
 
         let terminal = TerminalInfo.current(environment: environment)
+        // Rows kept on disk for the next process: not for --demo, whose emulator starts afresh.
+        let disk = cacheMode == .disk && !demo
+            ? CompletionCache.directory(environment: environment).map { dir in
+                DiskStore(cacheDirectory: dir, apiURL: config.baseURL, token: config.token) { output.message("opsh: warning: \($0)\n") }
+            } : nil
         let interpreter = Interpreter(
             client: client, settings: settings, output: output, terminal: terminal,
-            options: .init(interactive: interactive, assumeYes: yes, apiLabel: demo ? "demo" : config.host))
+            options: .init(interactive: interactive, assumeYes: yes, apiLabel: demo ? "demo" : config.host),
+            cache: SessionCache(disk: disk))
         if interactive, !demo, config.token == nil {
             output.message("opsh: no token: run 'opsh login' or set OPENPORT_TOKEN to your account's API token (nodes works without one)\n")
         }
 
         // The completion cache for `opsh -c '... <TAB>` in the user's shell, kept after each line.
-        let keeper = CompletionCache.path(environment: environment, apiURL: config.baseURL, token: config.token, demo: demo)
-            .map { CompletionCacheKeeper(cache: interpreter.cache, path: $0) }
+        // Not with --no-cache or cache = "memory" | "off": then opsh writes nothing to disk.
+        let keeper = cacheMode != .disk ? nil
+            : CompletionCache.path(environment: environment, apiURL: config.baseURL, token: config.token, demo: demo)
+                .map { CompletionCacheKeeper(cache: interpreter.cache, path: $0) }
         let status: Int32
         if let command {
             status = Repl(interpreter: interpreter, reader: SingleLineReader(command), interactive: false,
                           keepGoing: keepGoing, output: output, numbersLines: false).run(prompt: "")
         } else if interactive {
+            if disk != nil {
+                // Rows on disk are read beside the prompt, not before it (a command that needs
+                // them first waits for that read, not for the network).
+                let cache = interpreter.cache
+                Thread.detachNewThread { for r in Resource.allCases { _ = cache.any(r) } }
+            }
             let editor = EditLineReader(completer: interpreter.completer, historyFile: Opsh.historyPath(environment))
             let reader: LineReader = keeper.map { CompletionCacheSyncingReader(editor, keeper: $0) } ?? editor
             let prompt = { interpreter.prompt }
@@ -194,6 +209,7 @@ struct Opsh: ParsableCommand {
         // while connections settle can only fail.
         _ = emulator
         keeper?.sync()
+        interpreter.cache.flush()
         blocking { await client.shutdown() }
         if status != 0 { throw ExitCode(status) }
     }

@@ -80,9 +80,9 @@ final class ShellHarness: Sendable {
     }
 
     /// Every row of a list path, read with Foundation's JSON parser: an independent account of the data.
-    func independentRows(_ path: String) async throws -> [[String: Any]] {
+    func independentRows(_ path: String, token: String = EmulatorAccounts.demoToken) async throws -> [[String: Any]] {
         var rows: [[String: Any]] = []
-        var next: String? = emulator.baseURL + path + "?limit=1000&token=" + EmulatorAccounts.demoToken
+        var next: String? = emulator.baseURL + path + "?limit=1000&token=" + token
         while let u = next {
             let (data, _) = try await URLSession.shared.data(from: URL(string: u)!)
             let body = try JSONSerialization.jsonObject(with: data) as! [String: Any]
