@@ -5,7 +5,8 @@ import NIOHTTP1
 import Records
 import Synchronization
 
-/// Talks HTTP to API v2: one request at a time here; pagination is in ``PageFetcher``.
+/// Talks HTTP to API v2: one request at a time here; pages of a list are read by one ordered,
+/// concurrent scan (Scan.swift), which ranges of rows (PageFetcher.swift) use too.
 ///
 /// Errors are ``APIError``s whose messages never contain the token.
 public final class OpenportClient: Sendable {

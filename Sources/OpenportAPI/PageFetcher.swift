@@ -1,6 +1,7 @@
 import Foundation
 import NIOHTTP1
 import Records
+import Synchronization
 
 /// One page of a DRF list: `{"count", "next", "previous", "results"}`.
 public struct Page: Sendable {
@@ -121,47 +122,36 @@ extension OpenportClient {
 }
 
 extension OpenportClient {
-    /// The rows from `start` up to `end` (exclusive), in order, with `concurrency` requests at
-    /// a time. The first request learns the page size the server really sends.
-    /// Returns the rows and the total the server reported on the way (nil if it reported none).
+    /// The rows from `start` up to `end` (exclusive), in order: a scan of that range (see
+    /// ``scan(_:limit:maxRows:concurrency:progress:)``: concurrent pages, retries, rows that
+    /// move while it runs placed by the count). Returns the rows and the total the server
+    /// reported with the first page; a count of nil when the range could not be read as it
+    /// was (the list shrank, or its rows moved without a provable order), so the caller does
+    /// not trust it.
     public func rows(_ resource: Resource, from start: Int, to end: Int) async throws(APIError) -> (rows: [Record], count: Int?) {
         guard end > start else { return ([], nil) }
-        let reader = JSONReader()
-        let ask = min(config.pageSize, end - start)
-        let first = try await page(resource, limit: ask, offset: start, reader: reader)
-        var rows = first.results
-        let step = max(1, first.results.count)
-        guard first.results.count > 0, start + step < end else { return (Array(rows.prefix(end - start)), first.count) }
-        let offsets = Array(stride(from: start + step, to: end, by: step))
-        let concurrency = max(1, config.concurrency)
-        var pages = [[Record]](repeating: [], count: offsets.count)
-        var counts = Set<Int>()
-        if let c = first.count { counts.insert(c) }
+        let run = ScanSettings(path: resource.path, query: [], needsToken: resource.needsToken,
+                               orderField: ListOrder.field(of: resource), start: start,
+                               pageSize: config.pageSize, wanted: end - start,
+                               concurrency: config.concurrency, policy: retryPolicy)
+        let reported = FirstTotal()
+        var rows: [Record] = []
         do {
-            try await withThrowingTaskGroup(of: (Int, Page).self) { group in
-                var launched = 0
-                func launch() {
-                    let i = launched
-                    let offset = offsets[i]
-                    group.addTask { (i, try await self.page(resource, limit: step, offset: offset)) }
-                    launched += 1
-                }
-                while launched < min(concurrency, offsets.count) { launch() }
-                while let (i, p) = try await group.next() {
-                    pages[i] = p.results
-                    if let c = p.count { counts.insert(c) }
-                    if launched < offsets.count { launch() }
-                }
-            }
+            for try await batch in scan(run, progress: { reported.note($0.total) }) { rows += batch }
         } catch let e as APIError {
             throw e
+        } catch is ScanChanged {
+            return (rows, nil)
         } catch {
             throw APIError(.cancelled, "cancelled")
         }
-        if counts.count > 1 {
-            throw APIError(.badResponse, "the list changed while it was read (\(counts.sorted().map(String.init).joined(separator: " → ")) rows)")
-        }
-        for p in pages { rows += p }
-        return (Array(rows.prefix(end - start)), counts.first)
+        return (Array(rows.prefix(end - start)), reported.value)
     }
+}
+
+/// The total a scan reported first (with its first page), kept from its progress callback.
+private final class FirstTotal: Sendable {
+    private let state = Mutex<(seen: Bool, total: Int?)>((false, nil))
+    func note(_ total: Int?) { state.withLock { if !$0.seen, let total { $0 = (true, total) } } }
+    var value: Int? { state.withLock { $0.total } }
 }

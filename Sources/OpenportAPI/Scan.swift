@@ -81,7 +81,7 @@ extension OpenportClient {
     /// `maxRows`, no page past that many rows is asked for. Stop iterating to cancel.
     public func scan(_ resource: Resource, limit: Int? = nil, maxRows: Int? = nil, concurrency: Int? = nil,
                      progress: (@Sendable (ScanProgress) -> Void)? = nil) -> RecordBatches {
-        let run = ScanSettings(path: resource.path, query: [], needsToken: resource.needsToken, orderField: ListOrder.field(of: resource),
+        let run = ScanSettings(path: resource.path, query: [], needsToken: resource.needsToken, orderField: ListOrder.field(of: resource), start: 0,
                                pageSize: max(1, limit ?? config.pageSize), wanted: maxRows ?? Int.max,
                                concurrency: max(1, concurrency ?? config.concurrency), policy: retryPolicy)
         return scan(run, progress: progress)
@@ -93,13 +93,14 @@ extension OpenportClient {
     public func scan(path: String, limit: Int? = nil, concurrency: Int? = nil) -> RecordBatches {
         let (relative, query) = relativePath(path)
         let resource = Resource.allCases.first { relative.hasSuffix($0.path) }
-        let run = ScanSettings(path: relative, query: query, needsToken: resource?.needsToken ?? true, orderField: resource.flatMap(ListOrder.field(of:)),
+        let run = ScanSettings(path: relative, query: query, needsToken: resource?.needsToken ?? true,
+                               orderField: resource.flatMap(ListOrder.field(of:)), start: 0,
                                pageSize: max(1, limit ?? config.pageSize), wanted: Int.max,
                                concurrency: max(1, concurrency ?? config.concurrency), policy: retryPolicy)
         return scan(run, progress: nil)
     }
 
-    private func scan(_ run: ScanSettings, progress: (@Sendable (ScanProgress) -> Void)?) -> RecordBatches {
+    func scan(_ run: ScanSettings, progress: (@Sendable (ScanProgress) -> Void)?) -> RecordBatches {
         RecordBatches { out in
             let scan = ScanRun(client: self, settings: run, output: out, progress: progress)
             do {
@@ -126,6 +127,8 @@ struct ScanSettings: Sendable {
     let needsToken: Bool
     /// A field that only grows with new rows, to read the list's order by (``ListOrder``).
     let orderField: String?
+    /// The position of the first row wanted; positions in the scan count from there.
+    let start: Int
     let pageSize: Int
     let wanted: Int
     let concurrency: Int
@@ -260,7 +263,7 @@ final class ScanRun {
 
     func launch(_ u: Unit, _ group: inout ThrowingTaskGroup<Event, any Error>) {
         let back = u.overlap && u.start > 0 ? 1 : 0
-        let offset = max(0, u.start + shift - back)
+        let offset = max(0, settings.start + u.start + shift - back)
         // A re-read asks for a whole page: rows that keep moving while it travels still land in it.
         let ask = started ? (u.overlap ? step : min(step, u.end - u.start)) : u.end
         var query = settings.query + [("limit", String(ask))]
@@ -374,7 +377,7 @@ final class ScanRun {
         window.succeeded()
         pagesArrived = 1
         step = first.results.count
-        total = first.count ?? first.results.count
+        total = first.count.map { $0 - settings.start } ?? first.results.count
         maxCount = total
         let wanted = settings.wanted
         try await output.send(first.results)
@@ -412,7 +415,7 @@ final class ScanRun {
         quota.arrived()
         window.succeeded()
         pagesArrived += 1
-        let count = page.count ?? total
+        let count = page.count.map { $0 - settings.start } ?? total
         if count < total { throw ScanChanged(before: total, after: count, reason: "rows were removed") }
         let shift: Int
         if count == total {
@@ -423,7 +426,7 @@ final class ScanRun {
         }
         maxCount = max(maxCount, count)
         for (i, row) in page.results.enumerated() {
-            let j = offset - shift + i
+            let j = offset - settings.start - shift + i
             // Rows delivered long ago are forgotten: nothing to check them against, nothing to do.
             guard j >= 0, j < target, j >= known.base else { continue }
             if let seen = known[j] {

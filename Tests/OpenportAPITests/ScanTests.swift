@@ -240,6 +240,25 @@ struct ScanTests {
         }
     }
 
+    @Test("a range of rows is one scan: the rows at those positions, the total, and faults retried")
+    func rangeOfRows() async throws {
+        var options = Self.fullLog
+        options.clicks = 10_000
+        options.maxPageSize = 700
+        options.faults.serverErrorRate = 0.2
+        try await withEmulator(options, configure: { $0.pageSize = 700 }) { _, client in
+            Self.configure(client)
+            let all = try await collect(client.scan(.clicks))
+            #expect(all.count == 10_000)
+            let range = try await client.rows(.clicks, from: 2_500, to: 7_300)
+            #expect(range.count == 10_000)
+            #expect(range.rows == Array(all[2_500..<7_300]), "the rows at positions 2,500 to 7,299")
+            let tail = try await client.rows(.clicks, from: 9_990, to: 12_000)
+            #expect(tail.rows == Array(all[9_990...]), "a range past the end gives what there is")
+            #expect(try await client.rows(.clicks, from: 5, to: 5).rows.isEmpty)
+        }
+    }
+
     @Test("a request that times out is tried again")
     func timeoutsRetried() async throws {
         var options = Self.fullLog
