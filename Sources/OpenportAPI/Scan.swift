@@ -300,7 +300,7 @@ final class ScanRun {
     /// The first backoff step of a page (then doubling, full jitter). Shorter than a single
     /// request's: the other pages keep arriving meanwhile, so a page that failed once is most
     /// likely a fault of its own, and the scan's end waits for its slowest page.
-    var firstBackoff: Double { min(settings.policy.baseDelay, 0.05) }
+    var firstBackoff: Double { min(settings.policy.baseDelay, 0.02) }
 
     /// Schedules a failed unit again, or gives up with one line.
     func retry(_ unit: Unit, after error: APIError, sent: ContinuousClock.Instant,
