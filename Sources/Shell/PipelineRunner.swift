@@ -82,7 +82,8 @@ extension Interpreter {
                                     footer: false,
                                     prettyJSON: toTerminal,
                                     escapeControls: toTerminal,
-                                    ascii: settings.asciiDrawing(environment: ProcessInfo.processInfo.environment))
+                                    ascii: settings.asciiDrawing(environment: ProcessInfo.processInfo.environment),
+                                    sayEmpty: toTerminal)
         let joins = try await prepareJoins(for: pipeline, input: input)
         defer {
             let noun = input.resource == .clicks ? "click" : input.resource == .sessions ? "session" : "row"

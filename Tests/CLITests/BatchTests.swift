@@ -13,6 +13,12 @@ import Testing
         #expect(!result.timedOut, "\(result)", sourceLocation: sourceLocation)
     }
 
+    @Test func anEmptyAnswerPrintsNothingInAScript() throws {
+        // At a terminal it says "(no rows)" (InteractiveTests); a script reads no line at all.
+        let result = try CLI.opsh(["--demo", "-c", "nodes | where status != active"])
+        #expect(result.status == 0 && result.stdout.isEmpty && result.stderr.isEmpty, "\(result)")
+    }
+
     @Test func stdinLinesCountKeysAndListNodes() throws {
         let result = try CLI.opsh(["--demo"], stdin: "keys | count\nnodes\n")
         #expect(result.status == 0, "\(result)")

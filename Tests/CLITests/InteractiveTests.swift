@@ -125,6 +125,8 @@ import Testing
         #expect(printed.contains("singapore"))
         // SGR sequences (ESC [ ... m) are colours and bold: none with NO_COLOR.
         #expect(printed.firstMatch(of: /\x1B\[[0-9;]*m/) == nil, "\(String(reflecting: printed))")
+        // A question with no answer says so (a script gets no output: BatchTests).
+        #expect(try shell.run("nodes | where status != active") == ["(no rows)"])
         try shell.quit()
     }
 

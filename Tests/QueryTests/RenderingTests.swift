@@ -3,6 +3,11 @@ import Records
 import Testing
 
 @Suite struct Tables {
+    @Test func anEmptyTableSaysSoOnlyToAPerson() {
+        #expect(Render.table([], options: RenderOptions(width: 80, sayEmpty: true)) == "(no rows)\n")
+        #expect(Render.table([], options: RenderOptions(width: 80)) == "", "a script gets no output")
+    }
+
     @Test func headerSeparatorRowsAndRightAlignedNumbers() async throws {
         #expect(try await rendered("clicks | select port,key_name | first 3") == """
             port  key_name

@@ -42,9 +42,13 @@ public struct RenderOptions: Sendable, Equatable {
     public var escapeControls: Bool
     /// Plain ASCII for drawings (`chart`): when the output cannot show Unicode blocks.
     public var ascii: Bool
+    /// A table with no rows says `(no rows)` rather than nothing (for a person at a terminal;
+    /// a script gets no output).
+    public var sayEmpty: Bool
 
     public init(width: Int? = nil, color: Bool = false, footer: Bool = false, prettyJSON: Bool = false,
-                escapeControls: Bool = true, ascii: Bool = false) {
+                escapeControls: Bool = true, ascii: Bool = false, sayEmpty: Bool = false) {
+        self.sayEmpty = sayEmpty
         self.width = width
         self.color = color
         self.footer = footer

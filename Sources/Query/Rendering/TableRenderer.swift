@@ -18,7 +18,11 @@ import Records
 public enum TableRenderer {
     public static func render(_ records: [Record], options: RenderOptions = RenderOptions()) -> String {
         let columns = columnNames(records)
-        guard !columns.isEmpty else { return options.footer ? footer(records.count) : "" }
+        guard !columns.isEmpty else {
+            if options.footer { return footer(records.count) }
+            guard options.sayEmpty, records.isEmpty else { return "" }
+            return (options.color ? "\u{1B}[2m(no rows)\u{1B}[0m" : "(no rows)") + "\n"
+        }
 
         // Cells, with their display widths.
         struct Cell {
