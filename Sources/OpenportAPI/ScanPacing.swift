@@ -50,9 +50,10 @@ public struct RetryQuota: Sendable, Equatable {
 ///
 /// It starts at the ceiling (`set concurrency`), so a healthy server sees what it saw before;
 /// a 429, a 503 or a timeout halves it (once per round trip: only a request sent after the
-/// last cut can cut again), and each run of successes in a row half as long as the window adds
-/// one, up to the ceiling: about two a round trip, so that a window cut by a fault that was not
-/// congestion (a 429 with `Retry-After: 0` among healthy pages) is back in a few round trips.
+/// last cut can cut again), and each run of successes in a row a quarter of the window long (at
+/// least one) adds one, up to the ceiling: a few a round trip, so that a window cut by a fault
+/// that was not congestion (a 429 with `Retry-After: 0` among healthy pages) is back in a few
+/// round trips, while a server that keeps throttling keeps it down.
 public struct ConcurrencyWindow: Sendable {
     public let ceiling: Int
     public private(set) var limit: Int
@@ -69,7 +70,7 @@ public struct ConcurrencyWindow: Sendable {
 
     public mutating func succeeded() {
         run += 1
-        if run >= max(1, limit / 2) {
+        if run >= max(1, limit / 4) {
             run = 0
             limit = min(ceiling, limit + 1)
         }

@@ -297,7 +297,7 @@ struct ScanTests {
         #expect(first.capacity == 72 && first.tokens == 72)
     }
 
-    @Test("the concurrency window halves once per round trip and grows by one per run of successes half as long")
+    @Test("the concurrency window halves once per round trip and grows by one per run of successes a quarter as long")
     func concurrencyWindow() {
         var w = ConcurrencyWindow(ceiling: 8)
         let t0 = ContinuousClock.now
@@ -307,15 +307,18 @@ struct ScanTests {
         #expect(w.limit == 4)
         w.overloaded(sentAt: t0 + .milliseconds(20), now: t0 + .milliseconds(30))
         #expect(w.limit == 2 && w.lowest == 2)
-        // One more after each run of successes half the window long.
+        // One more after each run of successes a quarter of the window long (at least one).
         w.succeeded()
         #expect(w.limit == 3)
-        w.succeeded()
-        #expect(w.limit == 4)
-        w.succeeded()
-        #expect(w.limit == 4)
-        w.succeeded()
-        #expect(w.limit == 5)
+        for _ in 0..<5 { w.succeeded() }
+        #expect(w.limit == 8)
+        var wide = ConcurrencyWindow(ceiling: 32)
+        wide.overloaded(sentAt: t0, now: t0)
+        #expect(wide.limit == 16)
+        for _ in 0..<3 { wide.succeeded() }
+        #expect(wide.limit == 16, "16 / 4 = 4 successes for one more")
+        wide.succeeded()
+        #expect(wide.limit == 17)
         for _ in 0..<100 { w.succeeded() }
         #expect(w.limit == 8)
     }
