@@ -130,10 +130,7 @@ extension OpenportClient {
     /// not trust it.
     public func rows(_ resource: Resource, from start: Int, to end: Int) async throws(APIError) -> (rows: [Record], count: Int?) {
         guard end > start else { return ([], nil) }
-        let run = ScanSettings(path: resource.path, query: [], needsToken: resource.needsToken,
-                               orderField: ListOrder.field(of: resource), start: start,
-                               pageSize: config.pageSize, wanted: end - start,
-                               concurrency: config.concurrency, policy: retryPolicy)
+        let run = scanSettings(path: resource.path, resource: resource, start: start, wanted: end - start)
         let reported = FirstTotal()
         var rows: [Record] = []
         do {

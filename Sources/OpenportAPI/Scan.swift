@@ -81,39 +81,40 @@ extension OpenportClient {
     /// `maxRows`, no page past that many rows is asked for. Stop iterating to cancel.
     public func scan(_ resource: Resource, limit: Int? = nil, maxRows: Int? = nil, concurrency: Int? = nil,
                      progress: (@Sendable (ScanProgress) -> Void)? = nil) -> RecordBatches {
-        let run = ScanSettings(path: resource.path, query: [], needsToken: resource.needsToken, orderField: ListOrder.field(of: resource), start: 0,
-                               pageSize: max(1, limit ?? config.pageSize), wanted: maxRows ?? Int.max,
-                               concurrency: max(1, concurrency ?? config.concurrency), policy: retryPolicy)
-        return scan(run, progress: progress)
+        scan(scanSettings(path: resource.path, resource: resource, limit: limit, wanted: maxRows, concurrency: concurrency),
+             progress: progress)
     }
 
     /// Every row of any list path (`get PATH`), scanned as a resource is: `keys/`,
     /// `clicks/?port=6260` (a filter the server may know). A body that is not a list ends the
-    /// stream with a ``APIError/Kind/badResponse`` error.
+    /// stream with an ``APIError/Kind/notAList`` error.
     public func scan(path: String, limit: Int? = nil, concurrency: Int? = nil) -> RecordBatches {
         let (relative, query) = relativePath(path)
         let resource = Resource.allCases.first { relative.hasSuffix($0.path) }
-        let run = ScanSettings(path: relative, query: query, needsToken: resource?.needsToken ?? true,
-                               orderField: resource.flatMap(ListOrder.field(of:)), start: 0,
-                               pageSize: max(1, limit ?? config.pageSize), wanted: Int.max,
-                               concurrency: max(1, concurrency ?? config.concurrency), policy: retryPolicy)
-        return scan(run, progress: nil)
+        return scan(scanSettings(path: relative, query: query, resource: resource, limit: limit, concurrency: concurrency),
+                    progress: nil)
+    }
+
+    /// A scan of `path`, paced by this client's settings unless given; `resource`, when the
+    /// path is one, tells whether the token goes along and which field proves the order.
+    func scanSettings(path: String, query: [(String, String)] = [], resource: Resource?, start: Int = 0,
+                      limit: Int? = nil, wanted: Int? = nil, concurrency: Int? = nil) -> ScanSettings {
+        ScanSettings(path: path, query: query, needsToken: resource?.needsToken ?? true,
+                     orderField: resource.flatMap(ListOrder.field(of:)), start: start,
+                     pageSize: max(1, limit ?? config.pageSize), wanted: wanted ?? Int.max,
+                     concurrency: max(1, concurrency ?? config.concurrency), policy: retryPolicy)
     }
 
     func scan(_ run: ScanSettings, progress: (@Sendable (ScanProgress) -> Void)?) -> RecordBatches {
         RecordBatches { out in
             let scan = ScanRun(client: self, settings: run, output: out, progress: progress)
+            // Added to the tally however it ends, before the stream does.
+            defer { scan.record() }
             do {
                 try await scan.run()
-                scan.record()
-            } catch let e as APIError {
-                scan.record()
-                throw Task.isCancelled ? APIError(.cancelled, "cancelled") : e
             } catch is CancellationError {
-                scan.record()
                 throw APIError(.cancelled, "cancelled")
             } catch {
-                scan.record()
                 throw Task.isCancelled ? APIError(.cancelled, "cancelled") : error
             }
         }

@@ -28,7 +28,8 @@ public struct RecordBatches: AsyncSequence, Sendable {
     /// Ends the stream when the last copy of the sequence and of its iterators is gone.
     let owner: Owner
 
-    /// Runs `produce` in a new task; what it sends is what the sequence yields.
+    /// Runs `produce` in a task of its own once the consumer first asks; what it sends is
+    /// what the sequence yields.
     public init(capacity: Int = RecordBatches.defaultCapacity,
                 _ produce: @escaping @Sendable (Producer) async throws -> Void) {
         let channel = Channel(capacity: Swift.max(1, capacity), produce: produce)
@@ -39,13 +40,6 @@ public struct RecordBatches: AsyncSequence, Sendable {
     /// Rows already in memory, as one batch (sharing their storage, not copying it).
     public static func replay(_ records: [Record]) -> RecordBatches {
         RecordBatches { out in if !records.isEmpty { try await out.send(records) } }
-    }
-
-    /// Batches from an `AsyncSequence` (a test's fixed pages, say).
-    public static func from<S: AsyncSequence & Sendable>(_ sequence: S) -> RecordBatches where S.Element == [Record] {
-        RecordBatches { out in
-            for try await batch in sequence { try await out.send(batch) }
-        }
     }
 
     public func makeAsyncIterator() -> Iterator { Iterator(channel: channel, owner: owner) }
@@ -73,9 +67,6 @@ public struct RecordBatches: AsyncSequence, Sendable {
             guard !batch.isEmpty else { return }
             try await channel.send(batch)
         }
-
-        /// Whether the consumer has stopped: a producer may check it between batches.
-        public var isTerminated: Bool { channel.isTerminated }
     }
 
     /// The consumer side's lifetime: when no copy is left, the producer is stopped.
@@ -109,8 +100,6 @@ public struct RecordBatches: AsyncSequence, Sendable {
             self.capacity = capacity
             self.produce = Mutex(produce)
         }
-
-        var isTerminated: Bool { state.withLock { $0.terminated } }
 
         /// Starts the producer, once, on the consumer's first request.
         func start() {

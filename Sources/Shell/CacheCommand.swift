@@ -14,14 +14,7 @@ extension Interpreter {
             throw QueryError("'cache' takes nothing, or clear [RESOURCE]", column: first.range.lowerBound,
                              length: max(1, first.range.count), suggestion: Suggest.nearest(first.text, among: ["clear"]))
         }
-        var resources: [Resource] = []
-        for a in args.dropFirst() {
-            guard let r = Resource(word: a.text) else {
-                let hint = Suggest.nearest(a.text, among: Resource.allCases.map(\.rawValue)).map { " (did you mean '\($0)'?)" } ?? ""
-                throw ShellError("'\(TerminalSafe.escape(a.text))' is not a resource\(hint); cache clear takes sessions, keys, clicks or nodes")
-            }
-            resources.append(r)
-        }
+        let resources = try Invocation.resources(args.dropFirst(), for: "cache clear")
         if resources.isEmpty {
             cache.clear(nil)
         } else {

@@ -6,7 +6,6 @@ import Darwin
 import Foundation
 import Query
 import Records
-import Synchronization
 
 /// Where one line's output goes, chosen before the first byte is written, and written as it
 /// is made: `jsonl` and `csv` reach the screen, the pipe or the file while pages still arrive,
@@ -87,12 +86,16 @@ final class OutputTarget: ClosableOutputStream {
                 held = ""
                 if !p.write(first) { pagerStopped() }
             } else {
-                output.message("opsh: the pager '\(TerminalSafe.escape(p.pager.command))' failed, so here is the output directly; fix PAGER or 'set pager off'\n")
+                pagerFailed(p.pager)
                 mode = .direct
                 output.write(held)
                 held = ""
             }
         }
+    }
+
+    private func pagerFailed(_ pager: Pager) {
+        output.message("opsh: the pager '\(TerminalSafe.escape(pager.command))' failed, so here is the output directly; fix PAGER or 'set pager off'\n")
     }
 
     private func reachingTerminal() {
@@ -106,7 +109,7 @@ final class OutputTarget: ClosableOutputStream {
         guard let p = pager else { return }
         pager = nil
         if let unseen = p.finish() {
-            output.message("opsh: the pager '\(TerminalSafe.escape(p.pager.command))' failed, so here is the output directly; fix PAGER or 'set pager off'\n")
+            pagerFailed(p.pager)
             output.write(unseen)
             mode = .direct
         } else {
@@ -153,9 +156,9 @@ final class FileWriter {
         let regular = Self.isRegularOrAbsent(path)
         do {
             if redirect.append || !regular {
-                if !fm.fileExists(atPath: path) { fm.createFile(atPath: path, contents: nil) }
+                if !fm.fileExists(atPath: path) { _ = fm.createFile(atPath: path, contents: nil) }
                 let h = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
-                if redirect.append { try h.seekToEnd() } else if regular { try h.truncate(atOffset: 0) }
+                if redirect.append { try h.seekToEnd() }
                 handle = h
                 temporary = nil
             } else {

@@ -15,27 +15,6 @@ struct Pager {
         command = configured.isEmpty ? (chop ? "less -FRSX" : "less -FRX") : configured
     }
 
-    /// Whether `text` is taller than the terminal.
-    static func needed(_ text: String, rows: Int?) -> Bool {
-        guard let rows, rows > 2 else { return false }
-        var lines = 0
-        for c in text.utf8 where c == 0x0A {
-            lines += 1
-            if lines >= rows - 1 { return true }
-        }
-        return false
-    }
-
-    /// Pipes `text` into the pager and waits for it; false when it could not start or failed
-    /// (`PAGER=nonexistent` exits 127 having shown nothing), so the caller prints the text
-    /// itself and nothing is lost.
-    func show(_ text: String) -> Bool {
-        let process = PagerProcess(self)
-        guard process.start() else { return false }
-        _ = process.write(text)
-        return process.finish() == nil
-    }
-
     /// Starts the pager reading from a pipe: its pid and the pipe's writing end.
     ///
     /// Spawned directly rather than with Foundation's Process, which puts the child in a

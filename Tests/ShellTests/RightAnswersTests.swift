@@ -503,9 +503,16 @@ struct RightAnswersTests {
 
     @Test("a pager that fails gives the text back to print directly")
     func brokenPager() {
-        #expect(Pager(environment: ["PAGER": "opsh-no-such-pager-\(UUID())"]).show("some\ntext\n") == false)
-        #expect(Pager(environment: ["PAGER": "false"]).show("text\n") == false)
-        #expect(Pager(environment: ["PAGER": "cat > /dev/null"]).show("text\n") == true)
+        // The text a pager was sent, when it failed (nil: it ran).
+        func unseen(_ pager: String, _ text: String) -> String? {
+            let process = PagerProcess(Pager(environment: ["PAGER": pager]))
+            guard process.start() else { return text }
+            _ = process.write(text)
+            return process.finish()
+        }
+        #expect(unseen("opsh-no-such-pager-\(UUID())", "some\ntext\n") == "some\ntext\n")
+        #expect(unseen("false", "text\n") == "text\n")
+        #expect(unseen("cat > /dev/null", "text\n") == nil)
     }
 
     @Test("help where says how an instant without an offset is read")

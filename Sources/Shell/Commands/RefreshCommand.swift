@@ -12,13 +12,7 @@ struct RefreshCommand: ShellCommand {
     let resources: [Resource]
 
     static func parse(_ invocation: Invocation) throws -> RefreshCommand {
-        RefreshCommand(resources: try invocation.arguments.map { a in
-            guard let r = Resource(word: a.text) else {
-                let hint = Suggest.nearest(a.text, among: Resource.allCases.map(\.rawValue)).map { " (did you mean '\($0)'?)" } ?? ""
-                throw ShellError("'\(TerminalSafe.escape(a.text))' is not a resource\(hint); refresh takes sessions, keys, clicks or nodes")
-            }
-            return r
-        })
+        RefreshCommand(resources: try Invocation.resources(invocation.arguments, for: "refresh"))
     }
 
     func run(_ invocation: Invocation, in shell: Interpreter) async throws -> Outcome {

@@ -1,4 +1,6 @@
+import OpenportAPI
 import Query
+import Records
 
 /// One command of the shell: one file under `Commands/`, one line in ``CommandCatalog``.
 ///
@@ -23,6 +25,18 @@ struct Invocation: Sendable {
         guard let first = pipeline.stages.first else { return }
         throw QueryError("'\(name)' prints no records, so nothing can follow it with |",
                          column: first.range.lowerBound, length: max(1, first.range.count))
+    }
+
+    /// Resource names (`refresh clicks keys`, `cache clear keys`); a word that names none is
+    /// one line with the nearest resource.
+    static func resources(_ args: some Collection<CommandArgument>, for command: String) throws -> [Resource] {
+        try args.map { a in
+            guard let r = Resource(word: a.text) else {
+                let hint = Suggest.nearest(a.text, among: Resource.allCases.map(\.rawValue)).map { " (did you mean '\($0)'?)" } ?? ""
+                throw ShellError("'\(TerminalSafe.escape(a.text))' is not a resource\(hint); \(command) takes sessions, keys, clicks or nodes")
+            }
+            return r
+        }
     }
 
     /// For commands that take none: an error pointing at the first argument.
