@@ -36,7 +36,7 @@ struct RecordSource: Sendable {
             let started = ContinuousClock.now
             let requestsBefore = source.client.requestCount
             let keep = source.settings.useCache
-            let keyMap = resource == .clicks && keep ? KeyMap(keys: try await source.all(.keys)) : nil
+            let keyMap = resource == .clicks && keep ? try await source.keyMapBeforeScan() : nil
             let began = Date().timeIntervalSince1970
             let progress = source.progress
             defer { progress?.finish() }
@@ -98,6 +98,16 @@ struct RecordSource: Sendable {
                 source.cache.store(.clicks, records: result.rows, seconds: seconds, requests: requests, provenance: provenance)
             }
             try await out.send(result.rows)
+        }
+    }
+
+    /// The keys' names for a scan of the clicks about to begin; nil when the keys cannot be
+    /// read (the clicks are then kept without them, and the next refresh reads them all again).
+    func keyMapBeforeScan() async throws -> KeyMap? {
+        do {
+            return KeyMap(keys: try await all(.keys))
+        } catch let error as APIError where error.kind != .cancelled {
+            return nil
         }
     }
 
