@@ -1,8 +1,7 @@
-import Query
-
 /// What TAB should offer at the cursor: step one of completion, pure and tolerant of
-/// half-typed lines (pgcli's split: this finds the kind, ``CompletionEngine`` finds candidates).
-public enum ExpectedKind: Sendable, Equatable {
+/// half-typed lines (pgcli's split: this finds the kind, the shell's completion engine finds
+/// candidates).
+public indirect enum ExpectedKind: Sendable, Equatable {
     case command
     case stage
     /// A field of what flows into the stage; `source` is the line's command word.
@@ -11,12 +10,13 @@ public enum ExpectedKind: Sendable, Equatable {
     case op
     /// A value for `field` (after `field=`, `field ~`, ...).
     case value(source: String, field: String)
-    /// After `keys `: a subcommand, a key id or a key name.
-    case keyOrSubcommand
-    /// After `keys set|replace|rm `: a key id or name.
+    /// A subcommand's name, or else what the command's own arguments expect (`keys ` offers
+    /// add, set, replace, rm and the keys).
+    case subcommand([String], or: ExpectedKind)
+    /// A key id or name.
     case keyRef
-    /// After `keys add ` and the like: `name=`, `public_key=@`.
-    case keyField
+    /// `name=VALUE` fields: these words, inserted as they are (`name=`, `public_key=@`).
+    case fields([String])
     case setting
     case settingValue(name: String)
     case topic
@@ -28,15 +28,21 @@ public enum ExpectedKind: Sendable, Equatable {
     case nothing
 }
 
-/// What a command's arguments are, as its ``CommandSpec`` declares them: the analyser reads
-/// this, so a new command completes with no edit here.
-public indirect enum ArgumentKind: Sendable, Equatable {
+/// What a command's arguments are, as its spec declares them: the analyser reads this, so a
+/// new command completes with no edit here.
+public indirect enum ArgumentKind: Sendable, Equatable, Codable {
     /// None.
     case none
     /// Resource names (`refresh clicks keys`).
     case resources
-    /// `keys`: a subcommand (add, set, replace, rm), a key id or a key name.
-    case keys(subcommands: [String])
+    /// One key: an id, or a name (several words when unquoted: `keys Pi London`).
+    case key
+    /// Keys, one a word (`keys rm 12 "Pi London"`).
+    case keys
+    /// `name=VALUE` fields; these are offered as typed (`name=`, `public_key=@`).
+    case fields([String])
+    /// One word of the first kind, then words of the second (`keys set KEY name=NEW`).
+    case then(ArgumentKind, ArgumentKind)
     /// `set NAME VALUE`.
     case setting
     /// `help TOPIC`: a command or a stage.
@@ -48,8 +54,27 @@ public indirect enum ArgumentKind: Sendable, Equatable {
     /// A whole line of its own after some options (`watch 10 --times 3 LINE`): options are
     /// numbers, or these flags with a value each.
     case commandLine(flagsWithValue: [String])
-    /// One of these words, each followed by arguments of its own kind (`cache clear RESOURCE`).
-    case subcommands([String: ArgumentKind])
+}
+
+/// How a command's words read, for completion: its subcommands (each with arguments of its
+/// own) and, when the first word names none, its own arguments.
+public struct CommandSyntax: Sendable, Equatable, Codable {
+    public struct Subcommand: Sendable, Equatable, Codable {
+        public var name: String
+        public var arguments: ArgumentKind
+        public init(_ name: String, _ arguments: ArgumentKind) {
+            self.name = name
+            self.arguments = arguments
+        }
+    }
+
+    public var arguments: ArgumentKind
+    public var subcommands: [Subcommand]
+
+    public init(arguments: ArgumentKind, subcommands: [Subcommand] = []) {
+        self.arguments = arguments
+        self.subcommands = subcommands
+    }
 }
 
 /// The analysis of a line up to the cursor.
@@ -64,15 +89,25 @@ public struct CompletionContext: Sendable, Equatable {
 }
 
 public enum CompletionAnalyzer {
-    static let operators = ComparisonOperator.allCases.map(\.rawValue)
+    public static let operators = ComparisonOperator.allCases.map(\.rawValue)
 
     /// A word of the line, with where it starts.
     struct Word { var text: String; var start: Int; var quoted: Bool; var closed: Bool }
 
-    /// Analyses `line` up to `cursor` (a character offset); `commands` gives the kind of
-    /// each command's arguments (``CommandCatalog/argumentKind(of:)`` in the shell).
+    /// The words of the segment the cursor is in, the word being typed (if the cursor
+    /// touches one), and the line's command word.
+    struct Split {
+        var segments: [[Word]]
+        var typing: Word?
+        var inFirstSegment: Bool { segments.count == 1 }
+        var words: [Word] { segments[segments.count - 1] }
+        var source: String { segments[0].first?.text ?? "" }
+    }
+
+    /// Analyses `line` up to `cursor` (a character offset); `commands` gives the syntax of
+    /// each command (the shell's catalogue answers it).
     public static func analyze(_ line: String, cursor: Int,
-                               commands: (String) -> ArgumentKind? = { _ in nil }) -> CompletionContext {
+                               commands: (String) -> CommandSyntax? = { _ in nil }) -> CompletionContext {
         // `watch 10 sessions | ...`: what follows the options is a line of its own.
         if let inner = innerLine(line, cursor: cursor, commands: commands) {
             var context = analyze(inner.text, cursor: cursor - inner.offset, commands: commands)
@@ -80,7 +115,26 @@ public enum CompletionAnalyzer {
             return context
         }
         let chars = Array(line.prefix(cursor))
-        // Split into pipeline segments on unquoted '|', and words on unquoted blanks.
+        let split = split(chars)
+        let typing = split.typing
+        let context = { (kind: ExpectedKind) in
+            CompletionContext(kind: kind, prefix: typing?.text ?? "", wordStart: typing?.start ?? chars.count,
+                              quoted: typing?.quoted ?? false)
+        }
+        let words = split.words
+        // After a redirect: a file name.
+        if let last = words.last, last.text == ">" || last.text == ">>", !split.inFirstSegment || words.count > 1 {
+            if split.inFirstSegment || words.first?.text != "where" { return context(.file) }
+        }
+        guard split.inFirstSegment else { return context(stage(words, source: split.source)) }
+        guard let head = words.first else { return context(.command) }
+        let syntax = commands(head.text) ?? CommandSyntax(arguments: .none)
+        return arguments(Array(words.dropFirst()), syntax: syntax, typing: typing, context: context)
+    }
+
+    /// The line cut into pipeline segments on unquoted `|`, and words on unquoted blanks;
+    /// operators and commas are words of their own.
+    static func split(_ chars: [Character]) -> Split {
         var segments: [[Word]] = [[]]
         var current: Word?
         var quote: Character?
@@ -96,7 +150,7 @@ public enum CompletionAnalyzer {
                     current?.text.append(chars[i + 1]); i += 2; continue
                 }
                 if c == q { quote = nil; current?.closed = true } else { current?.text.append(c) }
-            } else if c == "\"" || c == "'" {
+            } else if Quoting.quotes.contains(c) {
                 if current == nil { current = Word(text: "", start: i, quoted: true, closed: false) }
                 quote = c
             } else if c == "|" {
@@ -104,8 +158,7 @@ public enum CompletionAnalyzer {
                 segments.append([])
             } else if c == " " || c == "\t" {
                 flush()
-            } else if "=<>!~,()".contains(c) {
-                // Operators and commas end a word and are words of their own.
+            } else if Quoting.operatorCharacters.contains(c) {
                 flush()
                 var op = String(c)
                 if i + 1 < chars.count, chars[i + 1] == "=" || (c == "!" && chars[i + 1] == "~") || (c == ">" && chars[i + 1] == ">") {
@@ -118,46 +171,32 @@ public enum CompletionAnalyzer {
             }
             i += 1
         }
-        // The word under the cursor, if the cursor touches one.
-        let typing = current
-        flush()
-        var words = segments[segments.count - 1]
-        if typing != nil { words.removeLast() }
-        let prefix = typing?.text ?? ""
-        let start = typing?.start ?? chars.count
-        let quoted = typing?.quoted ?? false
-        func ctx(_ k: ExpectedKind) -> CompletionContext {
-            CompletionContext(kind: k, prefix: prefix, wordStart: start, quoted: quoted)
-        }
-        let source = segments[0].first?.text ?? ""
+        // The word under the cursor is not one of the segment's words: it is being typed.
+        return Split(segments: segments, typing: current)
+    }
 
-        // After a redirect: a file name.
-        if let last = words.last, last.text == ">" || last.text == ">>", segments.count > 1 || words.count > 1 {
-            let head = words.first?.text ?? ""
-            if segments.count == 1 || head != "where" { return ctx(.file) }
-        }
-        if segments.count == 1 {
-            guard let head = words.first else { return ctx(.command) }
-            return arguments(Array(words.dropFirst()), kind: commands(head.text) ?? .none, ctx: ctx,
-                             prefix: prefix, quoted: quoted)
-        }
-        guard let stage = words.first?.text else { return ctx(.stage) }
+    /// What a stage's words expect, by the syntax its type declares.
+    static func stage(_ words: [Word], source: String) -> ExpectedKind {
+        guard let stage = words.first?.text else { return .stage }
         let rest = Array(words.dropFirst())
         switch StageCatalog.named(stage)?.syntax ?? .none {
         case .none:
-            return ctx(.nothing)
+            return .nothing
         case .fields:
-            return ctx(.field(source: source))
-        case .fieldBy(let words):
-            if rest.isEmpty { return ctx(.field(source: source)) }
-            if rest.count == 1 { return ctx(.choice(["by"])) }
-            if rest.count == 2, rest[1].text == "by" { return ctx(.choice(words)) }
-            return ctx(.nothing)
+            return .field(source: source)
+        case .fieldBy(let choices):
+            if rest.isEmpty { return .field(source: source) }
+            if rest.count == 1 { return .choice(["by"]) }
+            if rest.count == 2, rest[1].text == "by" { return .choice(choices) }
+            return .nothing
         case .condition:
-            break
+            return condition(rest, source: source)
         }
-        if rest.isEmpty { return ctx(.field(source: source, inWhere: true)) }
-        // where: field, operator, value, then and/or and a field again.
+    }
+
+    /// Within `where`: a field, an operator, a value, then and/or and a field again.
+    static func condition(_ rest: [Word], source: String) -> ExpectedKind {
+        if rest.isEmpty { return .field(source: source, inWhere: true) }
         var expect = 0 // 0 field, 1 operator, 2 value, 3 connective
         var field = ""
         for w in rest {
@@ -175,56 +214,65 @@ public enum CompletionAnalyzer {
             }
         }
         switch expect {
-        case 0: return ctx(.field(source: source, inWhere: true))
-        case 1: return ctx(.op)
-        case 2: return ctx(.value(source: source, field: field))
-        default: return ctx(.nothing)
+        case 0: return .field(source: source, inWhere: true)
+        case 1: return .op
+        case 2: return .value(source: source, field: field)
+        default: return .nothing
         }
     }
 }
 
 extension CompletionAnalyzer {
-    /// What the words after a command expect, by the kind its spec declares.
-    static func arguments(_ rest: [Word], kind: ArgumentKind, ctx: (ExpectedKind) -> CompletionContext,
-                          prefix: String, quoted: Bool) -> CompletionContext {
+    /// What the words after a command expect: a subcommand's arguments when the first word
+    /// names one, else the command's own (with the subcommands offered beside them).
+    static func arguments(_ rest: [Word], syntax: CommandSyntax, typing: Word?,
+                          context: (ExpectedKind) -> CompletionContext) -> CompletionContext {
+        if let first = rest.first, let sub = syntax.subcommands.first(where: { $0.name == first.text && !first.quoted }) {
+            return arguments(Array(rest.dropFirst()), kind: sub.arguments, typing: typing, context: context)
+        }
+        let own = arguments(rest, kind: syntax.arguments, typing: typing, context: context)
+        guard rest.isEmpty, !syntax.subcommands.isEmpty else { return own }
+        let names = syntax.subcommands.map(\.name)
+        var offered = own
+        offered.kind = own.kind == .nothing ? .choice(names) : .subcommand(names, or: own.kind)
+        return offered
+    }
+
+    /// What the words after a command expect, by one kind of argument.
+    static func arguments(_ rest: [Word], kind: ArgumentKind, typing: Word?,
+                          context: (ExpectedKind) -> CompletionContext) -> CompletionContext {
         switch kind {
         case .none, .apiPath, .commandLine:
-            return ctx(.nothing)
+            return context(.nothing)
         case .resources:
-            return ctx(.resource)
+            return context(.resource)
         case .topic:
-            return rest.isEmpty ? ctx(.topic) : ctx(.nothing)
+            return context(rest.isEmpty ? .topic : .nothing)
         case .port:
-            return rest.isEmpty ? ctx(.port) : ctx(.nothing)
+            return context(rest.isEmpty ? .port : .nothing)
         case .setting:
-            if rest.isEmpty { return ctx(.setting) }
-            if rest.count == 1 { return ctx(.settingValue(name: rest[0].text)) }
-            return ctx(.nothing)
-        case .subcommands(let table):
-            guard let sub = rest.first else { return ctx(.choice(table.keys.sorted())) }
-            guard let inner = table[sub.text] else { return ctx(.nothing) }
-            return arguments(Array(rest.dropFirst()), kind: inner, ctx: ctx, prefix: prefix, quoted: quoted)
-        case .keys(let subcommands):
-            guard let sub = rest.first?.text else { return ctx(.keyOrSubcommand) }
-            if subcommands.contains(sub) {
-                switch sub {
-                case "set", "replace": return rest.count == 1 ? ctx(.keyRef) : ctx(.keyField)
-                case "rm": return ctx(.keyRef)
-                default:
-                    if let l = rest.last, l.text == "=" { return ctx(.nothing) }
-                    return ctx(.keyField)
-                }
-            }
+            if rest.isEmpty { return context(.setting) }
+            return context(rest.count == 1 ? .settingValue(name: rest[0].text) : .nothing)
+        case .keys:
+            return context(.keyRef)
+        case .fields(let names):
+            if let last = rest.last, last.text == "=" { return context(.nothing) }
+            return context(.fields(names))
+        case .then(let first, let then):
+            guard !rest.isEmpty else { return arguments([], kind: first, typing: typing, context: context) }
+            return arguments(Array(rest.dropFirst()), kind: then, typing: typing, context: context)
+        case .key:
+            guard let first = rest.first else { return context(.keyRef) }
             // `keys Pi Lo`: the words after `keys` are one name, typed without quotes.
-            guard !rest.contains(where: \.quoted), !quoted, let first = rest.first else { return ctx(.nothing) }
-            let typed = rest.map(\.text).joined(separator: " ") + " " + prefix
+            guard !rest.contains(where: \.quoted), typing?.quoted != true else { return context(.nothing) }
+            let typed = rest.map(\.text).joined(separator: " ") + " " + (typing?.text ?? "")
             return CompletionContext(kind: .keyRef, prefix: typed, wordStart: first.start, quoted: false)
         }
     }
 
     /// The line a command of kind ``ArgumentKind/commandLine(flagsWithValue:)`` runs
     /// (`watch [SECONDS] [--times N] LINE`), and where it starts, once the cursor is in it.
-    static func innerLine(_ line: String, cursor: Int, commands: (String) -> ArgumentKind?) -> (text: String, offset: Int)? {
+    static func innerLine(_ line: String, cursor: Int, commands: (String) -> CommandSyntax?) -> (text: String, offset: Int)? {
         let chars = Array(line)
         var i = 0
         func skipBlanks() { while i < chars.count, chars[i] == " " || chars[i] == "\t" { i += 1 } }
@@ -234,7 +282,7 @@ extension CompletionAnalyzer {
             return String(chars[start..<i])
         }
         skipBlanks()
-        guard case .commandLine(let flags) = commands(word()), i < chars.count else { return nil }
+        guard case .commandLine(let flags)? = commands(word())?.arguments, i < chars.count else { return nil }
         while true {
             skipBlanks()
             let start = i

@@ -3,35 +3,61 @@ import OpenportAPI
 import Query
 import Records
 
-extension Interpreter {
-    /// `cache`: what is held in memory and on disk; `cache clear [RESOURCE ...]`: forget it.
-    func cacheCommand(_ args: [CommandArgument], pipeline: Pipeline) async throws {
-        guard let first = args.first else {
-            try await emit(cacheReport(), pipeline: pipeline)
-            return
-        }
+/// `cache`: what is held in memory and on disk; `cache clear [RESOURCE ...]`: forget it.
+struct CacheCommand: ShellCommand, Equatable {
+    static let spec = CommandSpec(
+        name: "cache", synopsis: "cache [clear [RESOURCE]]", summary: "what is cached, in memory and on disk; clear removes it",
+        examples: [StageExample("cache", shows: "rows, age and size of each resource, in memory and on disk", result: .contains("resource")),
+                   StageExample("cache clear clicks", shows: "forget the click log (memory and disk)", result: .quiet),
+                   StageExample("cache clear", shows: "forget everything", result: .quiet)],
+        subcommands: [SubcommandSpec("clear", synopsis: "cache clear [RESOURCE]", summary: "forget what is cached of these resources (all when none is named)",
+                                     arguments: .resources)])
+
+    enum Action: Equatable {
+        /// What is cached.
+        case report
+        /// Forget these resources; all of them when the list is empty.
+        case clear([Resource])
+    }
+
+    let action: Action
+
+    static func parse(_ invocation: Invocation) throws -> CacheCommand {
+        let args = invocation.arguments
+        guard let first = args.first else { return CacheCommand(action: .report) }
         guard first.text == "clear" else {
             throw QueryError("'cache' takes nothing, or clear [RESOURCE]", column: first.range.lowerBound,
                              length: max(1, first.range.count), suggestion: Suggest.nearest(first.text, among: ["clear"]))
         }
-        let resources = try Invocation.resources(args.dropFirst(), for: "cache clear")
-        if resources.isEmpty {
-            cache.clear(nil)
-        } else {
-            for r in resources { cache.clear(r) }
+        return CacheCommand(action: .clear(try Invocation.resources(args.dropFirst(), for: "cache clear")))
+    }
+
+    func run(_ invocation: Invocation, in context: CommandContext) async throws -> Outcome {
+        switch action {
+        case .report:
+            try await context.pipelines.emit(CacheCommand.report(context), pipeline: invocation.pipeline)
+        case .clear(let resources):
+            let cache = context.cache
+            if resources.isEmpty {
+                cache.clear(nil)
+            } else {
+                for r in resources { cache.clear(r) }
+            }
+            let what = resources.isEmpty ? "every resource" : resources.map(\.rawValue).joined(separator: ", ")
+            context.output.message("cleared \(what) from the cache\(cache.disk == nil ? "" : " (memory and disk)")\n")
         }
-        let what = resources.isEmpty ? "every resource" : resources.map(\.rawValue).joined(separator: ", ")
-        output.message("cleared \(what) from the cache\(cache.disk == nil ? "" : " (memory and disk)")\n")
+        return .ok
     }
 
     /// One row per resource held in memory or on disk: rows, age and size of each.
-    func cacheReport() -> String {
+    static func report(_ context: CommandContext) -> String {
+        let cache = context.cache
         let held = Dictionary(cache.snapshot, uniquingKeysWith: { a, _ in a })
         let onDisk = Dictionary((cache.disk?.summaries() ?? []).map { ($0.resource, $0) }, uniquingKeysWith: { a, _ in a })
         let resources = Resource.allCases.filter { held[$0] != nil || onDisk[$0] != nil }
         let where_ = cache.disk.map { "on disk: \(TerminalSafe.escape($0.directory))\n" } ?? "on disk: nothing (cache = memory, off, or --demo)\n"
         guard !resources.isEmpty else { return "the cache is empty\n" + where_ }
-        let settings = self.settings
+        let settings = context.settings
         let now = Date().timeIntervalSince1970
         let rows = resources.map { r -> Record in
             var pairs: [(String, Value)] = [("resource", .string(r.rawValue))]
@@ -40,8 +66,8 @@ extension Interpreter {
                 let fresh = !e.stale && age <= (settings.freshness[r] ?? .zero)
                 pairs += [
                     ("rows", .int(e.records.count)),
-                    ("age", .string(e.stale ? "stale" : Interpreter.age(Double(age.components.seconds)) + (fresh ? "" : " (stale)"))),
-                    ("size", .string(Interpreter.bytes(e.approximateBytes))),
+                    ("age", .string(e.stale ? "stale" : CacheCommand.age(Double(age.components.seconds)) + (fresh ? "" : " (stale)"))),
+                    ("size", .string(CacheCommand.bytes(e.approximateBytes))),
                     ("fetch", .string(String(format: "%.2fs", e.fetchSeconds))),
                     ("requests", .int(e.requests)),
                 ]
@@ -51,16 +77,16 @@ extension Interpreter {
             if let d = onDisk[r] {
                 pairs += [
                     ("disk rows", d.rows.map { .int($0) } ?? .string("unreadable")),
-                    ("disk age", .string((d.fetchedWall.map { Interpreter.age(max(0, now - $0)) } ?? "?") + (d.needsFullScan ? " (rescan)" : ""))),
-                    ("disk size", .string(Interpreter.bytes(d.bytes))),
+                    ("disk age", .string((d.fetchedWall.map { CacheCommand.age(max(0, now - $0)) } ?? "?") + (d.needsFullScan ? " (rescan)" : ""))),
+                    ("disk size", .string(CacheCommand.bytes(d.bytes))),
                 ]
             } else {
                 pairs += ["disk rows", "disk age", "disk size"].map { ($0, Value.string("-")) }
             }
             return Record(pairs)
         }
-        let toTerminal = terminal.stdoutIsTerminal
-        return Render.table(rows, options: RenderOptions(width: toTerminal ? terminal.width() : nil, color: toTerminal && terminal.color))
+        let toTerminal = context.info.stdoutIsTerminal
+        return Render.table(rows, options: RenderOptions(width: toTerminal ? context.info.width() : nil, color: toTerminal && context.info.color))
             + where_
     }
 

@@ -3,8 +3,11 @@ import OpenportAPI
 import Query
 import Records
 
-/// `... | follow`: new clicks as they arrive; sessions as they come (+) and go (-).
-extension Interpreter {
+/// `clicks | ... | follow`: new clicks as they arrive; `sessions | follow`: sessions as they
+/// come (+) and go (-). The listing commands hand a line that ends in `follow` to this.
+struct Follower {
+    let context: CommandContext
+
     func follow(_ pipeline: Pipeline, line: String, resource: Resource) async throws {
         guard let last = pipeline.stages.last, let follow = last.stage as? Follow else { return }
         for placed in pipeline.stages.dropLast() where !Follow.before.contains(type(of: placed.stage).name) {
@@ -12,52 +15,53 @@ extension Interpreter {
                              column: placed.range.lowerBound, length: max(1, placed.range.count))
         }
         guard resource == .clicks || resource == .sessions else {
-            throw ShellError("follow watches clicks or sessions, not \(resource.rawValue)")
+            throw QueryError("follow watches clicks or sessions, not \(resource.rawValue)", column: last.range.lowerBound,
+                             length: max(1, last.range.count))
         }
         // The stages before follow, as a pipeline of their own.
         let filterText = String(line.prefix(last.range.lowerBound)).trimmingCharacters(in: .whitespaces)
         let filters = try Pipeline(parsing: String(filterText.dropLast(filterText.hasSuffix("|") ? 1 : 0)))
-        let deadline = follow.seconds.map { ContinuousClock.now + .seconds($0) }
-        let interval = settings.followInterval
-        var known = try await source.all(resource)
+        let deadline = follow.duration.map { ContinuousClock.now + $0 }
+        var known = try await context.source.all(resource)
         do {
             while true {
-                var wait = interval
+                var wait = context.settings.followInterval
                 if let deadline {
                     let left = deadline - ContinuousClock.now
                     if left <= .zero { return }
                     wait = min(wait, left)
                 }
                 try await Task.sleep(for: wait)
-                cache.markStale(resource)
-                let now = try await source.all(resource)
-                var lines: [String] = []
-                if resource == .clicks {
-                    let fresh = Interpreter.arrived(before: known, after: now)
-                    if !fresh.isEmpty {
-                        lines = try await filtered(fresh, through: filters, resource: resource).map(FollowLine.line)
-                    }
-                } else {
-                    let (came, went) = Interpreter.sessionChanges(before: known, after: now)
-                    lines = try await filtered(came, through: filters, resource: resource).map { "+ " + FollowLine.line($0) }
-                        + (try await filtered(went, through: filters, resource: resource)).map { "- " + FollowLine.line($0) }
-                }
+                context.cache.markStale(resource)
+                let now = try await context.source.all(resource)
+                let lines = try await changes(from: known, to: now, resource: resource, filters: filters)
                 known = now
-                if !lines.isEmpty { output.write(lines.joined(separator: "\n") + "\n") }
+                if !lines.isEmpty { context.output.write(lines.joined(separator: "\n") + "\n") }
             }
         } catch is CancellationError {
             // Ctrl-C: following ends; what was fetched stays cached. The prompt starts on a
             // line of its own, after the terminal's ^C.
-            if options.interactive { output.write("\n") }
+            if context.interactive { context.output.write("\n") }
         }
+    }
+
+    /// The lines to print for what changed between two fetches, through the filters.
+    private func changes(from known: [Record], to now: [Record], resource: Resource, filters: Pipeline) async throws -> [String] {
+        if resource == .clicks {
+            let fresh = Follower.arrived(before: known, after: now)
+            return try await filtered(fresh, through: filters, resource: resource).map(FollowLine.line)
+        }
+        let (came, went) = Follower.sessionChanges(before: known, after: now)
+        return try await filtered(came, through: filters, resource: resource).map { "+ " + FollowLine.line($0) }
+            + (try await filtered(went, through: filters, resource: resource)).map { "- " + FollowLine.line($0) }
     }
 
     /// The records that pass `filters` (where and select only), in order.
     private func filtered(_ rows: [Record], through filters: Pipeline, resource: Resource) async throws -> [Record] {
         guard !rows.isEmpty else { return [] }
-        let joins = try await prepareJoins(for: filters, input: .resource(resource))
-        let context = EvaluationContext(now: .current, relation: { joins.related($0, $1) }, zone: settings.zone)
-        guard case .records(let out) = try await filters.evaluate(RecordSource.replay(rows), context: context) else { return [] }
+        let joins = try await context.pipelines.joins(for: filters, input: .resource(resource))
+        let evaluation = EvaluationContext(now: .current, relation: { joins.related($0, $1) }, zone: context.settings.zone)
+        guard case .records(let out) = try await filters.evaluate(RecordSource.replay(rows), context: evaluation) else { return [] }
         return out
     }
 

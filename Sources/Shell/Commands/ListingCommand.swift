@@ -2,8 +2,9 @@ import OpenportAPI
 import Query
 
 /// A command that lists a resource through the session cache, for stages to follow:
-/// `sessions`, `clicks`, `nodes` (`keys` lists too, and does more).
-protocol ListingCommand: ShellCommand {
+/// `sessions`, `clicks`, `nodes` (`keys` lists too, and does more). Ending in `| follow`,
+/// the line watches for what is new instead (see ``Follower``).
+protocol ListingCommand: ShellCommand, Equatable {
     static var resource: Resource { get }
     init()
 }
@@ -14,12 +15,12 @@ extension ListingCommand {
         return Self()
     }
 
-    func run(_ invocation: Invocation, in shell: Interpreter) async throws -> Outcome {
+    func run(_ invocation: Invocation, in context: CommandContext) async throws -> Outcome {
         let pipeline = invocation.pipeline
         if pipeline.stages.last?.stage is Follow {
-            try await shell.follow(pipeline, line: invocation.line, resource: Self.resource)
+            try await Follower(context: context).follow(pipeline, line: invocation.line, resource: Self.resource)
         } else {
-            try await shell.runPipeline(pipeline, from: .resource(Self.resource))
+            try await context.pipelines.run(pipeline, from: .resource(Self.resource))
         }
         return .ok
     }

@@ -3,10 +3,11 @@ import Query
 import Records
 
 /// `refresh [RESOURCE...]`: the next use fetches again (only what is new, for clicks).
-struct RefreshCommand: ShellCommand {
+struct RefreshCommand: ShellCommand, Equatable {
     static let spec = CommandSpec(
         name: "refresh", synopsis: "refresh [RESOURCE]", summary: "fetch again next time (only what is new, for clicks)",
-        examples: [("refresh clicks", "refetch the click log next time"), ("refresh", "forget everything")],
+        examples: [StageExample("refresh clicks", shows: "refetch the click log next time", result: .quiet),
+                   StageExample("refresh", shows: "everything fetched afresh next time", result: .quiet)],
         arguments: .resources)
 
     let resources: [Resource]
@@ -15,12 +16,12 @@ struct RefreshCommand: ShellCommand {
         RefreshCommand(resources: try Invocation.resources(invocation.arguments, for: "refresh"))
     }
 
-    func run(_ invocation: Invocation, in shell: Interpreter) async throws -> Outcome {
+    func run(_ invocation: Invocation, in context: CommandContext) async throws -> Outcome {
         if resources.isEmpty {
-            shell.cache.markAllStale()
-            shell.output.message("everything cached is stale now; the next command fetches afresh\n")
+            context.cache.markAllStale()
+            context.output.message("everything cached is stale now; the next command fetches afresh\n")
         }
-        for r in resources { shell.cache.markStale(r) }
+        for r in resources { context.cache.markStale(r) }
         return .ok
     }
 }

@@ -76,8 +76,7 @@ public enum CompletionCache {
     /// What TAB would offer for `line` with the cursor at `cursor` (characters), from `cache`
     /// alone: the REPL's own analyser and engine, with nothing fetched.
     public static func complete(_ line: String, cursor: Int, cache: SessionCache) -> Completion {
-        let engine = CompletionEngine(cache: cache, values: ValueIndex(), prefetch: { _ in },
-                                      stageNames: StageCatalog.all.map { $0.name })
+        let engine = CompletionEngine(cache: cache, values: ValueIndex(), prefetch: { _ in })
         return engine.complete(line, cursor: cursor)
     }
 }
@@ -110,68 +109,4 @@ public final class CompletionCacheKeeper: Sendable {
         }
         if changed { try? CompletionCache.save(cache, to: path) }
     }
-}
-
-/// Files only their owner may read: directories made 0700, files written 0600 through a
-/// temporary file and a rename, so a reader never sees half a file.
-public enum PrivateFile {
-    public struct Failure: Error, CustomStringConvertible {
-        public var description: String
-    }
-
-    /// Creates `path` and its missing parents with mode 0700 (existing ones are left alone).
-    public static func makeDirectory(_ path: String) throws {
-        var isDir: ObjCBool = false
-        if FileManager.default.fileExists(atPath: path, isDirectory: &isDir) {
-            guard isDir.boolValue else { throw Failure(description: "\(path) is not a directory") }
-            return
-        }
-        let parent = (path as NSString).deletingLastPathComponent
-        if !parent.isEmpty, parent != path { try makeDirectory(parent) }
-        if mkdir(path, 0o700) != 0, errno != EEXIST {
-            throw Failure(description: "cannot create \(path): \(String(cString: strerror(errno)))")
-        }
-    }
-
-    /// Replaces `path` with `text`, mode 0600, creating its directory (0700) when missing.
-    /// A symbolic link is followed, so a linked file stays linked.
-    public static func write(_ text: String, to path: String) throws {
-        try write(bytes: Array(text.utf8), to: path)
-    }
-
-    /// Replaces `path` with `bytes`, as ``write(_:to:)`` does with text.
-    public static func write(bytes: [UInt8], to path: String) throws {
-        var target = path
-        if let resolved = try? FileManager.default.destinationOfSymbolicLink(atPath: path) {
-            target = resolved.hasPrefix("/") ? resolved : (path as NSString).deletingLastPathComponent + "/" + resolved
-        }
-        let dir = (target as NSString).deletingLastPathComponent
-        try makeDirectory(dir)
-        var template = Array((dir + "/.opsh-XXXXXX").utf8CString)
-        let fd = mkstemp(&template)
-        guard fd >= 0 else { throw Failure(description: "cannot write in \(dir): \(String(cString: strerror(errno)))") }
-        let temporary = String(decoding: template.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-        var ok = fchmod(fd, 0o600) == 0
-        var offset = 0
-        while ok, offset < bytes.count {
-            let n = bytes[offset...].withUnsafeBytes { systemWrite(fd, $0.baseAddress, $0.count) }
-            if n > 0 { offset += n } else if n < 0, errno == EINTR { continue } else { ok = false }
-        }
-        if ok { ok = fsync(fd) == 0 }
-        let error = errno
-        close(fd)
-        guard ok, rename(temporary, target) == 0 else {
-            let reason = String(cString: strerror(ok ? errno : error))
-            unlink(temporary)
-            throw Failure(description: "cannot write \(target): \(reason)")
-        }
-    }
-}
-
-private func systemWrite(_ fd: Int32, _ buffer: UnsafeRawPointer?, _ count: Int) -> Int {
-    #if canImport(Glibc)
-    return Glibc.write(fd, buffer, count)
-    #else
-    return Darwin.write(fd, buffer, count)
-    #endif
 }

@@ -12,14 +12,14 @@ struct CompletionEngine: Sendable {
     let values: ValueIndex
     /// Starts a background fetch of a resource (at most one at a time per resource).
     let prefetch: @Sendable (Resource) -> Void
-    let stageNames: [String]
+    let stageNames = StageCatalog.names
 
     func complete(_ line: String, cursor: Int) -> Completion {
-        let ctx = CompletionAnalyzer.analyze(line, cursor: cursor, commands: CommandCatalog.argumentKind)
-        let words = candidates(for: ctx)
+        let ctx = CompletionAnalyzer.analyze(line, cursor: cursor, commands: CommandCatalog.syntax)
+        let words = candidates(for: ctx.kind, prefix: ctx.prefix)
         let matching = words.filter { $0.text.hasPrefix(ctx.prefix) }
         let insert = matching.map { w in
-            CompletionCandidate(insert: w.raw ? w.text : CompletionEngine.quoteIfNeeded(w.text, forceQuote: ctx.quoted || w.quote),
+            CompletionCandidate(insert: w.raw || !(ctx.quoted || w.quote || Quoting.needsQuotes(w.text)) ? w.text : Quoting.doubleQuoted(w.text),
                                 display: TerminalSafe.escape(w.text), appendSpace: w.space)
         }
         return Completion(wordStart: ctx.wordStart, candidates: insert)
@@ -28,8 +28,8 @@ struct CompletionEngine: Sendable {
     /// A candidate: `raw` is inserted as it is, `quote` always in quotes.
     struct Word { var text: String; var space = true; var raw = false; var quote = false }
 
-    private func candidates(for ctx: CompletionContext) -> [Word] {
-        switch ctx.kind {
+    private func candidates(for kind: ExpectedKind, prefix: String) -> [Word] {
+        switch kind {
         case .command:
             return CommandCatalog.names.map { Word(text: $0) }
         case .stage:
@@ -39,42 +39,40 @@ struct CompletionEngine: Sendable {
         case .resource:
             return Resource.allCases.map { Word(text: $0.rawValue) }
         case .setting:
-            return Settings.names.map { Word(text: $0) }
+            return Setting.names.map { Word(text: $0) }
         case .settingValue(let name):
-            switch name {
-            case "format": return OutputFormat.allCases.map { Word(text: $0.rawValue) }
-            case "pager", "cache", "timing": return [Word(text: "on"), Word(text: "off")]
-            case "timezone": return ["UTC", "local"].map { Word(text: $0) } + TimeZone.knownTimeZoneIdentifiers.sorted().map { Word(text: $0) }
-            case "charset": return ["auto", "utf8", "ascii"].map { Word(text: $0) }
-            default: return []
-            }
+            return (Setting.named(name)?.candidates() ?? []).map { Word(text: $0) }
         case .op:
             return CompletionAnalyzer.operators.map { Word(text: $0) }
         case .field(let source, let inWhere):
             // In `where`, an operator usually follows without a space: `where port=6260`.
-            return fields(of: source, prefix: ctx.prefix).map { Word(text: $0, space: !inWhere && !$0.hasSuffix(".")) }
+            return fields(of: source, prefix: prefix).map { Word(text: $0, space: !inWhere && !$0.hasSuffix(".")) }
         case .value(let source, let field):
             guard let r = Resource(word: source) else { return [] }
             return values.top(resource: r, field: field, cache: cache, prefetch: prefetch).map { Word(text: $0) }
-        case .keyOrSubcommand:
-            return KeysCommand.subcommands.map { Word(text: $0) } + keyRefs()
+        case .subcommand(let names, let or):
+            return names.map { Word(text: $0) } + candidates(for: or, prefix: prefix)
         case .keyRef:
             return keyRefs()
-        case .keyField:
-            return [Word(text: "name=", space: false, raw: true), Word(text: "public_key=@", space: false, raw: true)]
+        case .fields(let names):
+            return names.map { Word(text: $0, space: false, raw: true) }
         case .port:
-            guard let sessions = cache.any(.sessions) else { prefetch(.sessions); return [] }
-            // A port can be used on several servers at once: offer it once.
-            var ports = Set<Int>()
-            for r in sessions.records { if case .int(let p) = r["port"] { ports.insert(p) } }
-            return ports.sorted().map { Word(text: String($0)) }
+            return ports()
         case .file:
-            return files(prefix: ctx.prefix)
+            return FileNames.matching(prefix).map { Word(text: $0.path, space: !$0.isDirectory) }
         case .choice(let words):
             return words.map { Word(text: $0) }
         case .nothing:
             return []
         }
+    }
+
+    /// The ports of the cached sessions; a port used on several servers at once is offered once.
+    private func ports() -> [Word] {
+        guard let sessions = cache.any(.sessions) else { prefetch(.sessions); return [] }
+        var ports = Set<Int>()
+        for r in sessions.records { if case .int(let p) = r["port"] { ports.insert(p) } }
+        return ports.sorted().map { Word(text: String($0)) }
     }
 
     /// Key ids and names from the cache (names quoted by the caller when needed).
@@ -116,89 +114,5 @@ struct CompletionEngine: Sendable {
             }
         }
         return names
-    }
-
-    private func files(prefix: String) -> [Word] {
-        let expanded = (prefix as NSString).expandingTildeInPath
-        let dir = expanded.hasSuffix("/") ? expanded : (expanded as NSString).deletingLastPathComponent
-        let shownDir = prefix.hasSuffix("/") ? prefix : (prefix as NSString).deletingLastPathComponent
-        let listing = (try? FileManager.default.contentsOfDirectory(atPath: dir.isEmpty ? "." : dir)) ?? []
-        return listing.sorted().compactMap { name -> Word? in
-            if name.hasPrefix("."), !(prefix as NSString).lastPathComponent.hasPrefix(".") { return nil }
-            var isDir: ObjCBool = false
-            let full = (dir.isEmpty ? "." : dir) + "/" + name
-            _ = FileManager.default.fileExists(atPath: full, isDirectory: &isDir)
-            let shown = shownDir.isEmpty ? name : (shownDir.hasSuffix("/") ? shownDir + name : shownDir + "/" + name)
-            return Word(text: shown + (isDir.boolValue ? "/" : ""), space: !isDir.boolValue)
-        }
-    }
-
-    /// Quotes a word that the lexer would otherwise split or misread.
-    static func quoteIfNeeded(_ text: String, forceQuote: Bool) -> String {
-        let special = text.isEmpty || text.contains { c in
-            c == " " || c == "\t" || c == "\"" || c == "'" || c == "|" || c == "=" || c == ">" || c == "<"
-                || c == "!" || c == "~" || c == "(" || c == ")" || c == "," || c == "#" || c == "\\"
-                || c.unicodeScalars.contains(where: Quoting.needsEscape)
-                || c.unicodeScalars.contains { Quoting.joins($0, "a") }
-        } || text.unicodeScalars.first.map { Quoting.joins(" ", $0) } == true
-        guard special || forceQuote else { return text }
-        // The parser reads this back as `text` exactly, whatever it holds.
-        return Quoting.doubleQuoted(text)
-    }
-}
-
-/// Distinct values of a field in the cache, most frequent first, built once per fetch.
-final class ValueIndex: Sendable {
-    private struct Key: Hashable { var resource: Resource; var field: String }
-    private let built = Mutex<[Key: (at: ContinuousClock.Instant, values: [String])]>([:])
-
-    func top(resource: Resource, field: String, cache: SessionCache, prefetch: (Resource) -> Void) -> [String] {
-        guard let entry = cache.any(resource) else { prefetch(resource); return [] }
-        let key = Key(resource: resource, field: field)
-        if let hit = built.withLock({ $0[key] }), hit.at == entry.fetchedAt { return hit.values }
-        var counts: [Value: Int] = [:]
-        let path = field.split(separator: ".").map(String.init)
-        for r in entry.records {
-            let v = path.count == 1 ? r[field] : r.value(at: path)
-            switch v {
-            case .null, .list, .object, .time: continue
-            default: counts[v, default: 0] += 1
-            }
-        }
-        let values = ValueIndex.ranked(counts)
-        built.withLock { $0[key] = (entry.fetchedAt, values) }
-        return values
-    }
-
-    /// Builds the values of every top-level field of a freshly fetched resource in one pass, so
-    /// that the first TAB after a fetch finds them ready. Run in the background.
-    func warm(resource: Resource, cache: SessionCache) {
-        guard let entry = cache.any(resource), let first = entry.records.first else { return }
-        let fields = first.fields
-        var counts = [[Value: Int]](repeating: [:], count: fields.count)
-        for r in entry.records {
-            // Pages parse into schemas of their own: the same fields, not the same object.
-            guard r.schema == first.schema else { continue }
-            for i in 0..<fields.count {
-                let v = r[position: i]
-                switch v {
-                case .null, .list, .object, .time: continue
-                default: counts[i][v, default: 0] += 1
-                }
-            }
-        }
-        built.withLock { b in
-            for (i, f) in fields.enumerated() where !counts[i].isEmpty {
-                b[Key(resource: resource, field: f)] = (entry.fetchedAt, ValueIndex.ranked(counts[i]))
-            }
-        }
-    }
-
-    /// Every distinct value, most frequent first, then alphabetical. Not cut: completion
-    /// filters by what was typed first, so a rare value that fits is never left out (the
-    /// list shown is cut, the text inserted is common to every match).
-    static func ranked(_ counts: [Value: Int]) -> [String] {
-        counts.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key.plainText < $1.key.plainText }
-            .map { $0.key.plainText }
     }
 }

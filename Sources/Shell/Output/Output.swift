@@ -13,7 +13,8 @@ public protocol OutputSink: Sendable {
     func message(_ text: String)
 }
 
-/// What the shell knows about the terminal it writes to, decided once at start.
+/// What the shell knows about the terminal it writes to, decided once at start (by the
+/// executable's ``Terminal``).
 public struct TerminalInfo: Sendable {
     /// Whether results go to a terminal (tables are fitted, pager allowed).
     public var stdoutIsTerminal: Bool
@@ -37,24 +38,6 @@ public struct TerminalInfo: Sendable {
 
     /// No terminal anywhere: scripts, tests.
     public static let none = TerminalInfo(stdoutIsTerminal: false, stderrIsTerminal: false, color: false, width: { nil })
-
-    /// The process's own stdout and stderr.
-    public static func current(environment: [String: String]) -> TerminalInfo {
-        let out = isatty(1) != 0
-        let err = isatty(2) != 0
-        let noColor = environment["NO_COLOR"].map { !$0.isEmpty } ?? false
-        let dumb = environment["TERM"] == "dumb"
-        return TerminalInfo(stdoutIsTerminal: out, stderrIsTerminal: err, color: out && !noColor && !dumb,
-                            width: { out ? TerminalInfo.size(fd: 1)?.columns : nil },
-                            height: { out ? TerminalInfo.size(fd: 1)?.rows : nil })
-    }
-
-    /// The terminal's size, or nil when it has none.
-    public static func size(fd: Int32) -> (columns: Int, rows: Int)? {
-        var size = winsize()
-        guard ioctl(fd, UInt(TIOCGWINSZ), &size) == 0, size.ws_col > 0 else { return nil }
-        return (Int(size.ws_col), Int(size.ws_row))
-    }
 }
 
 /// The process's stdout and stderr, written unbuffered-per-call.
@@ -65,31 +48,33 @@ public final class StandardOutput: OutputSink {
     public func message(_ text: String) { StandardOutput.put(text, fd: 2) }
 
     static func put(_ text: String, fd: Int32) {
-        _ = writeAll(fd, text)
+        _ = FileDescriptor.writeAll(fd, Array(text.utf8))
     }
 }
 
-/// Writes all of `text` to `fd`, through partial writes and EINTR; false when the reader went
-/// away (EPIPE) or the write failed.
-func writeAll(_ fd: Int32, _ text: String) -> Bool {
-    var bytes = Array(text.utf8)
-    var offset = 0
-    while offset < bytes.count {
-        let n = bytes.withUnsafeMutableBytes { buf in
-            systemWrite(fd, buf.baseAddress! + offset, buf.count - offset)
+/// Writing to a file descriptor.
+public enum FileDescriptor {
+    /// Writes all of `bytes` to `fd`, through partial writes and EINTR; false when the reader
+    /// went away (EPIPE) or the write failed.
+    public static func writeAll(_ fd: Int32, _ bytes: [UInt8]) -> Bool {
+        var offset = 0
+        while offset < bytes.count {
+            let n = bytes.withUnsafeBytes { buf in
+                systemWrite(fd, buf.baseAddress! + offset, buf.count - offset)
+            }
+            if n > 0 {
+                offset += n
+            } else if n < 0, errno == EINTR {
+                continue
+            } else {
+                return false
+            }
         }
-        if n > 0 {
-            offset += n
-        } else if n < 0, errno == EINTR {
-            continue
-        } else {
-            return false
-        }
+        return true
     }
-    return true
 }
 
-/// Output kept in memory, for tests and for `> file`.
+/// Output kept in memory, for tests.
 public final class CapturedOutput: OutputSink {
     private let state = Mutex<(out: String, err: String)>(("", ""))
 

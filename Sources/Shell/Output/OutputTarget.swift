@@ -26,6 +26,7 @@ final class OutputTarget: ClosableOutputStream {
     }
 
     private let output: OutputSink
+    private let terminal: any Terminal
     private var mode: Mode
     /// The first screenful, held until it is known whether a pager is needed.
     private var held = ""
@@ -43,9 +44,10 @@ final class OutputTarget: ClosableOutputStream {
     /// lines would draw over it.
     private var onTerminalOutput: (() -> Void)?
 
-    init(output: OutputSink, redirect: Redirect?, pagerRows: Int?, prose: Bool = false, toTerminal: Bool = false,
-         onTerminalOutput: @escaping () -> Void = {}) throws {
+    init(output: OutputSink, terminal: any Terminal = NoTerminal(), redirect: Redirect?, pagerRows: Int?,
+         prose: Bool = false, toTerminal: Bool = false, onTerminalOutput: @escaping () -> Void = {}) throws {
         self.output = output
+        self.terminal = terminal
         self.toTerminal = toTerminal
         self.onTerminalOutput = onTerminalOutput
         if let redirect {
@@ -80,7 +82,7 @@ final class OutputTarget: ClosableOutputStream {
             // Taller than the screen: through the pager from here on.
             let p = PagerProcess(Pager(chop: !prose))
             reachingTerminal()
-            if p.start() {
+            if p.start(at: terminal) {
                 pager = p
                 let first = held
                 held = ""

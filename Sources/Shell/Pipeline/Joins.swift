@@ -58,7 +58,12 @@ final class Joins: Sendable {
     /// A key by its URL; if the server spells it differently (http against https, another
     /// host), by the id at its end: `.../keys/15371/`.
     func key(atURL url: String) -> Record? {
-        keysByURL[url] ?? Interpreter.trailingID(url).flatMap { keysByID[$0] }
+        keysByURL[url] ?? Joins.trailingID(url).flatMap { keysByID[$0] }
+    }
+
+    /// The number a resource URL ends with: `https://h/api/v2/keys/15371/` → 15371.
+    static func trailingID(_ url: String) -> Int? {
+        url.split(separator: "/").last.flatMap { Int($0) }
     }
 
     /// The key of a session.

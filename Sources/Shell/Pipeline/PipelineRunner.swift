@@ -18,9 +18,28 @@ enum PipelineInput {
     }
 }
 
-extension Interpreter {
+/// Runs a line's pipeline: fetches what it needs through the cache, evaluates its stages and
+/// writes the result, as it is made, where the line sends it.
+struct PipelineRunner: Sendable {
+    let output: OutputSink
+    let terminal: any Terminal
+    let settings: Settings
+    let cache: SessionCache
+    let source: RecordSource
+    let progress: ProgressReporter
+    /// Whether a screenful of output may go through the pager (a person at a terminal).
+    let mayPage: Bool
+    let valueIndex: ValueIndex
+
+    var info: TerminalInfo { terminal.info }
+
     /// Fetches what the pipeline needs, runs its stages and writes the result as it is made.
-    func runPipeline(_ pipeline: Pipeline, from input: PipelineInput) async throws {
+    func run(_ pipeline: Pipeline, from input: PipelineInput) async throws {
+        if let last = pipeline.stages.last, last.stage is Follow {
+            // The listing commands run follow themselves; nothing else can be followed.
+            throw QueryError("follow watches clicks or sessions, not \(TerminalSafe.escape(pipeline.command.name))", column: last.range.lowerBound,
+                             length: max(1, last.range.count))
+        }
         let before = input.resource.flatMap { cache.any($0)?.fetchedAt }
         try await writing(pipeline) { target in
             var attempt = 0
@@ -52,10 +71,10 @@ extension Interpreter {
     /// Runs `body` with the line's output target (stdout, the pager, or the redirect's file),
     /// then closes it: on success the file is put in place; on failure a new file is removed.
     func writing(_ pipeline: Pipeline, prose: Bool = false, _ body: (inout OutputTarget) async throws -> Void) async throws {
-        let pagerRows = options.interactive && terminal.stdoutIsTerminal && settings.pager ? terminal.height() : nil
-        let progress = progressReporter
-        var target = try OutputTarget(output: output, redirect: pipeline.redirect, pagerRows: pagerRows, prose: prose,
-                                      toTerminal: terminal.stdoutIsTerminal, onTerminalOutput: { progress.suspend() })
+        let pagerRows = mayPage && info.stdoutIsTerminal && settings.pager ? info.height() : nil
+        let progress = self.progress
+        var target = try OutputTarget(output: output, terminal: terminal, redirect: pipeline.redirect, pagerRows: pagerRows,
+                                      prose: prose, toTerminal: info.stdoutIsTerminal, onTerminalOutput: { progress.suspend() })
         defer { progress.resume() }
         do {
             try await body(&target)
@@ -66,6 +85,12 @@ extension Interpreter {
         try target.close(success: true)
     }
 
+    /// Writes text to stdout (through the pager when taller than the screen), or to the
+    /// redirect's file.
+    func emit(_ text: String, pipeline: Pipeline, prose: Bool = false) async throws {
+        try await writing(pipeline, prose: prose) { $0.write(text) }
+    }
+
     /// The pipeline's whole output as text (for `watch`, which redraws it).
     func evaluate(_ pipeline: Pipeline, from input: PipelineInput) async throws -> String {
         var text = ""
@@ -73,25 +98,24 @@ extension Interpreter {
         return text
     }
 
+    /// How output is rendered for where the pipeline sends it.
+    func renderOptions(for pipeline: Pipeline) -> RenderOptions {
+        let toTerminal = info.stdoutIsTerminal && pipeline.redirect == nil
+        return RenderOptions(width: toTerminal ? info.width() : nil, color: toTerminal && info.color, footer: false,
+                             prettyJSON: toTerminal, escapeControls: toTerminal,
+                             ascii: settings.asciiDrawing(environment: ProcessInfo.processInfo.environment),
+                             sayEmpty: toTerminal)
+    }
+
     /// Runs the pipeline, writing its output, rendered for where it goes, to `out` as it is made.
     func evaluate(_ pipeline: Pipeline, from input: PipelineInput, into out: inout some TextOutputStream) async throws {
-        let settings = self.settings
-        let toTerminal = terminal.stdoutIsTerminal && pipeline.redirect == nil
-        let options = RenderOptions(width: toTerminal ? terminal.width() : nil,
-                                    color: toTerminal && terminal.color,
-                                    footer: false,
-                                    prettyJSON: toTerminal,
-                                    escapeControls: toTerminal,
-                                    ascii: settings.asciiDrawing(environment: ProcessInfo.processInfo.environment),
-                                    sayEmpty: toTerminal)
-        let joins = try await prepareJoins(for: pipeline, input: input)
+        let options = renderOptions(for: pipeline)
+        let joins = try await joins(for: pipeline, input: input)
         defer {
             let noun = input.resource == .clicks ? "click" : input.resource == .sessions ? "session" : "row"
             for line in joins.warnings(rowNoun: noun) { output.message("opsh: \(line)\n") }
         }
         let context = EvaluationContext(now: .current, relation: { joins.related($0, $1) }, render: options, zone: settings.zone)
-        let source = self.source
-
         let batches: RecordBatches
         switch input {
         case .records(let rows, _):
@@ -102,7 +126,7 @@ extension Interpreter {
                 // `clicks | count`: the body's count answers it, one request for one row.
                 // Fields the stages before it name (`select port | count`) are checked on a row.
                 let (n, sample) = try await source.count(r)
-                if let sample { try FieldCheck(pipeline: pipeline, resource: r, cache: cache).verify(sample) }
+                if let sample { try fieldCheck(pipeline, resource: r).verify(sample) }
                 out.write(pipeline.renderValue(.int(n), format: settings.format, options: options))
                 return
             case .firstN(let n):
@@ -111,95 +135,30 @@ extension Interpreter {
                 batches = source.rows(r)
             }
         }
-        let checked = FieldCheck(pipeline: pipeline, resource: input.resource, cache: cache).guarding(batches)
+        let checked = fieldCheck(pipeline, resource: input.resource).guarding(batches)
         try await pipeline.render(checked, context: context, format: settings.format, into: &out)
     }
 
-    /// Writes text to stdout (through the pager when taller than the screen), or to the
-    /// redirect's file.
-    func emit(_ text: String, pipeline: Pipeline, prose: Bool = false) async throws {
-        try await writing(pipeline, prose: prose) { $0.write(text) }
-    }
-
-    /// The joins a pipeline's paths need (see ``Joins``); the related rows are fetched once,
-    /// through the cache.
-    func prepareJoins(for pipeline: Pipeline, input: PipelineInput) async throws -> Joins {
-        let heads = Set(pipeline.fieldReferences.filter { $0.path.components.count > 1 }.map { $0.path.components[0] })
-        guard let resource = input.resource, !heads.isDisjoint(with: resource.relations.keys) else { return .none }
-        // A click's key is found by name and port, its session by port and its key's name:
-        // either needs both lists.
-        let needsSessions = resource == .clicks
-        let keys = try await source.all(.keys)
-        let sessions = needsSessions ? try await source.all(.sessions) : []
-        return Joins(keys: keys, sessions: sessions)
-    }
-}
-
-extension Interpreter {
-    /// The number a resource URL ends with: `https://h/api/v2/keys/15371/` → 15371.
-    public static func trailingID(_ url: String) -> Int? {
-        url.split(separator: "/").last.flatMap { Int($0) }
-    }
-}
-
-/// Checks the fields a pipeline names against the first record that arrives, so a typo
-/// (`where prot=6260`) is an error with a suggestion rather than a silent empty answer.
-/// Only fields read before a stage that reshapes records (select, group, uniq) are checked:
-/// after those the fields are the stage's own.
-struct FieldCheck: Sendable {
-    let references: [FieldReference]
-    let relations: Set<String>
-    /// The fields of the records a relation leads to (`key` → a key's fields).
-    let relatedFields: [String: [String]]
-
-    init(pipeline: Pipeline, resource: Resource?, cache: SessionCache) {
-        var refs: [FieldReference] = []
-        for placed in pipeline.stages {
-            let stage = placed.stage
-            refs += stage.fieldReferences
-            if type(of: stage).reshapes { break }
-        }
-        references = refs
-        let targets = resource?.relations ?? [:]
-        relations = Set(targets.keys)
-        relatedFields = targets.mapValues { target in
+    /// The check of the fields the pipeline reads on the source's records, with the fields of
+    /// the records its relations lead to (documented, and any the cache shows).
+    func fieldCheck(_ pipeline: Pipeline, resource: Resource?) -> FieldCheck {
+        let relations = (resource?.relations ?? [:]).mapValues { target in
             var fields = target.documentedFields
             for f in cache.any(target)?.records.first?.fields ?? [] where !fields.contains(f) { fields.append(f) }
             return fields
         }
+        return FieldCheck(FieldCheck.references(before: pipeline), relations: relations)
     }
 
-    func guarding(_ batches: RecordBatches) -> RecordBatches {
-        guard !references.isEmpty else { return batches }
-        let check = self
-        return RecordBatches { out in
-            var checked = false
-            for try await batch in batches {
-                if !checked, let first = batch.first {
-                    try check.verify(first)
-                    checked = true
-                }
-                try await out.send(batch)
-            }
-            try Task.checkCancellation()
-        }
-    }
-
-    func verify(_ record: Record) throws {
-        for ref in references {
-            let head = ref.path.components[0]
-            let parts = ref.path.components
-            if parts.count > 1, relations.contains(head), let fields = relatedFields[head], !record.has(head) || record[head].record == nil {
-                // key.name: the step after the relation must be a field of the related records.
-                if fields.contains(parts[1]) { continue }
-                let hint = Suggest.nearest(parts[1], among: fields).map { " (did you mean '\(head).\($0)'?)" } ?? ""
-                throw QueryError("no field '\(parts[1])' in \(head)\(hint); \(head) has: \(fields.joined(separator: ", "))",
-                                 column: ref.range.lowerBound, length: max(1, ref.range.count))
-            }
-            if record.has(head) { continue }
-            let hint = Suggest.nearest(head, among: record.fields + Array(relations)).map { " (did you mean '\($0)'?)" } ?? ""
-            throw QueryError("no field '\(ref.path.description)' in these records\(hint); they have: \(record.fields.joined(separator: ", "))",
-                             column: ref.range.lowerBound, length: max(1, ref.range.count))
-        }
+    /// The joins a pipeline's paths need (see ``Joins``); the related rows are fetched once,
+    /// through the cache.
+    func joins(for pipeline: Pipeline, input: PipelineInput) async throws -> Joins {
+        let heads = Set(pipeline.fieldReferences.filter { $0.path.components.count > 1 }.map { $0.path.components[0] })
+        guard let resource = input.resource, !heads.isDisjoint(with: resource.relations.keys) else { return .none }
+        // A click's key is found by name and port, its session by port and its key's name:
+        // either needs both lists.
+        let keys = try await source.all(.keys)
+        let sessions = resource == .clicks ? try await source.all(.sessions) : []
+        return Joins(keys: keys, sessions: sessions)
     }
 }
