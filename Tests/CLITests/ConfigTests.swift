@@ -7,7 +7,7 @@ import Testing
 /// The config file, profiles, the precedence of flags, environment and profile, warnings
 /// about readable secrets, and `opsh login`: as a user sees them, through real processes
 /// against a local emulator.
-@Suite(.timeLimit(.minutes(2))) struct ConfigTests {
+@Suite struct ConfigTests {
     /// A home directory with `.config/opsh/config.toml`, removed at the end.
     final class Home {
         let path: String
