@@ -80,6 +80,10 @@ public final class Interpreter: Sendable {
     /// Runs one line. Never throws: every failure becomes ``Outcome/failed(_:column:length:)`` with one line.
     public func run(_ line: String) async -> Outcome {
         lines.withLock { $0.append(line) }
+        // A progress line is drawn during this line only: a fetch that ends after the line
+        // (a cancelled scan winding down) neither draws nor erases the next prompt.
+        progressReporter.resume()
+        defer { progressReporter.suspend() }
         do {
             let pipeline = try Pipeline(parsing: line)
             let invocation = Invocation(pipeline: pipeline, line: line)

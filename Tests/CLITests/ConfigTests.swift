@@ -130,7 +130,7 @@ import Testing
         let cases: [(String, String)] = [
             ("# ok\n[profiles.a]\napi_url = \"http://x\n", ":3: "),           // unterminated string
             ("[profiles.a]\nformat = \"xml\"\n", ":2: format is one of"),     // a value opsh refuses
-            ("[profiles.a]\npage_size = \"big\"\n", ":2: page_size must be a whole number"),
+            ("[profiles.a]\npage_size = \"big\"\n", ":2: page-size takes a whole number from 1 to 100000, not 'big'"),
             ("[profiles.a]\ntoken = \"t\"\ntoken_file = \"f\"\n", "both token and token_file"),
         ]
         for (text, expected) in cases {

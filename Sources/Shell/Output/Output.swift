@@ -89,14 +89,6 @@ public final class CapturedOutput: OutputSink {
     public func reset() { state.withLock { $0 = ("", "") } }
 }
 
-/// A yes/no that one task sets and others read (a pager is showing: draw no progress).
-public final class SharedFlag: Sendable {
-    private let value = Atomic<Bool>(false)
-    public init() {}
-    public var isSet: Bool { value.load(ordering: .relaxed) }
-    public func set(_ on: Bool) { value.store(on, ordering: .relaxed) }
-}
-
 @inline(__always)
 private func systemWrite(_ fd: Int32, _ buf: UnsafeRawPointer, _ n: Int) -> Int {
     #if canImport(Glibc)

@@ -2,50 +2,62 @@ import OpenportAPI
 import Query
 import Synchronization
 
-/// Draws fetch progress on stderr for a fetch that takes longer than about 300 ms.
+/// Draws fetch progress on stderr for a fetch that takes longer than about 300 ms, during
+/// one line: drawing and erasing happen under one lock with the line's start and end, so a
+/// fetch that winds down after its line (a cancelled scan) never draws over, or erases, what
+/// comes next.
 final class ProgressReporter: Sendable {
+    private struct State {
+        var shown = false
+        var lastDraw: ContinuousClock.Instant?
+        /// Nothing is drawn: the line is over, or its output reached the terminal.
+        var muted = true
+    }
+
     private let output: OutputSink
-    private let muted = SharedFlag()
-    private let state = Mutex<(shown: Bool, lastDraw: ContinuousClock.Instant?)>((false, nil))
+    private let state = Mutex(State())
 
     init(output: OutputSink) { self.output = output }
 
-    /// Output has begun on the terminal (or a pager took it): clear the line, draw no more.
+    /// Output has begun on the terminal (or a pager took it), or the line is over: clear the
+    /// line, draw no more.
     func suspend() {
-        muted.set(true)
-        finish()
+        state.withLock { s in
+            s.muted = true
+            erase(&s)
+        }
     }
 
-    /// The line is over: draw again for the next.
-    func resume() { muted.set(false) }
+    /// A line begins: progress may be drawn.
+    func resume() { state.withLock { $0.muted = false } }
 
     func reporter(for resource: Resource, started: ContinuousClock.Instant) -> @Sendable (ScanProgress) -> Void {
         { [self] p in
             let now = ContinuousClock.now
             let elapsed = now - started
-            guard elapsed > .milliseconds(300) || p.waiting != nil, !muted.isSet else { return }
-            let draw = state.withLock { s -> Bool in
-                // A wait the server asked for is always drawn: it explains the pause.
-                if p.waiting == nil, let last = s.lastDraw, now - last < .milliseconds(100) { return false }
-                s.lastDraw = now
-                s.shown = true
-                return true
-            }
-            guard draw else { return }
+            guard elapsed > .milliseconds(300) || p.waiting != nil else { return }
             let seconds = elapsed.inSeconds
             let rate = seconds > 0 ? Int(Double(p.rows) / seconds) : 0
             let of = p.total.map { " of \(ProgressReporter.group($0))" } ?? ""
             let wait = p.waiting.map { String(format: ", server asked to wait %.0f s", $0.rounded(.up)) } ?? ""
-            output.message(Style.eraseLine + "\(resource.rawValue): \(ProgressReporter.group(p.rows))\(of) rows (\(ProgressReporter.group(rate))/s)\(wait)")
+            let text = "\(resource.rawValue): \(ProgressReporter.group(p.rows))\(of) rows (\(ProgressReporter.group(rate))/s)\(wait)"
+            state.withLock { s in
+                // A wait the server asked for is always drawn: it explains the pause.
+                guard !s.muted, p.waiting != nil || s.lastDraw.map({ now - $0 >= .milliseconds(100) }) ?? true else { return }
+                s.lastDraw = now
+                s.shown = true
+                output.message(Style.eraseLine + text)
+            }
         }
     }
 
-    func finish() {
-        let wasShown = state.withLock { s -> Bool in
-            defer { s = (false, nil) }
-            return s.shown
-        }
-        if wasShown { output.message(Style.eraseLine) }
+    /// The fetch is over: its line is erased.
+    func finish() { state.withLock { erase(&$0) } }
+
+    private func erase(_ s: inout State) {
+        if s.shown { output.message(Style.eraseLine) }
+        s.shown = false
+        s.lastDraw = nil
     }
 
     /// 178268 → "178,268".

@@ -75,7 +75,6 @@ struct PipelineRunner: Sendable {
         let progress = self.progress
         var target = try OutputTarget(output: output, terminal: terminal, redirect: pipeline.redirect, pagerRows: pagerRows,
                                       prose: prose, toTerminal: info.stdoutIsTerminal, onTerminalOutput: { progress.suspend() })
-        defer { progress.resume() }
         do {
             try await body(&target)
         } catch {
