@@ -173,21 +173,7 @@ extension Comparison {
             }
             return { TypedComparison.equal($0, literal) != negate }
         case .less, .lessOrEqual, .greater, .greaterOrEqual:
-            let accepted: Set<Placement> = switch op {
-            case .less: [.below]
-            case .lessOrEqual: [.below, .inside]
-            case .greater: [.above]
-            default: [.inside, .above]
-            }
-            if literal.isNull { return { _ in false } }
-            if let n = literal.int {
-                let (below, inside, above) = (accepted.contains(.below), accepted.contains(.inside), accepted.contains(.above))
-                return { value in
-                    if case .int(let i) = value { return i < n ? below : i == n ? inside : above }
-                    return TypedComparison.placement(value, literal).map(accepted.contains) ?? false
-                }
-            }
-            return { TypedComparison.placement($0, literal).map(accepted.contains) ?? false }
+            return orderTest(literal)
         case .matches, .notMatches:
             let negate = op == .notMatches
             guard let regex = try? NSRegularExpression(pattern: literal.text, options: [.caseInsensitive]) else {
@@ -221,6 +207,28 @@ extension Comparison {
                 return networks.contains { $0.contains(ip) }
             }
         }
+    }
+}
+
+extension Comparison {
+    /// `<`, `<=`, `>`, `>=`: where the value lies against the literal, with whole numbers
+    /// compared directly.
+    func orderTest(_ literal: PreparedLiteral) -> (Value) -> Bool {
+        let accepted: Set<Placement> = switch op {
+        case .less: [.below]
+        case .lessOrEqual: [.below, .inside]
+        case .greater: [.above]
+        default: [.inside, .above]
+        }
+        if literal.isNull { return { _ in false } }
+        if let n = literal.int {
+            let (below, inside, above) = (accepted.contains(.below), accepted.contains(.inside), accepted.contains(.above))
+            return { value in
+                if case .int(let i) = value { return i < n ? below : i == n ? inside : above }
+                return TypedComparison.placement(value, literal).map(accepted.contains) ?? false
+            }
+        }
+        return { TypedComparison.placement($0, literal).map(accepted.contains) ?? false }
     }
 }
 

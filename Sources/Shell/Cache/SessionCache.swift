@@ -16,8 +16,6 @@ public final class SessionCache: Sendable {
         /// Wall time the fetch took, and the requests it made.
         public var fetchSeconds: Double
         public var requests: Int
-        /// Lookups built on first use (by id, url, name, port), for joins and completion.
-        var index: Index?
         /// Set by `refresh`: the rows are kept for an incremental fetch but are not fresh.
         public var stale = false
         /// Set when rows already fetched may have changed in place (the server relabels a
@@ -29,11 +27,6 @@ public final class SessionCache: Sendable {
         public var fetchedWall = Date().timeIntervalSince1970
         /// Names the snapshot of these rows on disk, when they were read from it or written to it.
         var generation: UInt64?
-    }
-
-    /// Lookups over cached rows.
-    struct Index: Sendable {
-        var byKey: [String: [Value: Int]] = [:]
     }
 
     private let entries = Mutex<[Resource: Entry]>([:])
@@ -291,25 +284,6 @@ public final class SessionCache: Sendable {
     /// Every resource held, for `cache`.
     public var snapshot: [(Resource, Entry)] {
         entries.withLock { e in Resource.allCases.compactMap { r in e[r].map { (r, $0) } } }
-    }
-
-    /// The first cached row of `resource` whose `field` equals `value`, through an index built once.
-    public func lookup(_ resource: Resource, field: String, equals value: Value) -> Record? {
-        entries.withLock { e -> Record? in
-            guard var entry = e[resource] else { return nil }
-            if entry.index?.byKey[field] == nil {
-                var map = [Value: Int]()
-                for (i, r) in entry.records.enumerated() {
-                    let v = r[field]
-                    if !v.isNull, map[v] == nil { map[v] = i }
-                }
-                var index = entry.index ?? Index()
-                index.byKey[field] = map
-                entry.index = index
-                e[resource] = entry
-            }
-            return entry.index?.byKey[field]?[value].map { entry.records[$0] }
-        }
     }
 }
 
