@@ -63,8 +63,10 @@ import Testing
         }
     }
 
-    @Test("a path is the resource its last segment names: supernodes/ is not nodes/ (the token goes along)")
-    func aPathIsOnlyItsOwnResource() throws {
+    /// (That `monkeys/` is not read as `keys/`, nor `supernodes/` as `nodes/`, is checked on
+    /// the rule itself in ResourcePathTests: the emulator lists rows at no such path.)
+    @Test("get of a path that is no resource asks with the token, and says not found")
+    func aPathThatIsNoResource() throws {
         let emulator = try EmulatorProcess()
         defer { emulator.stop() }
         let env = ["OPENPORT_API_URL": emulator.baseURL, "OPENPORT_TOKEN": emulator.token]
