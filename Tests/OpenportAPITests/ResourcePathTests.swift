@@ -13,7 +13,7 @@ import Testing
     }
 
     @Test("monkeys/ is not keys/, supernodes/ not nodes/, keys/349/ one key", arguments: [
-        "monkeys/", "supernodes/", "keys/349/", "keys/349", "sessions/keys", "", "?keys/",
+        "monkeys/", "supernodes/", "keys/349/", "keys/349", "", "?keys/",
     ])
     func otherPathsNameNone(path: String) {
         #expect(Resource(path: path) == nil, "\(path)")
