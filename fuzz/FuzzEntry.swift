@@ -1,8 +1,11 @@
 // libFuzzer entry for opsh's pure layers: the lexer and parser of the command language, the
 // completion analyser, the JSON reader (and writer, round trip), DRF timestamps, and the
 // evaluator and renderers over a small fixed record set. Built by `make fuzz` (see Makefile):
-// Records and Query as modules, this file with Sources/Shell/CompletionAnalyzer.swift.
+// Records and Query as modules, then this file. The completion analyser reads the shell's real
+// command catalogue, which `opsh --generate-command-syntax` writes and `make fuzz` names in
+// OPSH_COMMAND_SYNTAX.
 import Dispatch
+import Foundation
 import Query
 import Records
 
