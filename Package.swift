@@ -54,7 +54,7 @@ let package = Package(
             .product(name: "TOMLKit", package: "TOMLKit"),
         ]),
         .executableTarget(name: "opsh-emulator", dependencies: [
-            "OpenportEmulator",
+            "OpenportEmulator", "OpenportAPI",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 

@@ -57,8 +57,18 @@ public struct APIConfig: Sendable {
         }
     }
 
-    static func isLoopback(_ host: String) -> Bool {
-        let h = host.lowercased().trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
-        return h == "localhost" || h.hasPrefix("127.") || h == "::1"
+    /// Whether `host` is this machine by its spelling alone: an IPv4 literal in 127.0.0.0/8,
+    /// the IPv6 literal `::1` (bracketed or not), or exactly `localhost`. A name is looked up
+    /// by DNS, which the token must not depend on: `127.evil.example`, `localhost.evil.example`
+    /// and `localhost.` are not loopback.
+    public static func isLoopback(_ host: String) -> Bool {
+        var h = host.lowercased()
+        if h.hasPrefix("["), h.hasSuffix("]") { h = String(h.dropFirst().dropLast()) }
+        if h == "localhost" { return true }
+        var v4 = in_addr()
+        if inet_pton(AF_INET, h, &v4) == 1 { return UInt32(bigEndian: v4.s_addr) >> 24 == 127 }
+        var v6 = in6_addr()
+        guard inet_pton(AF_INET6, h, &v6) == 1 else { return false }
+        return withUnsafeBytes(of: &v6) { bytes in bytes.dropLast().allSatisfy { $0 == 0 } && bytes.last == 1 }
     }
 }

@@ -227,6 +227,13 @@ struct ClickGenerator: Sendable {
         }
     }
 
+    /// A new click at `micros` (or just after the newest, if that is later): one that
+    /// arrives now, on a demo whose history ends now.
+    mutating func append(at micros: Int64, to table: inout ClickTable) {
+        lastMicros = max(lastMicros + 1, micros)
+        appendRow(micros: lastMicros, to: &table)
+    }
+
     /// New clicks after the newest one (a few seconds to ten minutes apart).
     mutating func append(_ n: Int, to table: inout ClickTable) {
         for _ in 0..<max(0, n) {
@@ -245,9 +252,31 @@ struct Account: Sendable {
 
 // MARK: - Generation
 
+/// Where the demo account's history lies in time. The same draws of the same seed give the
+/// same rows whatever the timeline: only their times move.
+struct Timeline: Sendable {
+    /// The two years of clicks (the activity's shape, the outage week, laid over them).
+    var clicksFrom: Int64
+    var clicksTo: Int64
+    /// Added to every time of a key (creation, last connection, counter reset).
+    var keysShift: Int64
+
+    /// What the tests pin: the clicks of 2021 and 2022 (Brussels), the keys' times up to
+    /// 2023-04-11.
+    static let pinned = Timeline(clicksFrom: BrusselsTime.utcMicros(year: 2020, month: 12, day: 31, hour: 23),  // 2021-01-01 00:00 +01:00
+                                 clicksTo: BrusselsTime.utcMicros(year: 2022, month: 12, day: 31, hour: 23),  // 2023-01-01 00:00 +01:00
+                                 keysShift: 0)
+
+    /// The pinned keys' times end just before this: their counter reset, 2023-04-11 04:17 UTC.
+    static let pinnedKeysNow = BrusselsTime.utcMicros(year: 2023, month: 4, day: 11, hour: 6)
+
+    /// Two years of clicks up to `end` (µs), the keys' times moved to end just before it.
+    static func ending(at end: Int64) -> Timeline {
+        Timeline(clicksFrom: end - (pinned.clicksTo - pinned.clicksFrom), clicksTo: end, keysShift: end - pinnedKeysNow)
+    }
+}
+
 enum DataSet {
-    static let clicksStart = BrusselsTime.utcMicros(year: 2020, month: 12, day: 31, hour: 23)  // 2021-01-01 00:00 +01:00
-    static let clicksEnd = BrusselsTime.utcMicros(year: 2022, month: 12, day: 31, hour: 23)  // 2023-01-01 00:00 +01:00
 
     static let nodesJSON: [[UInt8]] = [
         Array(#"{"name":"us","public_ip":"104.131.142.252","status":"active","public_dns_name":"us.openport.io"}"#.utf8),
@@ -364,7 +393,7 @@ enum DataSet {
     static let counterReset = BrusselsTime.utcMicros(year: 2023, month: 4, day: 11, hour: 4, minute: 17, second: 26) + 261_628
     static let previousCounterReset = BrusselsTime.utcMicros(year: 2023, month: 3, day: 11, hour: 5, minute: 17, second: 25) + 874_102
 
-    static func makeKeys(_ r: inout SplitMix64, ids: [Int], names: [String]) -> [Key] {
+    static func makeKeys(_ r: inout SplitMix64, ids: [Int], names: [String], shift: Int64 = 0) -> [Key] {
         let createdFrom = BrusselsTime.utcMicros(year: 2014, month: 1, day: 1)
         let createdTo = BrusselsTime.utcMicros(year: 2022, month: 12, day: 31)
         let seenTo = BrusselsTime.utcMicros(year: 2023, month: 4, day: 10, hour: 20)
@@ -376,6 +405,12 @@ enum DataSet {
                 redirectToken: token(&r, length: 7),
                 bytesThisMonth: r.chance(0.8) ? 0 : r.int(in: 1_000...5_000_000_000),
                 counterReset: r.chance(0.9) ? counterReset : previousCounterReset)
+        }.map { key in
+            var k = key
+            k.creation += shift
+            k.lastConnection = k.lastConnection.map { $0 + shift }
+            k.counterReset += shift
+            return k
         }
     }
 
@@ -428,7 +463,7 @@ enum DataSet {
 
     static func makeGenerator(
         _ r: inout SplitMix64, sessions: [Session], closedPorts: [Int], keys: [Key], hotPort: Int?,
-        ipv4: Int, ipv6: Int
+        ipv4: Int, ipv6: Int, from start: Int64
     ) -> ClickGenerator {
         let nameOf = Dictionary(keys.map { ($0.id, $0.name) }, uniquingKeysWith: { a, _ in a })
         var ports: [Int] = []
@@ -455,7 +490,7 @@ enum DataSet {
         }
         return ClickGenerator(
             rng: SplitMix64(seed: r.next()),
-            lastMicros: clicksStart,
+            lastMicros: start,
             portPrefix: ports.map { Array("{\"port\":\($0),\"source_ip\":".utf8) },
             nameSuffix: names.map { Array(",\"key_name\":".utf8) + JSONOut.quoted($0) + [UInt8(ascii: "}")] },
             portKeyIds: keyIds,
@@ -463,15 +498,16 @@ enum DataSet {
             liveCount: sessions.count, ipv4: ipv4Pool(&r, ipv4), ipv6: ipv6Pool(&r, ipv6))
     }
 
-    /// `n` clicks over 2021-01-01 .. 2022-12-31 (Brussels), oldest first, as people click:
-    /// more by day than by night, fewer at weekends, a slow growth over the two years, and
-    /// a quiet week (an outage) in August 2021 that charts show as a gap.
-    static func makeClicks(_ n: Int, generator g: inout ClickGenerator) -> ClickTable {
+    /// `n` clicks over the timeline's two years (2021-01-01 .. 2022-12-31 in Brussels when
+    /// pinned), oldest first, as people click: more by day than by night, fewer at weekends, a
+    /// slow growth over the two years, and a quiet week (an outage) 7 months in (August 2021)
+    /// that charts show as a gap.
+    static func makeClicks(_ n: Int, generator g: inout ClickGenerator, timeline: Timeline = .pinned) -> ClickTable {
         var table = ClickTable()
         table.bytes.reserveCapacity(n * 112)
         table.ends.reserveCapacity(n)
-        let activity = ClickActivity(from: clicksStart, to: clicksEnd)
-        var last = clicksStart
+        let activity = ClickActivity(from: timeline.clicksFrom, to: timeline.clicksTo)
+        var last = timeline.clicksFrom
         for i in 0..<max(0, n) {
             // Evenly spaced positions (with jitter) along the cumulative activity: the rows
             // keep their order, and each draws from the generator exactly as before.
@@ -491,7 +527,7 @@ enum DataSet {
         var rng: SplitMix64
     }
 
-    static func build(seed: UInt64, demoClicks: Int) -> Built {
+    static func build(seed: UInt64, demoClicks: Int, timeline: Timeline = .pinned) -> Built {
         var r = SplitMix64(seed: seed)
 
         // Ids: unique, non-contiguous, 300 ..< 20000, demo and other disjoint.
@@ -519,7 +555,7 @@ enum DataSet {
             let i = slots[laterNames.count]
             names[i] = String(demoIds[(i + 1) % demoIds.count])
         }
-        let demoKeys = makeKeys(&r, ids: demoIds, names: names)
+        let demoKeys = makeKeys(&r, ids: demoIds, names: names, shift: timeline.keysShift)
 
         // Ports: unique 1024...65535, 6260 first (root@HQ, local port 22).
         var portSet: Set<Int> = [6260]
@@ -565,19 +601,22 @@ enum DataSet {
         for i in stride(from: sessions.count - 1, to: 0, by: -1) { sessions.swapAt(i, r.below(i + 1)) }
         let closed = (0..<60).map { _ in newPort() }
         var demoGen = makeGenerator(
-            &r, sessions: sessions, closedPorts: closed, keys: demoKeys, hotPort: 6260, ipv4: 3000, ipv6: 150)
-        let demoClicksTable = makeClicks(demoClicks, generator: &demoGen)
+            &r, sessions: sessions, closedPorts: closed, keys: demoKeys, hotPort: 6260, ipv4: 3000, ipv6: 150,
+            from: timeline.clicksFrom)
+        let demoClicksTable = makeClicks(demoClicks, generator: &demoGen, timeline: timeline)
 
         // The other account: 5 keys, 3 sessions, 50 clicks.
-        let otherKeys = makeKeys(&r, ids: otherIds, names: ["laptop", "Pi London", "nas", "build-01", "cam-garage"])
+        let otherKeys = makeKeys(&r, ids: otherIds, names: ["laptop", "Pi London", "nas", "build-01", "cam-garage"],
+                                 shift: timeline.keysShift)
         let otherSessions = [
             makeSession(&r, key: otherKeys[0], port: newPort(), localPort: 22),
             makeSession(&r, key: otherKeys[1], port: newPort(), localPort: 8080),
             makeSession(&r, key: otherKeys[3], port: newPort(), localPort: 22),
         ]
         var otherGen = makeGenerator(
-            &r, sessions: otherSessions, closedPorts: [newPort()], keys: otherKeys, hotPort: nil, ipv4: 12, ipv6: 2)
-        let otherClicks = makeClicks(50, generator: &otherGen)
+            &r, sessions: otherSessions, closedPorts: [newPort()], keys: otherKeys, hotPort: nil, ipv4: 12, ipv6: 2,
+            from: timeline.clicksFrom)
+        let otherClicks = makeClicks(50, generator: &otherGen, timeline: timeline)
 
         return Built(
             demo: Account(keys: demoKeys, sessions: sessions, clicks: demoClicksTable, generator: demoGen),
@@ -597,8 +636,9 @@ struct ClickActivity {
     init(from start: Int64, to end: Int64) {
         self.start = start
         let hours = Int((end - start) / 3_600_000_000)
-        let outageFrom = BrusselsTime.utcMicros(year: 2021, month: 8, day: 9)
-        let outageTo = BrusselsTime.utcMicros(year: 2021, month: 8, day: 16)
+        // A week 7 months in (2021-08-09 .. 16 when pinned).
+        let outageFrom = start + BrusselsTime.utcMicros(year: 2021, month: 8, day: 9) - Timeline.pinned.clicksFrom
+        let outageTo = outageFrom + 7 * 86_400_000_000
         var total = 0.0
         var table: [Double] = []
         table.reserveCapacity(hours)

@@ -118,6 +118,12 @@ public final class Emulator: Sendable {
         store.deleteKey(token, id: id)
     }
 
+    /// Sets a key's `bytes_this_month`, e.g. to the edges of 64-bit integers.
+    @discardableResult
+    public func setBytesThisMonth(id: Int, to bytes: Int, token: String = EmulatorAccounts.demoToken) -> Bool {
+        store.setBytesThisMonth(token, id: id, bytes: bytes)
+    }
+
     /// The ids of the keys called `name`, in id order.
     public func keyIDs(named name: String, token: String = EmulatorAccounts.demoToken) -> [Int] {
         store.keyIDs(token, named: name)

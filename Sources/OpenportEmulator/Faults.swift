@@ -11,10 +11,11 @@ struct FaultPlan: Sendable {
 
     var active: Bool {
         options.dropRate > 0 || options.serverErrorRate > 0 || options.throttleRate > 0 || options.truncateRate > 0
-            || options.invalidJSONRate > 0 || options.spikeRate > 0
+            || options.invalidJSONRate > 0 || options.spikeRate > 0 || options.failAfter != nil
     }
 
     func decide(_ n: Int) -> (fault: Fault, spike: Bool) {
+        if let after = options.failAfter, n >= after { return (.serverError(503), false) }
         let h = SplitMix64.hash(seed ^ 0xFA01_7FA0_17FA_017F, UInt64(n))
         let u = Double(h >> 11) * 0x1.0p-53
         let spikeHash = SplitMix64.hash(seed ^ 0x5B1C_E5B1_CE5B_1CE5, UInt64(n))

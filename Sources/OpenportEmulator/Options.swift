@@ -25,6 +25,15 @@ public struct EmulatorOptions: Sendable {
     /// two as separate queries: clicks that arrive between them are in the rows but not in the
     /// count, so the count and the rows of one page disagree, as on a real server.
     public var countQueryTime: Duration = .milliseconds(20)
+    /// The instant the demo account's history ends, as if it were now: two years of clicks
+    /// up to it, the keys' last connections and counter resets in the hours before it, and
+    /// the clicks of `appendRate` stamped with the moment they arrive. nil: the history the
+    /// tests pin (the clicks of 2021 and 2022, the keys' times up to 2023-04-11), so that
+    /// their expected values stay put. `opsh --demo` gives the moment it starts.
+    public var end: Date?
+    /// Where the pinned history ends (nil `end`): 2023-01-01T00:00+01:00, just after its
+    /// newest click. A test that reads `-7d` pins its clock here.
+    public static let pinnedEnd = Date(timeIntervalSince1970: Double(Timeline.pinned.clicksTo) / 1_000_000)
     /// Serve HTTPS with this certificate instead of plain HTTP.
     public var tls: EmulatorTLS?
     public init() {}
@@ -62,6 +71,9 @@ public struct FaultOptions: Sendable {
     /// Extra latency (`spikeLatency`) on top of `latency`.
     public var spikeRate: Double = 0
     public var spikeLatency: Duration = .milliseconds(500)
+    /// Every request after the first `failAfter` answered 503: a server that goes down
+    /// part-way through a scan, and stays down.
+    public var failAfter: Int?
     public init() {}
 }
 

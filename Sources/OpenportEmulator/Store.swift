@@ -14,10 +14,15 @@ final class Store: @unchecked Sendable {
     private var appendRate: Double
     private var appendStart = ContinuousClock.now
     private var appended = 0
+    /// With a history that ends now (`EmulatorOptions.end`): the wall-clock time of
+    /// `appendStart`, so that each new click carries the moment it was due.
+    private var liveSince: Int64?
 
     init(options: EmulatorOptions) {
         appendRate = max(0, options.appendRate)
-        let built = DataSet.build(seed: options.seed, demoClicks: options.clicks)
+        let end = options.end.map { Int64(($0.timeIntervalSince1970 * 1_000_000).rounded()) }
+        liveSince = end.map { _ in BrusselsTime.nowMicros() }
+        let built = DataSet.build(seed: options.seed, demoClicks: options.clicks, timeline: end.map(Timeline.ending) ?? .pinned)
         accounts = [EmulatorAccounts.demoToken: built.demo, EmulatorAccounts.otherToken: built.other]
         nextKeyId = built.nextKeyId
         rng = built.rng
@@ -92,6 +97,15 @@ final class Store: @unchecked Sendable {
         }
     }
 
+    /// Sets a key's `bytes_this_month` (a counter the server keeps; any 64-bit value).
+    func setBytesThisMonth(_ token: String, id: Int, bytes: Int) -> Bool {
+        locked {
+            guard let i = accounts[token]?.keys.firstIndex(where: { $0.id == id }) else { return false }
+            accounts[token]!.keys[i].bytesThisMonth = bytes
+            return true
+        }
+    }
+
     /// Deletes a key and (like a Django ForeignKey with on_delete=CASCADE) its sessions.
     func deleteKey(_ token: String, id: Int) -> Bool {
         locked {
@@ -137,7 +151,16 @@ final class Store: @unchecked Sendable {
             let due = Int(appendRate * seconds) - appended
             guard due > 0, var account = accounts[EmulatorAccounts.demoToken] else { return }
             accounts[EmulatorAccounts.demoToken] = nil
-            account.generator.append(due, to: &account.clicks)
+            if let liveSince {
+                // Each at the moment it was due (never ahead of the clock).
+                let wall = BrusselsTime.nowMicros()
+                for k in 1...due {
+                    let due = liveSince + Int64((Double(appended + k) / appendRate * 1_000_000).rounded())
+                    account.generator.append(at: min(due, wall), to: &account.clicks)
+                }
+            } else {
+                account.generator.append(due, to: &account.clicks)
+            }
             accounts[EmulatorAccounts.demoToken] = account
             appended += due
         }
@@ -149,6 +172,7 @@ final class Store: @unchecked Sendable {
             appendRate = max(0, rate)
             appendStart = .now
             appended = 0
+            if liveSince != nil { liveSince = BrusselsTime.nowMicros() }
         }
     }
 

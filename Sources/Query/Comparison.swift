@@ -4,18 +4,19 @@ import Records
 // Typed comparisons: what `field OP value` means for each kind of value a field can hold.
 //
 // The literal's meaning comes from the data it meets. `6260` is a number against a number
-// and against text that reads as a number, `2021-11-15` is a whole UTC day against a
-// timestamp, `10.0.0.1` an address against text that reads as one.
+// and against text that reads as a number, `2021-11-15` is a whole day (in `set timezone`'s
+// zone) against a timestamp, `10.0.0.1` an address against text that reads as one.
 //
 // | field holds | `=` / `<` `<=` `>` `>=` with |
 // | --- | --- |
 // | int, double | a number literal, numerically (ints exactly) |
-// | timestamp | a date (the whole UTC day), a date-time (offsets honoured), `-24h` `-7d` `-30m` `-2w` `-10s`, `now` |
+// | timestamp | a date, `today`, `yesterday` (the whole day in the zone), a date-time (offsets honoured; none: the zone's), `-24h` `-7d` `-30m` `-2w` `-10s`, `now` |
 // | text | exact, case-sensitive text; as numbers when both read as numbers; as addresses when both read as IP addresses (`2001:db8::1 = 2001:0db8:0:0::1`); as instants against a date/time literal |
 // | boolean | `true` / `false` |
 // | null, or the field is missing | only `= null` is true and `!= null` false; every ordering is false |
 //
-// A date literal is the span of its UTC day: `= 2021-11-15` is any instant of that day,
+// A date literal is the span of its day in the zone (`set timezone`, UTC by default; a DST day
+// is 23 or 25 hours): `= 2021-11-15` is any instant of that day,
 // `< 2021-11-15` before it starts, `> 2021-11-15` after it ends, `<=`/`>=` include it.
 // Every other time literal is a single instant.
 //
@@ -41,13 +42,13 @@ struct PreparedLiteral {
     let time: Range<Int64>?
     let ip: IPAddress?
 
-    init(_ literal: Literal, now: Timestamp) {
+    init(_ literal: Literal, now: Timestamp, zone: BucketZone = .utc) {
         text = literal.text
         lowered = literal.text.lowercased()
         isNull = !literal.quoted && literal.text == "null"
         bool = literal.quoted ? nil : literal.text == "true" ? true : literal.text == "false" ? false : nil
         (int, number) = PreparedLiteral.number(literal.text)
-        time = TimeLiteral.span(literal.text, now: now)
+        time = TimeLiteral.span(literal.text, now: now, zone: zone)
         ip = IPAddress(literal.text)
     }
 
@@ -60,12 +61,13 @@ struct PreparedLiteral {
     }
 }
 
-/// Time literals: `now`, `-24h`, `2021-11-15`, `2021-11-15T18:23:34Z`.
+/// Time literals: `now`, `-24h`, `today`, `yesterday`, `2021-11-15`, `2021-11-15T18:23:34Z`.
 public enum TimeLiteral {
     /// The span of instants a literal stands for, in microseconds since the epoch; nil when
-    /// it is not a time. `-7d` is the instant 7 days before `now`; `2021-11-15` the whole day
-    /// in UTC; `2021-11-15T18:23:34` without an offset is read as UTC.
-    public static func span(_ text: String, now: Timestamp) -> Range<Int64>? {
+    /// it is not a time. `-7d` is the instant 7 days before `now`; `2021-11-15`, `today` and
+    /// `yesterday` the whole day in `zone`; `2021-11-15T18:23:34` without an offset is the
+    /// zone's wall-clock time.
+    public static func span(_ text: String, now: Timestamp, zone: BucketZone = .utc) -> Range<Int64>? {
         if text.lowercased() == "now" { return now.micros..<(now.micros + 1) }
         if let sign = text.first, sign == "-" || sign == "+", let ms = DurationText.milliseconds(String(text.dropFirst())) {
             let (delta, tooLong) = ms.multipliedReportingOverflow(by: 1_000)
@@ -73,19 +75,31 @@ public enum TimeLiteral {
             guard !tooLong, !outOfRange, t < Int64.max else { return nil }
             return t..<(t + 1)
         }
+        if let back = ["today": 0, "yesterday": 1][text.lowercased()] {
+            let second = Int(now.micros.quotient(dividingBy: 1_000_000))
+            return day((second + zone.offset(atSecond: second)).quotient(dividingBy: 86_400) - back, in: zone)
+        }
         let bytes = Array(text.utf8)
         if bytes.count == 10, bytes[4] == 45, bytes[7] == 45,
            let y = Int(text.prefix(4)), let m = Int(text.dropFirst(5).prefix(2)), let d = Int(text.suffix(2)),
            bytes.allSatisfy({ ($0 >= 48 && $0 <= 57) || $0 == 45 }),
            (1...12).contains(m), d >= 1, d <= daysIn(month: m, year: y) {
-            let start = Int64(Timestamp.daysFromCivil(year: y, month: m, day: d)) * 86_400_000_000
-            return start..<(start + 86_400_000_000)
+            return day(Timestamp.daysFromCivil(year: y, month: m, day: d), in: zone)
         }
         guard bytes.count >= 19, bytes.first.map({ $0 >= 48 && $0 <= 57 }) == true else { return nil }
-        if let t = Timestamp(text) ?? (bytes.count <= 26 ? Timestamp(text + "Z") : nil) {
-            return t.micros..<(t.micros + 1)
-        }
-        return nil
+        if let t = Timestamp(text) { return t.micros..<(t.micros + 1) }
+        // No offset: the zone's wall clock (read as UTC first, then moved to the zone).
+        guard bytes.count <= 26, let wall = Timestamp(text + "Z") else { return nil }
+        let seconds = wall.micros.quotient(dividingBy: 1_000_000)
+        let t = Int64(zone.instant(ofLocalSecond: Int(seconds))) * 1_000_000 + (wall.micros - seconds * 1_000_000)
+        return t..<(t + 1)
+    }
+
+    /// The instants of a civil day (days since 1970-01-01) in `zone`: midnight to midnight,
+    /// 23 or 25 hours on the day of a DST change.
+    private static func day(_ days: Int, in zone: BucketZone) -> Range<Int64> {
+        let midnight = days * 86_400
+        return Int64(zone.instant(ofLocalSecond: midnight)) * 1_000_000..<Int64(zone.instant(ofLocalSecond: midnight + 86_400)) * 1_000_000
     }
 
     private static func daysIn(month: Int, year: Int) -> Int {
@@ -159,8 +173,8 @@ enum TypedComparison {
 
 extension Comparison {
     /// The test of one field value, with the literal prepared and the regex compiled once.
-    func valueTest(now: Timestamp) -> (Value) -> Bool {
-        let literals = operand.literals.map { PreparedLiteral($0, now: now) }
+    func valueTest(now: Timestamp, zone: BucketZone = .utc) -> (Value) -> Bool {
+        let literals = operand.literals.map { PreparedLiteral($0, now: now, zone: zone) }
         let literal = literals[0]
         switch op {
         case .equal, .notEqual:

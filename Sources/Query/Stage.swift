@@ -106,7 +106,7 @@ public struct StageExample: Sendable, Equatable {
         switch result {
         case .value(let v): return "\(shows) (demo: \(v))"
         case .rows(let n): return "\(shows) (demo: \(DigitGroups.text(n)) row\(n == 1 ? "" : "s"))"
-        case .live, .quiet, .contains: return shows
+        case .live, .quiet, .contains, .someRows, .instant: return shows
         }
     }
 }
@@ -123,6 +123,11 @@ public enum ExampleResult: Sendable, Equatable {
     case quiet
     /// Its output holds this text (`open 6260` shows the session's links).
     case contains(String)
+    /// Some records: how many depends on when the demo started (`where timestamp > -7d`; its
+    /// history ends at that moment).
+    case someRows
+    /// One time, which moves with the demo's history (`min timestamp`).
+    case instant
 }
 
 /// Reads the arguments of one stage; handed to ``Stage/parse(_:)``.

@@ -268,6 +268,7 @@ private struct Cursor {
         var negative = false
         if bytes[i] == UInt8(ascii: "-") { negative = true; i += 1 }
         guard i < bytes.count, bytes[i] >= 48, bytes[i] <= 57 else { throw fail("invalid number") }
+        // Accumulated negative, so that Int.min (whose magnitude no Int holds) reads exactly.
         var integer: Int = 0
         var overflow = false
         if bytes[i] == 48 {
@@ -275,7 +276,7 @@ private struct Cursor {
         } else {
             while i < bytes.count, bytes[i] >= 48, bytes[i] <= 57 {
                 let (m, o1) = integer.multipliedReportingOverflow(by: 10)
-                let (a, o2) = m.addingReportingOverflow(Int(bytes[i] - 48))
+                let (a, o2) = m.subtractingReportingOverflow(Int(bytes[i] - 48))
                 overflow = overflow || o1 || o2
                 integer = a
                 i += 1
@@ -295,7 +296,7 @@ private struct Cursor {
             guard i < bytes.count, bytes[i] >= 48, bytes[i] <= 57 else { throw fail("invalid number") }
             while i < bytes.count, bytes[i] >= 48, bytes[i] <= 57 { i += 1 }
         }
-        if isInteger, !overflow { return .int(negative ? -integer : integer) }
+        if isInteger, !overflow, negative || integer != .min { return .int(negative ? integer : -integer) }
         let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<i]), as: UTF8.self)
         guard let d = Double(text) else { throw JSONError(offset: start, reason: "invalid number") }
         return .double(d)

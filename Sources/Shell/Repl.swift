@@ -73,6 +73,9 @@ public final class Repl {
             let requestsBefore = interpreter.client.requestCount
             let scansBefore = interpreter.client.scanTally
             let outcome = interrupts.runCancellable { await interpreter.run(line) }
+            // Nobody reads the results any more: the line has stopped its requests; stop here,
+            // quietly, as a filter does when its pipe closes.
+            if output.resultsClosed { return Repl.readerGone }
             if interpreter.settings.timing {
                 let elapsed = ContinuousClock.now - started
                 let ms = elapsed.inSeconds * 1000
@@ -102,6 +105,10 @@ public final class Repl {
 }
 
 extension Repl {
+    /// The exit status when stdout's reader went away: 128 + SIGPIPE, what a shell shows for
+    /// `yes | head -1`'s yes (the executable ends by that signal).
+    public static let readerGone: Int32 = 128 + SIGPIPE
+
     /// Whether a line may hold a secret, and so must stay out of the history file: the
     /// account's token itself, a `token=` parameter, or a command about tokens (`login`).
     static func carriesSecret(_ line: String, token: String?) -> Bool {

@@ -12,6 +12,7 @@ import OpenportEmulator
 /// purge 10          the 10 oldest clicks removed
 /// rename 374 NAME   a key renamed (its clicks relabelled), as on the website
 /// delete 374        a key deleted (its clicks keep key_name null)
+/// bytes 374 N       a key's bytes_this_month set to N (any 64-bit integer)
 /// key-ids NAME      the ids of the keys called NAME, space-separated
 /// append-rate 10    new clicks a second from now on
 /// count             the clicks now
@@ -39,6 +40,9 @@ enum EmulatorCommands {
         case ("purge", let n?): emulator.purgeOldestClicks(n)
         case ("rename", let id?) where !rest.isEmpty: return emulator.renameKey(id: id, to: rest) ? "ok" : "error: no key \(id)"
         case ("delete", let id?): return emulator.deleteKey(id: id) ? "ok" : "error: no key \(id)"
+        case ("bytes", let id?):
+            guard let bytes = Int(rest) else { return "error: bytes takes a key id and a 64-bit integer" }
+            return emulator.setBytesThisMonth(id: id, to: bytes) ? "ok" : "error: no key \(id)"
         case ("append-rate", _): emulator.setAppendRate(Double(words.count > 1 ? words[1] : "") ?? 0)
         case ("key-ids", _): return emulator.keyIDs(named: words.dropFirst().joined(separator: " ")).map(String.init).joined(separator: " ")
         case ("count", _): return String(emulator.clickCount())

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import OpenportAPI
 import OpenportEmulator
 
 /// Serves the openport.io API v2 emulator until SIGINT/SIGTERM.
@@ -16,6 +17,8 @@ struct OpshEmulator: AsyncParsableCommand {
     @Option(help: "Largest page a client may ask for (DRF max_limit).") var maxPageSize: Int = 1000
     @Option(help: "Clicks of the demo account.") var clicks: Int = 178_268
     @Option(help: "Seed of the data set and of the faults.") var seed: UInt64 = 2021
+    @Option(help: ArgumentHelp("End the demo account's history at WHEN (now, or 2024-05-01T12:00:00Z): two years of clicks up to it, new ones (--append-rate) stamped as they arrive. Default: the history tests pin (2021 and 2022).", valueName: "WHEN"))
+    var end: String?
     @Flag(help: "List clicks newest first (so new clicks appear at the front, not the end).") var newestFirst = false
     @Option(help: "New clicks a second while serving (a busy account); see --newest-first for where they go.")
     var appendRate: Double = 0
@@ -28,20 +31,23 @@ struct OpshEmulator: AsyncParsableCommand {
     @Option(help: "Rate (0...1) of connections closed without an answer.") var dropRate: Double = 0
     @Option(help: "Rate (0...1) of latency spikes.") var spikeRate: Double = 0
     @Option(name: .customLong("spike-ms"), help: "Latency of a spike, in milliseconds.") var spikeMs: Int = 500
+    @Option(name: .customLong("fail-after"), help: ArgumentHelp("Answer every request after the first N with 503 (a server that goes down).", valueName: "N"))
+    var failAfter: Int?
     @Option(name: .customLong("tls-cert"), help: ArgumentHelp("Serve HTTPS with this certificate (PEM, then any intermediates).", valueName: "FILE"))
     var tlsCert: String?
     @Option(name: .customLong("tls-key"), help: ArgumentHelp("The private key of --tls-cert (PEM).", valueName: "FILE"))
     var tlsKey: String?
     @Flag(help: "With --tls-cert, offer HTTP/2 by ALPN beside HTTP/1.1.") var http2 = false
-    @Flag(help: "Read changes to the demo account from stdin, a line each (add N, late N, remove-middle N, purge N, rename ID NAME, delete ID, key-ids NAME, append-rate R, count, requests), and answer each with a line on stdout.")
+    @Flag(help: "Read changes to the demo account from stdin, a line each (add N, late N, remove-middle N, purge N, rename ID NAME, delete ID, bytes ID N, key-ids NAME, append-rate R, count, requests), and answer each with a line on stdout.")
     var commands = false
 
     func validate() throws {
-        let loopback = ["127.0.0.1", "localhost", "::1"].contains(host) || host.hasPrefix("127.")
-        if !loopback && !allowRemote {
+        if !APIConfig.isLoopback(host) && !allowRemote {
             throw ValidationError("refusing to listen on non-loopback host \(host) without --allow-remote")
         }
         guard (0...65535).contains(port) else { throw ValidationError("--port must be in 0...65535") }
+        if let failAfter, failAfter < 0 { throw ValidationError("--fail-after must be >= 0") }
+        if let end, Self.instant(end) == nil { throw ValidationError("--end takes now or an instant like 2024-05-01T12:00:00Z, not '\(end)'") }
         guard clicks >= 0 else { throw ValidationError("--clicks must be >= 0") }
         guard maxPageSize > 0 else { throw ValidationError("--max-page-size must be > 0") }
         guard appendRate >= 0, appendRate.isFinite else { throw ValidationError("--append-rate must be >= 0") }
@@ -57,14 +63,20 @@ struct OpshEmulator: AsyncParsableCommand {
         }
     }
 
+    /// `now`, or an ISO 8601 instant with its offset.
+    static func instant(_ text: String) -> Date? {
+        text == "now" ? Date() : ISO8601DateFormatter().date(from: text)
+    }
+
     func run() async throws {
         var options = EmulatorOptions()
-        options.host = host == "localhost" ? "127.0.0.1" : host
+        options.host = host.lowercased() == "localhost" ? "127.0.0.1" : host
         options.port = port
         options.latency = .milliseconds(latencyMs)
         options.maxPageSize = maxPageSize
         options.clicks = clicks
         options.seed = seed
+        options.end = end.flatMap(Self.instant)
         options.clickOrder = newestFirst ? .newestFirst : .oldestFirst
         options.appendRate = appendRate
         options.faults.serverErrorRate = errorRate
@@ -75,6 +87,7 @@ struct OpshEmulator: AsyncParsableCommand {
         options.faults.dropRate = dropRate
         options.faults.spikeRate = spikeRate
         options.faults.spikeLatency = .milliseconds(spikeMs)
+        options.faults.failAfter = failAfter
         if let tlsCert, let tlsKey {
             options.tls = EmulatorTLS(certificateFile: tlsCert, privateKeyFile: tlsKey, http2: http2)
         }

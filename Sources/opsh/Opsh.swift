@@ -155,6 +155,7 @@ struct Opsh: ParsableCommand {
         keeper?.sync()
         interpreter.cache.flush()
         blocking { await client.shutdown() }
+        if status == Repl.readerGone, output.resultsClosed { Opsh.endByBrokenPipe() }
         if status != 0 { throw ExitCode(status) }
     }
 
@@ -181,11 +182,20 @@ struct Opsh: ParsableCommand {
     /// Where the lines come from.
     enum LineSource { case one(String), prompt, file(Int32) }
 
+    /// The demo's account: its history ends now, and a new click arrives every two seconds
+    /// or so, for `follow`, `watch` and `where timestamp > -1h` to show.
+    static var demoAccount: EmulatorOptions {
+        var options = EmulatorOptions()
+        options.end = Date()
+        options.appendRate = 0.5
+        return options
+    }
+
     /// The API to talk to: the demo emulator (started here), or the one configured.
     private func api(_ resolved: ResolvedConfig, environment: [String: String], output: OutputSink) throws -> (APIConfig, Emulator?) {
         if demo {
             let started = blocking { () -> Result<Emulator, any Error> in
-                do { return .success(try await Emulator.start(EmulatorOptions())) } catch { return .failure(error) }
+                do { return .success(try await Emulator.start(Opsh.demoAccount)) } catch { return .failure(error) }
             }
             guard case .success(let e) = started else {
                 output.message("opsh: cannot start the demo emulator\n")
@@ -265,6 +275,18 @@ struct Opsh: ParsableCommand {
         default:
             return try parseAsRoot(arguments)
         }
+    }
+
+    /// Ends the process by SIGPIPE, as `yes` ends in `yes | head -1`: quietly (shells print
+    /// nothing for it), with the status 141 a shell shows.
+    static func endByBrokenPipe() -> Never {
+        signal(SIGPIPE, SIG_DFL)
+        var pipeSignal = sigset_t()
+        sigemptyset(&pipeSignal)
+        sigaddset(&pipeSignal, SIGPIPE)
+        pthread_sigmask(SIG_UNBLOCK, &pipeSignal, nil)
+        raise(SIGPIPE)
+        Glibc.exit(Repl.readerGone)
     }
 
     /// `$XDG_STATE_HOME/opsh/history`, default `~/.local/state/opsh/history`.

@@ -9,6 +9,9 @@ sigemptyset(&interruptMask)
 sigaddset(&interruptMask, SIGINT)
 pthread_sigmask(SIG_BLOCK, &interruptMask, nil)
 signal(SIGINT, SIG_IGN)
+// A closed stdout is seen as EPIPE, so that opsh stops its requests and ends by itself
+// (see Repl.readerGone), as yes(1) would by SIGPIPE.
+signal(SIGPIPE, SIG_IGN)
 setlocale(LC_ALL, "")
 do {
     var command = try Opsh.parseCommandLine(Array(CommandLine.arguments.dropFirst()))

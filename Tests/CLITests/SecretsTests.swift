@@ -217,6 +217,39 @@ import Testing
         home.expectPrivate()
     }
 
+    /// Loopback is a spelling, not a prefix: a name that starts like `127.` or `localhost` is
+    /// looked up by DNS and may be anywhere, so the token is not sent to it over `http://`.
+    /// Each is refused before any request, in one line; `localhost` itself works.
+    @Test func namesThatOnlyLookLikeLoopbackGetNoToken() throws {
+        let emulator = try EmulatorProcess(["--clicks", "100"], commands: true)
+        defer { emulator.stop() }
+        let home = try Home()
+        let port = URLComponents(string: emulator.baseURL)!.port!
+        for host in ["127.evil.example", "127.0.0.1.nip.io", "localhost.evil.example", "localhost.", "0x7f.0.0.1"] {
+            let env = home.environment(["OPENPORT_API_URL": "http://\(host):\(port)/api/v2/", "OPENPORT_TOKEN": emulator.token])
+            let refused = try CLI.run(CLI.executable("opsh"), ["-c", "keys | count"], environment: env)
+            #expect(refused.status == 2, "\(host): \(refused)")
+            #expect(refused.stdout.isEmpty && refused.stderrLines.count == 1, "\(host): \(refused)")
+            #expect(refused.stderr.contains("refusing to send the token over plain http://"), "\(host): \(refused)")
+            #expect(!refused.stderr.contains(emulator.token), "\(host): \(refused)")
+        }
+        #expect(try emulator.send("requests") == "0", "nothing was sent to any of them")
+        let env = home.environment(["OPENPORT_API_URL": "http://localhost:\(port)/api/v2/", "OPENPORT_TOKEN": emulator.token])
+        let local = try CLI.run(CLI.executable("opsh"), ["-c", "keys | count"], environment: env)
+        #expect(local.status == 0 && local.stdout == "1044\n", "\(local)")
+    }
+
+    /// The emulator's own `--host` check reads loopback the same way: a name that only looks
+    /// like one needs `--allow-remote`.
+    @Test func theEmulatorListensOnLoopbackByItsSpelling() throws {
+        let home = try Home()
+        for host in ["127.evil.example", "localhost.evil.example"] {
+            let refused = try CLI.run(CLI.executable("opsh-emulator"), ["--host", host, "--port", "0"], environment: home.environment([:]))
+            #expect(refused.status != 0, "\(host): \(refused)")
+            #expect(refused.stderr.contains("refusing to listen on non-loopback host \(host) without --allow-remote"), "\(host): \(refused)")
+        }
+    }
+
     /// The same troubled session over HTTPS through a real proxy (tinyproxy) that needs a
     /// password: the token appears in none of the proxy's log lines, and neither the token nor
     /// the proxy's password in anything opsh printed or left behind.

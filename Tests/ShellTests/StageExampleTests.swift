@@ -8,9 +8,22 @@ import Testing
 @Suite("Stage examples give what their help says", .serialized) struct StageExampleTests {
     static let examples = StageCatalog.all.flatMap { stage in stage.examples.map { (stage.name, $0) } }
 
+    /// The demo's data with its history pinned, and the shell's clock at its end, as `opsh
+    /// --demo` is at the moment it starts: `-7d` and `yesterday` mean the same in every run.
+    static func demo(_ body: (ShellHarness) async throws -> Void) async throws {
+        var settings = Settings()
+        let end = Timestamp(micros: Int64((EmulatorOptions.pinnedEnd.timeIntervalSince1970 * 1_000_000).rounded()))
+        settings.now = { end }
+        let shell = try await ShellHarness.start(EmulatorOptions(), settings: settings)
+        do { try await body(shell) } catch {
+            await shell.stop()
+            throw error
+        }
+        await shell.stop()
+    }
+
     @Test func everyExampleOnTheDemoData() async throws {
-        // The data `opsh --demo` serves.
-        try await ShellHarness.with(EmulatorOptions()) { shell in
+        try await Self.demo { shell in
             for (name, example) in Self.examples {
                 try await check(example, of: name, in: shell)
             }
@@ -20,7 +33,7 @@ import Testing
     /// Every command's example gives, on the demo data, what its help says (in catalogue
     /// order, in one shell: `set format json` comes after the listings).
     @Test func everyCommandExampleOnTheDemoData() async throws {
-        try await ShellHarness.with(EmulatorOptions()) { shell in
+        try await Self.demo { shell in
             for spec in CommandCatalog.all {
                 for example in spec.examples {
                     try await check(example, of: spec.name, in: shell)
@@ -38,6 +51,14 @@ import Testing
         case .quiet:
             let r = await shell.run(example.line)
             #expect(r.outcome == .ok && r.out.isEmpty, "\(stage): \(example.line) gave \(r)")
+        case .someRows:
+            let kept = pipeline.stages.filter { type(of: $0.stage).kind != .renderer }
+            let r = await shell.run(([pipeline.command.description] + kept.map(\.stage.description) + ["count"]).joined(separator: " | "))
+            #expect(r.outcome == .ok && (Int(r.out.trimmingCharacters(in: .newlines)) ?? 0) > 0, "\(stage): \(example.line) gave \(r)")
+            #expect(await shell.run(example.line).outcome == .ok, "\(example.line)")
+        case .instant:
+            let r = await shell.run(example.line)
+            #expect(r.outcome == .ok && Timestamp(r.out.trimmingCharacters(in: .newlines)) != nil, "\(stage): \(example.line) gave \(r)")
         case .contains(let text):
             let r = await shell.run(example.line)
             #expect(r.outcome == .ok && r.out.contains(text), "\(stage): \(example.line) gave \(r)")

@@ -89,6 +89,8 @@ public protocol ClosableOutputStream: TextOutputStream {
 struct Plan {
     var steps: [any RowStep] = []
     var reducer: (any Reducer)?
+    /// The field the reducer reads (`sum bytes_this_month`), for how its value is shown.
+    var reducedField: String?
     var writer: (any TextWriter)?
 
     init(_ stages: [any Stage], ranges: [Range<Int>], context: EvaluationContext, renderer: (any TextWriter)?) throws {
@@ -105,6 +107,7 @@ struct Plan {
                 steps.append(checked(try fused ?? s.makeStep(context), stage))
             } else if let s = stage as? any ReductionStage {
                 let made = s.makeReducer(context, range: ranges[i])
+                reducedField = (s as? any AggregateStage)?.field.description
                 reducer = reshaped && !stage.fieldReferences.isEmpty ? CheckedReducer(made, references: stage.fieldReferences) : made
             } else if let s = stage as? any RendererStage {
                 writer = s.makeWriter(context.render)
@@ -152,7 +155,7 @@ struct Plan {
         var value: Value?
         if let reducer { value = try reducer.result() }
         if let writer {
-            out.write(value.map(writer.value) ?? writer.finish())
+            out.write(try value.map { writer.value($0, field: reducedField) } ?? writer.finish())
         }
         return (collected, value)
     }

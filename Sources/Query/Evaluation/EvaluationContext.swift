@@ -14,7 +14,8 @@ public struct EvaluationContext: Sendable {
     public var relation: @Sendable (_ field: String, _ value: Value) -> Record?
     /// How renderers lay out their output.
     public var render: RenderOptions
-    /// The zone `group timestamp by day` counts days in.
+    /// The zone of `set timezone`: `group timestamp by day` counts days in it, a bare date in
+    /// `where` is a day in it, a time without an offset its wall clock.
     public var zone: BucketZone
 
     public init(now: Timestamp = .current,
@@ -45,10 +46,18 @@ public struct RenderOptions: Sendable, Equatable {
     /// A table with no rows says `(no rows)` rather than nothing (for a person at a terminal;
     /// a script gets no output).
     public var sayEmpty: Bool
+    /// The zone a table shows times in (`set timezone`); nil: as the API wrote them.
+    public var zone: BucketZone?
+    /// Tables show byte counts in kB, MB, GB and decimals rounded (for a person at a
+    /// terminal); otherwise every number exactly. See ``CellText``.
+    public var readableNumbers: Bool
 
     public init(width: Int? = nil, color: Bool = false, footer: Bool = false, prettyJSON: Bool = false,
-                escapeControls: Bool = true, ascii: Bool = false, sayEmpty: Bool = false) {
+                escapeControls: Bool = true, ascii: Bool = false, sayEmpty: Bool = false, zone: BucketZone? = nil,
+                readableNumbers: Bool = false) {
         self.sayEmpty = sayEmpty
+        self.zone = zone
+        self.readableNumbers = readableNumbers
         self.width = width
         self.color = color
         self.footer = footer

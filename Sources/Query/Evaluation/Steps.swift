@@ -29,10 +29,17 @@ protocol Reducer: AnyObject {
 protocol TextWriter: AnyObject {
     /// Text for a batch (a table returns nothing until ``finish()``).
     func take(_ rows: [Record]) -> String
-    /// The rest of the text, once the input has ended.
-    func finish() -> String
+    /// The rest of the text, once the input has ended; an error when the records cannot be
+    /// shown this way (a chart of records without a number).
+    func finish() throws -> String
     /// The text for a single value, when the stage before was `count`, `sum`, ...
     func value(_ value: Value) -> String
+    /// The same, knowing the field the value was reduced from (`sum bytes_this_month`).
+    func value(_ value: Value, field: String?) -> String
+}
+
+extension TextWriter {
+    func value(_ value: Value, field: String?) -> String { self.value(value) }
 }
 
 /// A stage that keeps records flowing.

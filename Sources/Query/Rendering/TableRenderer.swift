@@ -23,7 +23,7 @@ public enum TableRenderer {
             guard options.sayEmpty, records.isEmpty else { return "" }
             return (options.color ? "\u{1B}[2m(no rows)\u{1B}[0m" : "(no rows)") + "\n"
         }
-        let (cells, rightAligned) = cells(records, columns: columns)
+        let (cells, rightAligned) = cells(records, columns: columns, options: options)
         let headers = columns.map { Cell(TerminalSafe.escape($0)) }
         var widths = headers.map(\.width)
         for row in cells {
@@ -52,9 +52,10 @@ public enum TableRenderer {
         }
     }
 
-    /// The cells of each record under `columns`, and which columns are right-aligned
-    /// (numbers only, and at least one).
-    static func cells(_ records: [Record], columns: [String]) -> (cells: [[Cell]], rightAligned: [Bool]) {
+    /// The cells of each record under `columns`, each value as ``CellText`` shows it, and
+    /// which columns are right-aligned (numbers only, and at least one).
+    static func cells(_ records: [Record], columns: [String], options: RenderOptions = RenderOptions())
+        -> (cells: [[Cell]], rightAligned: [Bool]) {
         var cells: [[Cell]] = []
         cells.reserveCapacity(records.count)
         var numeric = [Bool](repeating: true, count: columns.count)
@@ -79,7 +80,7 @@ public enum TableRenderer {
                 case .int, .double: anyValue[c] = true
                 default: anyValue[c] = true; numeric[c] = false
                 }
-                row.append(Cell(TerminalSafe.escape(value.plainText)))
+                row.append(Cell(TerminalSafe.escape(CellText.text(value, field: columns[c], options: options))))
             }
             cells.append(row)
         }

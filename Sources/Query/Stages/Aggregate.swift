@@ -67,7 +67,7 @@ public struct Min: AggregateStage, ReductionStage {
         The smallest value of a field: numbers as numbers, timestamps as instants, text by
         Unicode order. Nulls are skipped; the min of nothing is null.
         """
-    public static let examples = [StageExample("clicks | min timestamp", shows: "when the first click came", result: .value("2021-01-01T00:36:12.328731+01:00"))]
+    public static let examples = [StageExample("clicks | min timestamp", shows: "when the first click came", result: .instant)]
     public var field: FieldPath
     public init(_ field: FieldPath) { self.field = field }
 }
@@ -89,9 +89,10 @@ final class AggregateReducer: Reducer {
     let function: AggregateFunction
     let field: FieldPath
     let accessor: FieldAccessor
-    var intSum = 0
+    /// The whole numbers, added exactly (no 64-bit total overflows 128 bits), and the rest.
+    var intSum: Int128 = 0
     var doubleSum = 0.0
-    var exact = true      // every value so far an int, and no overflow
+    var allInts = true
     var n = 0
     var best: OrderKey?
     var firstRecord: Record?
@@ -111,15 +112,11 @@ final class AggregateReducer: Reducer {
                 case .null: continue
                 case .int(let i):
                     n += 1
-                    doubleSum += Double(i)
-                    if exact {
-                        let (s, overflow) = intSum.addingReportingOverflow(i)
-                        if overflow { exact = false } else { intSum = s }
-                    }
+                    intSum += Int128(i)
                 case .double(let d):
                     n += 1
                     doubleSum += d
-                    exact = false
+                    allInts = false
                 default:
                     throw notNumeric()
                 }
@@ -135,10 +132,16 @@ final class AggregateReducer: Reducer {
         }
     }
 
-    func result() -> Value {
+    func result() throws(QueryError) -> Value {
         switch function {
-        case .sum: return exact ? .int(intSum) : .double(doubleSum)
-        case .avg: return n == 0 ? .null : .double(doubleSum / Double(n))
+        case .sum:
+            guard allInts else { return .double(Double(intSum) + doubleSum) }
+            guard let sum = Int(exactly: intSum) else {
+                throw QueryError("sum \(field) is \(intSum), beyond the 64-bit whole numbers opsh passes on; sum fewer records (where ...)",
+                                 at: field.range)
+            }
+            return .int(sum)
+        case .avg: return n == 0 ? .null : .double((Double(intSum) + doubleSum) / Double(n))
         case .min, .max: return best?.value ?? .null
         }
     }

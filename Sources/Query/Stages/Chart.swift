@@ -7,12 +7,14 @@ public struct Chart: Stage, RendererStage, Equatable {
     public static let synopsis = "chart"
     public static let summary = "draw a bar chart of labels and numbers (after group)"
     public static let help = """
-        Draws one bar per record, for records of a label and a number, as group gives:
-        the label, a bar as long as its share of the largest value (in eighths of a
-        character), the value, and its share of the total. Fits the terminal's width;
-        labels are cut with … and control characters in them are shown escaped.
+        Draws one bar per record, for records of a label and a number, as group gives (or
+        select LABEL,NUMBER): the label, a bar as long as its share of the largest value (in
+        eighths of a character), the value, and its share of the total. Fits the terminal's
+        width; labels are cut with … and control characters in them are shown escaped.
+        Records of more fields, or without a number, are an error that says so; so is a
+        chart after count, sum, avg, min or max (one value, no bars).
         After group F by UNIT, a first line draws the whole series as a sparkline, with the
-        total, the least and the most.
+        total (the null bucket included, as in the shares), the least and the most.
         Plain ASCII (# bars) when the output cannot show Unicode (set charset ascii, or a
         locale that is not UTF-8). The bars are coloured only at a terminal without NO_COLOR.
         """
@@ -22,18 +24,29 @@ public struct Chart: Stage, RendererStage, Equatable {
     ]
     public static let kind = StageKind.renderer
 
-    public init() {}
-    public static func parse(_ arguments: inout StageArguments) throws(QueryError) -> Chart { Chart() }
+    /// Where `chart` was written, for an error about the records it got.
+    var range: Range<Int>
+
+    public init() { range = 0..<0 }
+    public static func parse(_ arguments: inout StageArguments) throws(QueryError) -> Chart {
+        var chart = Chart()
+        chart.range = arguments.nameRange
+        return chart
+    }
     public var description: String { "chart" }
 
-    func makeWriter(_ options: RenderOptions) -> any TextWriter { ChartWriterStep(options) }
+    func makeWriter(_ options: RenderOptions) -> any TextWriter { ChartWriterStep(options, range: range) }
 }
 
 final class ChartWriterStep: TextWriter {
     let options: RenderOptions
+    let range: Range<Int>
     var rows: [Record] = []
 
-    init(_ options: RenderOptions) { self.options = options }
+    init(_ options: RenderOptions, range: Range<Int> = 0..<0) {
+        self.options = options
+        self.range = range
+    }
 
     func take(_ rows: [Record]) -> String {
         self.rows.append(contentsOf: rows)
@@ -42,17 +55,24 @@ final class ChartWriterStep: TextWriter {
 
     func value(_ value: Value) -> String { TerminalSafe.escape(value.plainText) + "\n" }
 
-    func finish() -> String {
+    func finish() throws(QueryError) -> String {
         guard let first = rows.first else { return "" }
-        // The number: the last numeric field of the first record; the label: the first other one.
-        guard let numberField = first.fields.last(where: { first[$0].number != nil }) else {
-            return "chart: these records have no number to draw (try: ... | group FIELD | chart)\n"
+        // A label and a number (the last numeric field), or a number alone.
+        let fields = first.fields
+        let listed = fields.count > 4 ? fields.prefix(3).joined(separator: ", ") + ", …" : fields.joined(separator: ", ")
+        guard fields.count <= 2 else {
+            throw QueryError("chart draws a label and a number per record, as group gives; these records have \(fields.count) fields (\(TerminalSafe.escape(listed))): keep two with select LABEL,NUMBER, or count them with group FIELD before chart",
+                             at: range)
         }
-        let labelField = first.fields.first { $0 != numberField }
+        guard let numberField = fields.last(where: { first[$0].number != nil }) else {
+            throw QueryError("chart needs a number in each record, and \(TerminalSafe.escape(listed)) holds none; try ... | group FIELD | chart",
+                             at: range)
+        }
+        let labelField = fields.first { $0 != numberField }
         let items: [(label: String, value: Double, shown: String)] = rows.map { r in
-            let label = labelField.map { r[$0].isNull ? "null" : TerminalSafe.escape(r[$0].plainText) } ?? ""
+            let label = labelField.map { r[$0].isNull ? "null" : TerminalSafe.escape(CellText.text(r[$0], field: $0, options: options)) } ?? ""
             let v = r[numberField]
-            return (label, v.number ?? 0, v.isNull ? "null" : v.plainText)
+            return (label, v.number ?? 0, v.isNull ? "null" : CellText.text(v, field: numberField, options: options))
         }
         // The series' sparkline leaves out the records whose time was null (counted last).
         let timed = rows.map { r in labelField.map { !r[$0].isNull } ?? true }
@@ -88,7 +108,9 @@ struct ChartDrawing {
         var out = ""
         if series, !items.isEmpty {
             let points = zip(items, timed ?? items.map { _ in true }).filter(\.1).map(\.0.value)
-            if !points.isEmpty { out += sparkline(points, width: width) + "\n" }
+            // The total is the shares' total: the records without a time (null) are in it, and said.
+            let untimed = zip(items, timed ?? items.map { _ in true }).filter { !$0.1 }.reduce(0) { $0 + max($1.0.value, 0) }
+            if !points.isEmpty { out += sparkline(points, width: width, total: total, untimed: untimed) + "\n" }
         }
         for (item, share) in zip(items, shares) {
             let fits = DisplayWidth.of(item.label) <= labelWidth
@@ -112,15 +134,17 @@ struct ChartDrawing {
         return out
     }
 
-    /// `▁▂▅█▃  total 1,234 · least 0 · most 97`, the series squeezed into the width.
-    func sparkline(_ values: [Double], width: Int) -> String {
+    /// `▁▂▅█▃  total 1,234 · least 0 · most 97 · null 12`, the series squeezed into the width;
+    /// `total` counts the records whose time is null too (`untimed` of them), as the shares do.
+    func sparkline(_ values: [Double], width: Int, total: Double? = nil, untimed: Double = 0) -> String {
         let marks = options.ascii ? Self.asciiSparks : Self.sparks
         let least = values.min() ?? 0
         let most = values.max() ?? 0
         func number(_ d: Double) -> String {
             d == d.rounded() && abs(d) < 1e15 ? DigitGroups.text(Int(d)) : String(format: "%.2f", d)
         }
-        let summary = "  total \(number(values.reduce(0, +))) · least \(number(least)) · most \(number(most))"
+        let summary = "  total \(number(total ?? values.reduce(0, +))) · least \(number(least)) · most \(number(most))"
+            + (untimed > 0 ? " · null \(number(untimed))" : "")
         let room = max(8, width - DisplayWidth.of(summary))
         // More values than room: each mark stands for the mean of its run.
         let per = max(1, (values.count + room - 1) / room)

@@ -41,21 +41,23 @@ public struct Follow: Stage, RendererStage, Equatable {
     /// Stages that may stand before it: they treat each record alone.
     public static let before: Set<String> = ["where", "select"]
 
-    func makeWriter(_ options: RenderOptions) -> any TextWriter { FollowLineWriter() }
+    func makeWriter(_ options: RenderOptions) -> any TextWriter { FollowLineWriter(zone: options.zone) }
 }
 
 final class FollowLineWriter: TextWriter {
-    func take(_ rows: [Record]) -> String { rows.map { FollowLine.line($0) + "\n" }.joined() }
+    let zone: BucketZone?
+    init(zone: BucketZone?) { self.zone = zone }
+    func take(_ rows: [Record]) -> String { rows.map { FollowLine.line($0, zone: zone) + "\n" }.joined() }
     func finish() -> String { "" }
     func value(_ value: Value) -> String { TerminalSafe.escape(value.plainText) + "\n" }
 }
 
 /// One line per record, `field=value` pairs (values in quotes when they hold blanks),
-/// control characters escaped: what `follow` prints.
+/// control characters escaped, times in `zone` (`set timezone`): what `follow` prints.
 public enum FollowLine {
-    public static func line(_ r: Record) -> String {
+    public static func line(_ r: Record, zone: BucketZone? = nil) -> String {
         zip(r.fields, r.values).map { name, value in
-            let text = value.isNull ? "null" : value.plainText
+            let text = value.isNull ? "null" : CellText.text(value, field: name, options: RenderOptions(zone: zone))
             let shown = text.contains(where: { $0 == " " || $0 == "\"" || $0 == "=" }) || text.isEmpty
                 ? Quoting.doubleQuoted(text) : TerminalSafe.escape(text)
             return TerminalSafe.escape(name) + "=" + shown

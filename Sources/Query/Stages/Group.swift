@@ -15,11 +15,13 @@ public struct Group: Stage, RecordStage, Equatable {
         or year, in time order, every bucket from the first to the last, empty ones
         included (0), so the series has no gaps. Buckets are in UTC unless 'set timezone'
         names another zone (local, Europe/Brussels, ...); the column's name says which:
-        day (UTC). Records whose field is null are counted last, as null.
+        day (UTC). An hour is the clock's hour with its offset (02:00+02:00, then 02:00+01:00
+        when clocks go back; a zone whose offset moves by 30 or 45 minutes splits the hour
+        the clock jumped in). Records whose field is null are counted last, as null.
         """
     public static let examples = [
         StageExample("clicks | group source_ip | first 5", shows: "the 5 addresses that clicked most", result: .rows(5)),
-        StageExample("clicks | where timestamp > 2022-12-24 | group port", shows: "clicks per port since a day (-7d: this week's)", result: .rows(345)),
+        StageExample("clicks | where timestamp > -7d | group port", shows: "clicks per port in the last 7 days", result: .someRows),
         StageExample("clicks | where port=6260 | group timestamp by month", shows: "port 6260's clicks per month, gaps as 0", result: .rows(25)),
         StageExample("keys | group last_connection_time by year | chart", shows: "when keys were last used, as a bar chart", result: .rows(11)),
     ]
@@ -148,10 +150,12 @@ final class TimeBucketStep: RowStep {
     let zone: BucketZone
     let schema: Schema
     let field: FieldPath
-    /// Counts per bucket start (days, seconds of day).
+    /// Counts per bucket: its start (days, seconds of day), or for hours ``LocalHour/key``.
     var counts: [Int: Int] = [:]
     var nulls = 0
     let offsets = BucketZone.OffsetCache()
+    /// The earliest and latest second seen, where a series of hours starts and ends.
+    var seconds: ClosedRange<Int>?
 
     init(_ accessor: FieldAccessor, unit: TimeUnit, zone: BucketZone, schema: Schema, field: FieldPath) {
         self.accessor = accessor
@@ -164,14 +168,16 @@ final class TimeBucketStep: RowStep {
     /// One number per bucket start, for the dictionary.
     private static func key(_ start: (days: Int, seconds: Int)) -> Int { start.days * 86_400 + start.seconds }
 
-    /// The bucket of an instant. Hours are instants (the local hour's start), so the hour
-    /// that repeats when clocks go back is two buckets and the hour skipped when they go
-    /// forward is none; days and longer are civil dates (a DST day has 23 or 25 hours).
+    /// The bucket of an instant. Hours are hours as the clock showed them, offset included
+    /// (``LocalHour``); days and longer are civil dates (a DST day has 23 or 25 hours).
     private func key(_ micros: Int64) -> Int {
-        let civil = zone.civil(micros, cache: offsets)
-        guard unit == .hour else { return Self.key(unit.start(days: civil.days, seconds: civil.seconds)) }
-        let seconds = Int(micros.quotient(dividingBy: 1_000_000))
-        return seconds - civil.seconds % 3600
+        guard unit == .hour else {
+            let civil = zone.civil(micros, cache: offsets)
+            return Self.key(unit.start(days: civil.days, seconds: civil.seconds))
+        }
+        let t = Int(micros.quotient(dividingBy: 1_000_000))
+        seconds = seconds.map { min($0.lowerBound, t)...max($0.upperBound, t) } ?? t...t
+        return LocalHour(second: t, zone: zone, cache: offsets).key
     }
     func take(_ rows: [Record]) throws -> [Record] {
         for row in rows {
@@ -200,16 +206,14 @@ final class TimeBucketStep: RowStep {
 
     func flush() -> [Record] {
         var values: [Value] = []
-        if unit == .hour, let first = counts.keys.min(), let last = counts.keys.max() {
-            var t = first
-            while t <= last, values.count < 2_000_000 {
-                let civil = zone.civil(Int64(t) * 1_000_000)
-                values.append(.string(unit.label(days: civil.days, seconds: civil.seconds) + zone.offsetSuffix(at: t)))
-                values.append(.int(counts[t] ?? 0))
-                // The next local hour's start: an hour on, floored to the local hour (zones
-                // with half-hour offsets included).
-                let next = zone.civil(Int64(t + 3600) * 1_000_000)
-                t = t + 3600 - next.seconds % 3600
+        if unit == .hour, let seconds {
+            // Every hour the clock showed from the first instant's to the last's.
+            var t = seconds.lowerBound
+            while t <= seconds.upperBound, values.count < 2_000_000 {
+                let hour = LocalHour(second: t, zone: zone)
+                values.append(.string(hour.label(zone: zone)))
+                values.append(.int(counts[hour.key] ?? 0))
+                t = LocalHour.boundary(after: t, zone: zone)
             }
         } else if let first = counts.keys.min(), let last = counts.keys.max() {
             var bucket = (days: first.quotient(dividingBy: 86_400), seconds: first - first.quotient(dividingBy: 86_400) * 86_400)
@@ -227,6 +231,7 @@ final class TimeBucketStep: RowStep {
             values.append(.int(nulls))
         }
         counts = [:]
+        seconds = nil
         return Record.rows(schema: schema, values: values)
     }
 }

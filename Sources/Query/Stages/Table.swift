@@ -37,8 +37,10 @@ final class TableWriterStep: TextWriter {
 
     func finish() -> String { TableRenderer.render(rows, options: options) }
 
-    func value(_ value: Value) -> String {
-        let text = TerminalSafe.escape(value.plainText)
+    func value(_ value: Value) -> String { self.value(value, field: nil) }
+
+    func value(_ value: Value, field: String?) -> String {
+        let text = TerminalSafe.escape(CellText.text(value, field: field, options: options))
         return (value.isNull && options.color ? "\u{1B}[2mnull\u{1B}[0m" : text) + "\n"
     }
 }

@@ -15,15 +15,16 @@ public struct Where: Stage, RecordStage, Equatable {
                    in (V, V, ...)  in CIDR (10.0.0.0/8, 2001:db8::/32)
                    in (10.0.0.0/8, 192.168.0.0/16, 8.8.8.8)  values and networks mixed
         Values: 6260  word  "quoted"  'quoted'  null  true  false
-                2021-11-15  2021-11-15T18:23:34Z  -24h  -7d  -30m  now
+                2021-11-15  today  yesterday  2021-11-15T18:23:34Z  -24h  -7d  -30m  now
         Spaces around operators are optional; quote a value that holds spaces, |, = or quotes.
 
         Types come from the data: numbers compare as numbers, timestamps as instants (offsets
-        honoured), IP addresses as addresses (2001:db8::1 = 2001:0db8:0:0::1). A date is its
-        whole UTC day: timestamp = 2021-11-15 matches any time that day, > 2021-11-15 after it.
-        An instant without an offset is UTC too (2021-11-15T18:23:34 = ...T18:23:34Z), even
-        though the server shows times in the account's zone: write the offset to mean local
-        time (2021-11-15T18:23:34+01:00). -24h, -7d, -30m, -2w, -10s count back from now.
+        honoured), IP addresses as addresses (2001:db8::1 = 2001:0db8:0:0::1). Times are read
+        in the zone of 'set timezone' (UTC unless set), the zone tables show them in: a date
+        is its whole day there (timestamp = 2021-11-15 matches any time that day, > 2021-11-15
+        after it; today and yesterday likewise; a DST day has 23 or 25 hours), and an instant without an offset is its wall
+        clock (2021-11-15T18:23:34). An offset or Z says exactly which instant
+        (2021-11-15T18:23:34+01:00). -24h, -7d, -30m, -2w, -10s count back from now.
 
         Case: = and != are exact and case-sensitive. ~ ignores case; use (?-i) to respect it.
         contains and startswith ignore case.
@@ -34,11 +35,11 @@ public struct Where: Stage, RecordStage, Equatable {
         """
     public static let examples = [
         StageExample("clicks | where port=6260", shows: "the clicks on port 6260", result: .rows(5874)),
-        StageExample("clicks | where port = 6260 and timestamp > 2022-12-01", shows: "port 6260's clicks since a day", result: .rows(349)),
+        StageExample("clicks | where port = 6260 and timestamp > -30d", shows: "port 6260's clicks of the last 30 days", result: .someRows),
         StageExample("clicks | where source_ip in 217.81.0.0/16", shows: "clicks from one network", result: .rows(11769)),
         StageExample("clicks | where source_ip in (10.0.0.0/8, 2001:db8::/32)", shows: "clicks from either of two networks, v4 or v6", result: .rows(1672)),
         StageExample("clicks | where key_name ~ \"^pi\"", shows: "clicks through keys whose name starts with pi, any case", result: .rows(1086)),
-        StageExample("clicks | where timestamp = 2021-11-15", shows: "the clicks of one UTC day", result: .rows(268)),
+        StageExample("clicks | where timestamp = yesterday", shows: "yesterday's clicks (a day in the zone of set timezone)", result: .someRows),
         StageExample("clicks | where key_name in (laptop, \"Pi London\")", shows: "clicks through either of two keys", result: .rows(377)),
         StageExample("clicks | where not (port = 22 or source_ip = null)", shows: "negation and grouping", result: .rows(178_268)),
     ]
@@ -74,7 +75,7 @@ public struct Where: Stage, RecordStage, Equatable {
             let ordering: [ComparisonOperator] = [.equal, .notEqual, .less, .lessOrEqual, .greater, .greaterOrEqual]
             if ordering.contains(c.op) {
                 checks.append(LiteralCheck(field: FieldAccessor(c.field, relation: context.relation), name: c.field.description,
-                                           literal: literal, prepared: PreparedLiteral(literal, now: context.now)))
+                                           literal: literal, prepared: PreparedLiteral(literal, now: context.now, zone: context.zone)))
             }
         }
         return WhereStep(condition.makeTest(context), checks: checks)
@@ -82,7 +83,7 @@ public struct Where: Stage, RecordStage, Equatable {
 }
 
 /// A comparison whose literal must fit the field's values: `port=62a0` on a numeric field,
-/// or `timestamp > yesterday`, is a mistake to point at, not a silent empty answer. Checked
+/// or `timestamp > lastweek`, is a mistake to point at, not a silent empty answer. Checked
 /// against the first non-null value of the field.
 struct LiteralCheck {
     let field: FieldAccessor
@@ -101,7 +102,7 @@ struct LiteralCheck {
             what = "\(name) holds numbers, and '\(literal.text)' is not one"
         case .time:
             fits = prepared.time != nil
-            what = "\(name) holds times, and '\(literal.text)' is not one (try -24h, -7d, now, 2021-11-15 or 2021-11-15T18:00:00Z)"
+            what = "\(name) holds times, and '\(literal.text)' is not one (try -24h, -7d, now, today, yesterday, 2021-11-15 or 2021-11-15T18:00:00Z)"
         default:
             return nil
         }
@@ -142,7 +143,7 @@ extension Condition {
         switch self {
         case .compare(let c):
             let field = FieldAccessor(c.field, relation: context.relation)
-            let test = c.valueTest(now: context.now)
+            let test = c.valueTest(now: context.now, zone: context.zone)
             return { test(field.value(of: $0)) }
         case .and(let a, let b):
             let (ta, tb) = (a.makeTest(context), b.makeTest(context))

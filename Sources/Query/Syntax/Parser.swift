@@ -67,8 +67,8 @@ struct Parser {
         return Pipeline(command: command, stages: stages, redirect: redirect)
     }
 
-    /// `count` leaves a value and a renderer leaves text: only a renderer may follow the
-    /// first, nothing the second.
+    /// `count` leaves a value and a renderer leaves text: only a renderer that can show one
+    /// value (not `chart`) may follow the first, nothing the second.
     static func checkOrder(_ stages: [PlacedStage]) throws(QueryError) {
         var previous: (any Stage.Type)?
         for placed in stages {
@@ -78,6 +78,9 @@ struct Parser {
             switch before.kind {
             case .renderer:
                 throw QueryError("'\(type.name)' cannot follow '\(before.name)': \(before.name) renders the output, so it must be the last stage",
+                                 at: placed.range)
+            case .reduction where type == Chart.self:
+                throw QueryError("'chart' draws a bar per record (a label and a number, as group gives), but '\(before.name)' leaves a single value; try ... | group FIELD | chart",
                                  at: placed.range)
             case .reduction where type.kind != .renderer:
                 throw QueryError("'\(type.name)' needs records, but '\(before.name)' leaves a single value",

@@ -55,6 +55,7 @@ struct Follower {
                 let lines = try await changes(from: known, to: now, resource: resource, filters: filters)
                 known = now
                 if !lines.isEmpty { context.output.write(lines.joined(separator: "\n") + "\n") }
+                if context.output.resultsClosed { return }  // nobody reads: stop asking
             }
         } catch is CancellationError {
             // Ctrl-C: following ends; what was fetched stays cached. The prompt starts on a
@@ -65,20 +66,21 @@ struct Follower {
 
     /// The lines to print for what changed between two fetches, through the filters.
     private func changes(from known: [Record], to now: [Record], resource: Resource, filters: Pipeline) async throws -> [String] {
+        let zone = context.settings.zone
         if resource == .clicks {
             let fresh = Follower.arrived(before: known, after: now)
-            return try await filtered(fresh, through: filters, resource: resource).map(FollowLine.line)
+            return try await filtered(fresh, through: filters, resource: resource).map { FollowLine.line($0, zone: zone) }
         }
         let (came, went) = Follower.sessionChanges(before: known, after: now)
-        return try await filtered(came, through: filters, resource: resource).map { "+ " + FollowLine.line($0) }
-            + (try await filtered(went, through: filters, resource: resource)).map { "- " + FollowLine.line($0) }
+        return try await filtered(came, through: filters, resource: resource).map { "+ " + FollowLine.line($0, zone: zone) }
+            + (try await filtered(went, through: filters, resource: resource)).map { "- " + FollowLine.line($0, zone: zone) }
     }
 
     /// The records that pass `filters` (where and select only), in order.
     private func filtered(_ rows: [Record], through filters: Pipeline, resource: Resource) async throws -> [Record] {
         guard !rows.isEmpty else { return [] }
         let joins = try await context.pipelines.joins(for: filters, input: .resource(resource))
-        let evaluation = EvaluationContext(now: .current, relation: { joins.related($0, $1) }, zone: context.settings.zone)
+        let evaluation = EvaluationContext(now: context.settings.now(), relation: { joins.related($0, $1) }, zone: context.settings.zone)
         guard case .records(let out) = try await filters.evaluate(RecordSource.replay(rows), context: evaluation) else { return [] }
         return out
     }

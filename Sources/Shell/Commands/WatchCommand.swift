@@ -85,6 +85,7 @@ struct WatchCommand: ShellCommand, Equatable {
                 }
                 previous = lines
                 if let times, runs >= times { return .ok }
+                if context.output.resultsClosed { return .ok }  // nobody reads: stop asking
                 try await Task.sleep(for: .milliseconds(Int(seconds * 1000)))
             }
         } catch is CancellationError {

@@ -11,6 +11,13 @@ public protocol OutputSink: Sendable {
     func write(_ text: String)
     /// Messages: errors, warnings, progress (stderr).
     func message(_ text: String)
+    /// Whether the reader of results has gone (`opsh -c LINE | head -1` after head exits):
+    /// nothing written from then on reaches anyone, so the line stops and opsh ends.
+    var resultsClosed: Bool { get }
+}
+
+extension OutputSink {
+    public var resultsClosed: Bool { false }
 }
 
 /// What the shell knows about the terminal it writes to, decided once at start (by the
@@ -42,13 +49,24 @@ public struct TerminalInfo: Sendable {
 
 /// The process's stdout and stderr, written unbuffered-per-call.
 public final class StandardOutput: OutputSink {
+    private let closed = Atomic<Bool>(false)
+
     public init() {}
 
-    public func write(_ text: String) { StandardOutput.put(text, fd: 1) }
+    /// Writes results; a write that finds the reader gone (EPIPE: opsh ignores SIGPIPE)
+    /// marks stdout closed for good.
+    public func write(_ text: String) {
+        guard !closed.load(ordering: .relaxed) else { return }
+        if !StandardOutput.put(text, fd: 1), errno == EPIPE { closed.store(true, ordering: .relaxed) }
+    }
+
     public func message(_ text: String) { StandardOutput.put(text, fd: 2) }
 
-    static func put(_ text: String, fd: Int32) {
-        _ = FileDescriptor.writeAll(fd, Array(text.utf8))
+    public var resultsClosed: Bool { closed.load(ordering: .relaxed) }
+
+    @discardableResult
+    static func put(_ text: String, fd: Int32) -> Bool {
+        FileDescriptor.writeAll(fd, Array(text.utf8))
     }
 }
 

@@ -13,7 +13,8 @@ import Records
 ///
 /// - `> FILE`: a file in the same directory, renamed over FILE when the line succeeds, so a
 ///   line that fails leaves FILE as it was (a FILE that is not a regular file, `/dev/null` or
-///   a pipe, is written in place); `>> FILE` appends.
+///   a pipe, is written in place); `>> FILE`: a file of its own, added to FILE's end when
+///   the line succeeds, so a line that fails part-way adds nothing.
 /// - a person at a terminal with `set pager on`: the first screenful is held; output that
 ///   ends within it is printed, anything taller goes through the pager, which then gets the
 ///   rest as it is made (as git does). A pager that fails gives its text back to print.
@@ -38,6 +39,9 @@ final class OutputTarget: ClosableOutputStream {
     /// its scan must not print twice.
     private(set) var written = 0
     private var failure: ShellError?
+    /// The pager ended because Ctrl-C reached it too (it shares the terminal's process
+    /// group): the line was interrupted, not finished.
+    private var interrupted = false
     /// Whether stdout is the terminal that progress lines are drawn on.
     private let toTerminal: Bool
     /// Told once, before output first reaches the terminal or a pager takes it: progress
@@ -66,6 +70,8 @@ final class OutputTarget: ClosableOutputStream {
         case .direct:
             if toTerminal { reachingTerminal() }
             output.write(text)
+            // The reader went away (a closed pipe): the pipeline stops as for a quit pager.
+            if output.resultsClosed { isClosed = true }
         case .file(let file):
             if let error = file.write(text) {
                 failure = error
@@ -116,11 +122,14 @@ final class OutputTarget: ClosableOutputStream {
             mode = .direct
         } else {
             isClosed = true
+            interrupted = Task.isCancelled
         }
     }
 
     /// Ends the output: the held screenful is printed, the pager waited for, the file put in
-    /// place. With `success` false (the line failed), a new file is removed instead.
+    /// place. With `success` false (the line failed), a new file is removed instead. A pager
+    /// that Ctrl-C ended makes the line a cancelled one (`CancellationError`), so that
+    /// "cancelled" and a fresh prompt follow, as after any interrupted line.
     func close(success: Bool) throws {
         switch mode {
         case .direct:
@@ -137,6 +146,7 @@ final class OutputTarget: ClosableOutputStream {
             let error = file.close(keep: success && failure == nil)
             if failure == nil { failure = error }
         }
+        if success, interrupted { throw CancellationError() }
         if success, let failure { throw failure }
     }
 }
@@ -145,39 +155,52 @@ final class OutputTarget: ClosableOutputStream {
 final class FileWriter {
     let path: String
     private let handle: FileHandle
-    /// For `>` over a regular file (or a new one): the file written, renamed over `path` at the end.
+    /// For a regular file (or a new one): the file written, put in place at the end: renamed
+    /// over `path` for `>`, added to its end for `>>`.
     private let temporary: String?
+    private let append: Bool
 
     init(_ redirect: Redirect) throws {
         path = (redirect.path as NSString).expandingTildeInPath
+        append = redirect.append
         let fm = FileManager.default
         var isDirectory: ObjCBool = false
         if fm.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
             throw ShellError("cannot write \(redirect.path): it is a directory")
         }
-        let regular = Self.isRegularOrAbsent(path)
         do {
-            if redirect.append || !regular {
-                if !fm.fileExists(atPath: path) { _ = fm.createFile(atPath: path, contents: nil) }
+            if !Self.isRegularOrAbsent(path) {
+                // A pipe, a terminal, /dev/null: written in place, as it comes.
                 let h = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
                 if redirect.append { try h.seekToEnd() }
-                handle = h
-                temporary = nil
+                (handle, temporary) = (h, nil)
             } else {
-                let directory = (path as NSString).deletingLastPathComponent
-                let name = (path as NSString).lastPathComponent
-                let temp = (directory.isEmpty ? "." : directory) + "/.\(name).opsh-\(getpid())"
-                guard fm.createFile(atPath: temp, contents: nil, attributes: Self.modeOf(path).map { [.posixPermissions: $0] }) else {
+                if redirect.append, fm.fileExists(atPath: path), access(path, W_OK) != 0 {
                     throw ShellError("cannot write \(redirect.path): \(String(cString: strerror(errno)))")
                 }
-                handle = try FileHandle(forWritingTo: URL(fileURLWithPath: temp))
-                temporary = temp
+                // `>` renames its file over FILE, so it must be beside it; `>>` copies its file.
+                let temp = try Self.temporaryFile(beside: path, shown: redirect.path,
+                                                  mode: redirect.append ? 0o600 : Self.modeOf(path), orElsewhere: redirect.append)
+                (handle, temporary) = (try FileHandle(forWritingTo: URL(fileURLWithPath: temp)), temp)
             }
         } catch let error as ShellError {
             throw error
         } catch {
             throw ShellError("cannot write \(redirect.path): \((error as NSError).localizedDescription)")
         }
+    }
+
+    /// A new, empty file in `path`'s directory (`orElsewhere`: in the temporary directory when
+    /// opsh may not write there), with `mode` (else the umask's).
+    private static func temporaryFile(beside path: String, shown: String, mode: Int?, orElsewhere: Bool) throws -> String {
+        let directory = (path as NSString).deletingLastPathComponent
+        let name = ".\((path as NSString).lastPathComponent).opsh-\(getpid())"
+        let attributes = mode.map { [FileAttributeKey.posixPermissions: $0] }
+        for place in [directory.isEmpty ? "." : directory] + (orElsewhere ? [NSTemporaryDirectory()] : []) {
+            let temp = place + "/" + name
+            if FileManager.default.createFile(atPath: temp, contents: nil, attributes: attributes) { return temp }
+        }
+        throw ShellError("cannot write \(shown): \(String(cString: strerror(errno)))")
     }
 
     /// Writes; an error message when the disk refuses.
@@ -190,20 +213,42 @@ final class FileWriter {
         }
     }
 
-    /// Closes; with `keep`, puts a temporary file in place, else removes it.
+    /// Closes; with `keep`, puts a temporary file in place (renamed over FILE, or added to
+    /// its end), else removes it: a line that failed leaves FILE as it was.
     func close(keep: Bool) -> ShellError? {
         try? handle.close()
         guard let temporary else { return nil }
-        if keep {
-            if rename(temporary, path) != 0 {
-                let reason = String(cString: strerror(errno))
-                unlink(temporary)
-                return ShellError("cannot write \(path): \(reason)")
-            }
-        } else {
-            unlink(temporary)
+        defer { unlink(temporary) }
+        guard keep else { return nil }
+        if append ? !Self.appendContents(of: temporary, to: path) : rename(temporary, path) != 0 {
+            return ShellError("cannot write \(path): \(String(cString: strerror(errno)))")
         }
         return nil
+    }
+
+    /// Adds the bytes of `source` to the end of `path` (created, mode 0666 less the umask, if
+    /// absent). A failure part-way cuts `path` back to its old length.
+    private static func appendContents(of source: String, to path: String) -> Bool {
+        let input = open(source, O_RDONLY)
+        guard input >= 0 else { return false }
+        defer { closeDescriptor(input) }
+        let output = open(path, O_WRONLY | O_APPEND | O_CREAT, 0o666)
+        guard output >= 0 else { return false }
+        defer { closeDescriptor(output) }
+        let before = lseek(output, 0, SEEK_END)
+        var buffer = [UInt8](repeating: 0, count: 1 << 16)
+        while true {
+            let n = read(input, &buffer, buffer.count)
+            if n < 0, errno == EINTR { continue }
+            guard n >= 0 else { return false }
+            if n == 0 { return true }
+            guard FileDescriptor.writeAll(output, Array(buffer[..<n])) else {
+                let reason = errno
+                if before >= 0 { _ = ftruncate(output, before) }
+                errno = reason
+                return false
+            }
+        }
     }
 
     static func isRegularOrAbsent(_ path: String) -> Bool {
@@ -218,4 +263,13 @@ final class FileWriter {
         guard stat(path, &st) == 0 else { return nil }
         return Int(st.st_mode & 0o7777)
     }
+}
+
+@inline(__always)
+private func closeDescriptor(_ fd: Int32) {
+    #if canImport(Glibc)
+    _ = Glibc.close(fd)
+    #else
+    _ = Darwin.close(fd)
+    #endif
 }

@@ -103,7 +103,7 @@ struct PipelineRunner: Sendable {
         return RenderOptions(width: toTerminal ? info.width() : nil, color: toTerminal && info.color, footer: false,
                              prettyJSON: toTerminal, escapeControls: toTerminal,
                              ascii: settings.asciiDrawing(environment: ProcessInfo.processInfo.environment),
-                             sayEmpty: toTerminal)
+                             sayEmpty: toTerminal, zone: settings.zone, readableNumbers: toTerminal)
     }
 
     /// Runs the pipeline, writing its output, rendered for where it goes, to `out` as it is made.
@@ -114,7 +114,7 @@ struct PipelineRunner: Sendable {
             let noun = input.resource == .clicks ? "click" : input.resource == .sessions ? "session" : "row"
             for line in joins.warnings(rowNoun: noun) { output.message("opsh: \(line)\n") }
         }
-        let context = EvaluationContext(now: .current, relation: { joins.related($0, $1) }, render: options, zone: settings.zone)
+        let context = EvaluationContext(now: settings.now(), relation: { joins.related($0, $1) }, render: options, zone: settings.zone)
         let batches: RecordBatches
         switch input {
         case .records(let rows, _):

@@ -27,6 +27,9 @@ public struct Settings: Sendable {
     /// ends and one page in the middle, so a change elsewhere in the middle is seen by the next
     /// full scan at the latest.
     public var rescan: Duration = .seconds(3600)
+    /// The clock `now`, `-7d` and `today` are read against. Not a setting a user changes: a
+    /// test pins it to the end of the emulator's pinned history.
+    public var now: @Sendable () -> Timestamp = { .current }
     /// How long fetched rows count as fresh, per resource.
     public var freshness: [Resource: Duration] = [
         .sessions: .seconds(30), .keys: .seconds(300), .nodes: .seconds(3600), .clicks: .seconds(60),

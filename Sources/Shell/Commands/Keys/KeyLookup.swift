@@ -78,7 +78,7 @@ struct KeyLookup {
 
     /// One key, its live sessions and its click count.
     private func details(_ key: Record) async throws -> String {
-        let view = VerticalView(columns: context.info.stdoutIsTerminal ? context.info.width() : nil)
+        let view = VerticalView(for: context)
         var text = view.render(key)
         let sessions = try await context.source.all(.sessions)
         let url = key["url"]

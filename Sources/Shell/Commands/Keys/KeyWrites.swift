@@ -52,7 +52,7 @@ struct KeyWrites {
     /// The key as the server gave it back: its fields at a terminal, its record for stages.
     private func showWritten(_ key: Record, pipeline: Pipeline) async throws {
         if pipeline.stages.isEmpty, pipeline.redirect == nil, context.settings.format == .table {
-            let view = VerticalView(columns: context.info.stdoutIsTerminal ? context.info.width() : nil)
+            let view = VerticalView(for: context)
             try await context.pipelines.emit(view.render(key), pipeline: pipeline)
         } else {
             try await context.pipelines.run(pipeline, from: .records([key], resource: .keys))
