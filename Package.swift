@@ -32,6 +32,7 @@ let package = Package(
         ]),
         // A local copy of API v2 for --demo, tests and benchmarks.
         .target(name: "OpenportEmulator", dependencies: [
+            "Records",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdTLS", package: "hummingbird"),
             .product(name: "HummingbirdHTTP2", package: "hummingbird"),
@@ -59,6 +60,11 @@ let package = Package(
         .testTarget(name: "LineEditorTests", dependencies: ["LineEditor", "Shell"]),
         .testTarget(name: "CLITests", dependencies: ["OpenportEmulator", "Query", "Shell"]),
         .testTarget(name: "EmulatorTests", dependencies: ["OpenportEmulator"]),
+        // The emulator and opsh against a Django REST Framework app (conformance/, a Python venv).
+        .testTarget(name: "ConformanceTests", dependencies: [
+            "OpenportEmulator", "Records",
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+        ]),
     ],
     swiftLanguageModes: [.v6]
 )
