@@ -3,7 +3,7 @@ SWIFT ?= swift
 BIN := .build/debug
 RELEASE_BIN := .build/release
 
-.PHONY: all build release demo test test-deps bench fuzz fuzz-smoke fuzz-build deps clean completions \
+.PHONY: all build release demo test test-deps conformance-env bench fuzz fuzz-smoke fuzz-build deps clean completions \
 	manual install install-files uninstall
 
 all: build
@@ -42,11 +42,16 @@ test-deps: deps
 		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
 	fi
 
+# ConformanceTests compare the emulator with a Django REST Framework app (conformance/): its
+# Python venv is made when missing (python3-venv from apt if needed, packages from PyPI).
+conformance-env:
+	conformance/bootstrap
+
 # The manual's base page comes from the debug build here (the flags are the same in every
 # configuration): InstallTests installs it with the debug binaries through install-files.
 # The scan soaks (100 full scans under faults, twice) run alone after the rest: they use
 # both cores for minutes, which would starve the timed end-to-end tests beside them.
-test: test-deps
+test: test-deps conformance-env
 	$(SWIFT) build
 	$(MAKE) manual MANUAL_CONFIG=debug
 	$(SWIFT) test

@@ -62,7 +62,7 @@ let package = Package(
         .testTarget(name: "EmulatorTests", dependencies: ["OpenportEmulator"]),
         // The emulator and opsh against a Django REST Framework app (conformance/, a Python venv).
         .testTarget(name: "ConformanceTests", dependencies: [
-            "OpenportEmulator", "Records",
+            "OpenportEmulator", "OpenportAPI", "Records", "Query", "Shell",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
         ]),
     ],

@@ -1,4 +1,5 @@
 import Foundation
+import Records
 
 /// The URL patterns of a DRF `DefaultRouter` (trailing slashes, lookup `[^/.]+`).
 enum Route: Equatable {
@@ -221,27 +222,24 @@ struct KeyInput {
 
     static func parse(_ req: APIRequest, partial: Bool) -> Result<KeyInput, Reply> {
         let allow = req.route.allowHeader
-        let data: [(String, JSONValue)]
+        let data: Record
         switch parseBody(req) {
         case .failure(let e): return .failure(e)
+        case .success(.object(let record)): data = record
+        case .success(.null):
+            return .failure(.json(400, JSONOut.fieldErrors([("non_field_errors", ["No data provided"])]), allow: allow))
         case .success(let v):
-            switch v {
-            case .object(let members): data = members
-            case .null:
-                return .failure(.json(400, JSONOut.fieldErrors([("non_field_errors", ["No data provided"])]), allow: allow))
-            default:
-                let message = "Invalid data. Expected a dictionary, but got \(v.pythonTypeName)."
-                return .failure(.json(400, JSONOut.fieldErrors([("non_field_errors", [message])]), allow: allow))
-            }
+            let message = "Invalid data. Expected a dictionary, but got \(v.pythonTypeName)."
+            return .failure(.json(400, JSONOut.fieldErrors([("non_field_errors", [message])]), allow: allow))
         }
         var errors: [(String, [String])] = []
         var input = KeyInput()
         for field in ["public_key", "name"] {
-            guard let value = data.last(where: { $0.0 == field })?.1 else {
+            guard data.schema.position(of: field) != nil else {
                 if !partial { errors.append((field, ["This field is required."])) }
                 continue
             }
-            switch validateChar(value, maxLength: field == "name" ? 255 : nil) {
+            switch validateChar(data[field], maxLength: field == "name" ? 255 : nil) {
             case .failure(let message): errors.append((field, [message.text]))
             case .success(let s):
                 if field == "name" {
@@ -260,13 +258,15 @@ struct KeyInput {
     struct Message: Error { let text: String }
 
     /// DRF `CharField(allow_blank=False, trim_whitespace=True, max_length=...)`.
-    static func validateChar(_ v: JSONValue, maxLength: Int?) -> Result<String, Message> {
+    static func validateChar(_ v: Value, maxLength: Int?) -> Result<String, Message> {
         let raw: String
         switch v {
         case .null: return .failure(Message(text: "This field may not be null."))
         case .string(let s): raw = s
-        case .number(let n): raw = n
-        case .bool, .array, .object: return .failure(Message(text: "Not a valid string."))
+        case .time(let t): raw = t.description
+        case .int(let n): raw = String(n)
+        case .double(let d): raw = JSONWriter.format(d)  // Python's str(float): 1500.0, 1.5
+        case .bool, .list, .object: return .failure(Message(text: "Not a valid string."))
         }
         let s = raw.trimmingCharacters(in: .whitespacesAndNewlines)
         if s.isEmpty { return .failure(Message(text: "This field may not be blank.")) }
@@ -293,25 +293,25 @@ struct KeyInput {
     }
 
     /// DRF parsers: JSON and form bodies; an empty body is empty data; anything else is a 415.
-    static func parseBody(_ req: APIRequest) -> Result<JSONValue, Reply> {
+    static func parseBody(_ req: APIRequest) -> Result<Value, Reply> {
         let allow = req.route.allowHeader
-        if req.body.isEmpty { return .success(.object([])) }
+        if req.body.isEmpty { return .success(.object(Record([]))) }
         let full = req.contentType ?? ""
         let media = full.split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() } ?? ""
         switch media {
         case "application/json":
             do {
-                return .success(try JSONParser.parse(req.body))
+                return .success(try RequestJSON.parse(req.body))
             } catch {
                 return .failure(.detail(400, "JSON parse error - \(error.message)", allow: allow))
             }
         case "application/x-www-form-urlencoded":
             let q = Query(String(decoding: req.body, as: UTF8.self))
-            var members: [(String, JSONValue)] = []
+            var members: [(String, Value)] = []
             for (k, v) in q.items {
                 if let i = members.firstIndex(where: { $0.0 == k }) { members[i].1 = .string(v) } else { members.append((k, .string(v))) }
             }
-            return .success(.object(members))
+            return .success(.object(Record(members)))
         default:
             return .failure(.detail(415, "Unsupported media type \"\(full)\" in request.", allow: allow))
         }

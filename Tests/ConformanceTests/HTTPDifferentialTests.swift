@@ -93,7 +93,6 @@ struct HTTPDifferentialTests {
         var options = ServerOptions()
         options.clicks = 2_000
         let pair = try await ServerPair.start(options)
-        defer { Task { await pair.stop() } }
         let key = try await Self.firstKeyId(pair)
         let valid = Self.publicKey
         var probes: [Probe] = []
@@ -144,6 +143,7 @@ struct HTTPDifferentialTests {
             Probe(path: "sessions/?token={demo}&limit=1000"),
         ]
         try await Self.compare(probes, on: pair)
+        await pair.stop()
     }
 
     static func firstKeyId(_ pair: ServerPair) async throws -> Int {
