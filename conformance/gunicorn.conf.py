@@ -14,6 +14,12 @@ errorlog = "-"
 loglevel = "info"
 
 
+def on_starting(server):
+    # A test process may start us with signals blocked (its threads block them, and the mask is
+    # inherited): gunicorn's SIGTERM handler would never run.
+    signal.pthread_sigmask(signal.SIG_SETMASK, [])
+
+
 def when_ready(server):
     parent = os.getppid()
 

@@ -14,9 +14,9 @@ struct Key: Sendable {
 
     /// Seed field order: url, public_key, name, id, last_connection_time, creation_time,
     /// redirect_token, bytes_this_month, counter_reset_time.
-    func appendJSON(base: String, to out: inout [UInt8]) {
+    func appendJSON(links: Links, to out: inout [UInt8]) {
         out.append(contentsOf: "{\"url\":".utf8)
-        JSONOut.appendString("\(base)keys/\(id)/", to: &out)
+        JSONOut.appendString(links.key(id), to: &out)
         out.append(contentsOf: ",\"public_key\":".utf8)
         JSONOut.appendString(publicKey, to: &out)
         out.append(contentsOf: ",\"name\":".utf8)
@@ -52,9 +52,9 @@ struct Session: Sendable {
 
     /// Seed field order: key, port, local_port, server, http_forwarding_address,
     /// open_port_for_ip_link, redirect_url.
-    func appendJSON(base: String, to out: inout [UInt8]) {
+    func appendJSON(links: Links, to out: inout [UInt8]) {
         out.append(contentsOf: "{\"key\":".utf8)
-        JSONOut.appendString("\(base)keys/\(keyId)/", to: &out)
+        JSONOut.appendString(links.key(keyId), to: &out)
         out.append(contentsOf: ",\"port\":".utf8)
         JSONOut.appendInt(port, to: &out)
         out.append(contentsOf: ",\"local_port\":".utf8)
@@ -73,7 +73,7 @@ struct Session: Sendable {
 
 /// Click rows, pre-serialized once: row i is `bytes[ends[i-1] ..< ends[i]]`.
 /// ~110 bytes a row, so 178,268 clicks take about 20 MB.
-struct ClickTable: Sendable {
+struct ClickRows: Sendable {
     var bytes: [UInt8] = []
     var ends: [Int] = []
     /// The id of the key each row was made through (-1: none), so that renaming or deleting
@@ -89,13 +89,13 @@ struct ClickTable: Sendable {
 
     /// Rewrites the `key_name` of every row made through key `id`: `name`, or null.
     mutating func relabel(keyId id: Int, name: String?) {
-        let suffix = name.map { ClickTable.keyNameMarker + JSONOut.quoted($0) + [UInt8(ascii: "}")] } ?? ClickGenerator.nullName
+        let suffix = name.map { ClickRows.keyNameMarker + JSONOut.quoted($0) + [UInt8(ascii: "}")] } ?? ClickGenerator.nullName
         guard keyIds.contains(Int32(id)) else { return }
         var out: [UInt8] = []
         out.reserveCapacity(bytes.count)
         var newEnds: [Int] = []
         newEnds.reserveCapacity(ends.count)
-        let marker = ClickTable.keyNameMarker
+        let marker = ClickRows.keyNameMarker
         for i in 0..<count {
             let r = row(i)
             if keyIds[i] == Int32(id) {
@@ -118,7 +118,44 @@ struct ClickTable: Sendable {
         bytes = out
         ends = newEnds
     }
+
+    mutating func append(_ row: [UInt8], keyId: Int32) {
+        bytes.append(contentsOf: row)
+        ends.append(bytes.count)
+        keyIds.append(keyId)
+    }
 }
+
+/// An account's clicks in listing order, oldest first, as DRF lists a model ordered by
+/// `timestamp` (then id): clicks without a time come after every dated one, where PostgreSQL
+/// sorts NULL (newest first reverses the whole list, so they lead it).
+struct ClickTable: Sendable {
+    var dated = ClickRows()
+    var undated = ClickRows()
+
+    var count: Int { dated.count + undated.count }
+
+    func row(_ i: Int) -> ArraySlice<UInt8> {
+        i < dated.count ? dated.row(i) : undated.row(i - dated.count)
+    }
+
+    /// The id of the key row `i` was made through (-1: none).
+    func keyId(_ i: Int) -> Int32 {
+        i < dated.count ? dated.keyIds[i] : undated.keyIds[i - dated.count]
+    }
+
+    mutating func relabel(keyId id: Int, name: String?) {
+        dated.relabel(keyId: id, name: name)
+        undated.relabel(keyId: id, name: name)
+    }
+
+    mutating func reserveCapacity(_ n: Int) {
+        dated.bytes.reserveCapacity(n * 112)
+        dated.ends.reserveCapacity(n)
+        dated.keyIds.reserveCapacity(n)
+    }
+}
+
 
 /// Makes click rows for one account: which ports, IPs and key names, and where time is.
 struct ClickGenerator: Sendable {
@@ -143,6 +180,7 @@ struct ClickGenerator: Sendable {
     static let nullName: [UInt8] = Array(",\"key_name\":null}".utf8)
     static let timestampKey: [UInt8] = Array(",\"timestamp\":".utf8)
 
+    /// Draws one click at `micros` (or, rarely, with no time) and lists it in `table`.
     mutating func appendRow(micros: Int64, to table: inout ClickTable) {
         let u = rng.unit()
         let p: Int
@@ -155,30 +193,34 @@ struct ClickGenerator: Sendable {
         } else {
             p = liveCount + rng.below(portPrefix.count - liveCount)
         }
-        table.bytes.append(contentsOf: portPrefix[p])
+        var row = portPrefix[p]
         // Hot IPs: a cubic skew makes the first addresses of each pool far more frequent.
         let pool = rng.chance(0.05) ? ipv6 : ipv4
         let s = rng.unit()
-        table.bytes.append(contentsOf: pool[min(pool.count - 1, Int(Double(pool.count) * s * s * s))])
-        table.bytes.append(contentsOf: ClickGenerator.timestampKey)
-        if rng.chance(0.001) {
-            table.bytes.append(contentsOf: "null".utf8)
+        row.append(contentsOf: pool[min(pool.count - 1, Int(Double(pool.count) * s * s * s))])
+        row.append(contentsOf: ClickGenerator.timestampKey)
+        let undated = rng.chance(0.001)
+        if undated {
+            row.append(contentsOf: "null".utf8)
         } else {
             // ~2% of the rows have whole seconds (DRF then omits the fraction).
             let t = rng.chance(0.02) ? micros - micros % 1_000_000 : micros
-            BrusselsTime.appendQuoted(micros: t, to: &table.bytes)
+            BrusselsTime.appendQuoted(micros: t, to: &row)
         }
         // A few clicks of keys deleted long ago: the server shows them with key_name null.
         let orphan = rng.chance(0.003)
-        table.bytes.append(contentsOf: orphan ? ClickGenerator.nullName : nameSuffix[p])
-        table.ends.append(table.bytes.count)
-        table.keyIds.append(orphan ? -1 : portKeyIds[p])
+        row.append(contentsOf: orphan ? ClickGenerator.nullName : nameSuffix[p])
+        if undated {
+            table.undated.append(row, keyId: orphan ? -1 : portKeyIds[p])
+        } else {
+            table.dated.append(row, keyId: orphan ? -1 : portKeyIds[p])
+        }
     }
 
     /// Later clicks through key `id` carry `name` (null once the key is deleted).
     mutating func relabel(keyId id: Int, name: String?) {
         for p in portKeyIds.indices where portKeyIds[p] == Int32(id) {
-            nameSuffix[p] = name.map { ClickTable.keyNameMarker + JSONOut.quoted($0) + [UInt8(ascii: "}")] } ?? ClickGenerator.nullName
+            nameSuffix[p] = name.map { ClickRows.keyNameMarker + JSONOut.quoted($0) + [UInt8(ascii: "}")] } ?? ClickGenerator.nullName
         }
     }
 
@@ -423,8 +465,7 @@ enum DataSet {
     /// a quiet week (an outage) in August 2021 that charts show as a gap.
     static func makeClicks(_ n: Int, generator g: inout ClickGenerator) -> ClickTable {
         var table = ClickTable()
-        table.bytes.reserveCapacity(n * 112)
-        table.ends.reserveCapacity(n)
+        table.reserveCapacity(n)
         let activity = ClickActivity(from: clicksStart, to: clicksEnd)
         var last = clicksStart
         for i in 0..<max(0, n) {

@@ -96,7 +96,7 @@ public enum DataSetDump {
             out.append(UInt8(ascii: ","))
             if case .time(let t) = row["timestamp"] { appendMicros(t.micros, to: &out) } else { appendMicros(nil, to: &out) }
             out.append(UInt8(ascii: ","))
-            appendMicros(table.keyIds[i] < 0 ? nil : Int64(table.keyIds[i]), to: &out)
+            appendMicros(table.keyId(i) < 0 ? nil : Int64(table.keyId(i)), to: &out)
             out.append(UInt8(ascii: "]"))
         }
     }

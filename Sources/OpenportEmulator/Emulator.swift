@@ -202,7 +202,7 @@ struct EmulatorResponder: HTTPResponder {
         let path = Query.percentDecode(Array(pathPart.utf8), plusIsSpace: false)
         let host = request.head.authority ?? fallbackHost.get()
 
-        guard let route = Route.match(path) else {
+        guard let (route, suffixFormat) = Route.matchWithFormat(path) else {
             // Django's CommonMiddleware with APPEND_SLASH.
             if !path.hasSuffix("/"), Route.match(path + "/") != nil {
                 let location = escapeURIPath(path + "/") + (queryPart.map { "?\($0)" } ?? "")
@@ -244,7 +244,7 @@ struct EmulatorResponder: HTTPResponder {
             query: Query(queryPart.map(String.init)),
             authorization: request.headers[.authorization],
             contentType: request.headers[.contentType],
-            body: body)
+            body: body, suffixFormat: suffixFormat)
         var reply = api.handle(apiRequest)
         if reply.status == 200, !reply.body.isEmpty {
             if fault == .truncate { reply = FaultPlan.truncated(reply) }
@@ -262,7 +262,7 @@ struct EmulatorResponder: HTTPResponder {
 
     static func response(_ reply: Reply, head: Bool) -> Response {
         var headers = HTTPFields()
-        for (name, value) in reply.headers + Reply.djangoHeaders {
+        for (name, value) in reply.headers + Reply.djangoHeaders where reply.framed || name != "X-Frame-Options" {
             headers[.init(name)!] = value
         }
         let status = HTTPResponse.Status(code: reply.status, reasonPhrase: reasons[reply.status] ?? "")

@@ -1,18 +1,38 @@
 import Foundation
 import Records
 
-/// The URL patterns of a DRF `DefaultRouter` (trailing slashes, lookup `[^/.]+`).
+/// The URL patterns of a DRF `DefaultRouter` (trailing slashes, lookup `[^/.]+`), with its
+/// format suffix patterns: `keys.json`, `keys/374.json` (the slash after a suffix optional).
 enum Route: Equatable {
     case root, sessions, keys, key(String), clicks, nodes
 
     static let prefix = "/api/v2/"
 
-    static func match(_ path: String) -> Route? {
+    static func match(_ path: String) -> Route? { matchWithFormat(path)?.route }
+
+    /// The route, and the format its suffix names (`json` for `keys.json`), if any.
+    static func matchWithFormat(_ path: String) -> (route: Route, format: String?)? {
         guard path.hasPrefix(prefix) else { return nil }
         let rest = path.dropFirst(prefix.count)
-        if rest.isEmpty { return .root }
+        if rest.isEmpty { return (.root, nil) }
+        if let (stem, format) = formatSuffix(rest) {
+            guard let route = stem.isEmpty ? .root : plain(stem.split(separator: "/", omittingEmptySubsequences: false)) else { return nil }
+            return (route, format)
+        }
         guard rest.hasSuffix("/") else { return nil }
-        let parts = rest.dropLast().split(separator: "/", omittingEmptySubsequences: false)
+        return plain(rest.dropLast().split(separator: "/", omittingEmptySubsequences: false)).map { ($0, nil) }
+    }
+
+    /// `STEM.FORMAT` or `STEM.FORMAT/`, FORMAT being `[a-z0-9]+` (DRF's `format_suffix_patterns`).
+    static func formatSuffix(_ rest: Substring) -> (Substring, String)? {
+        let body = rest.hasSuffix("/") ? rest.dropLast() : rest
+        guard let dot = body.lastIndex(of: "."), !body[dot...].contains("/") else { return nil }
+        let format = body[body.index(after: dot)...]
+        guard !format.isEmpty, format.allSatisfy({ $0.isASCII && ($0.isLowercase || $0.isNumber) }) else { return nil }
+        return (body[..<dot], String(format))
+    }
+
+    static func plain(_ parts: [Substring]) -> Route? {
         switch parts.count {
         case 1:
             switch parts[0] {
@@ -41,6 +61,8 @@ enum Route: Equatable {
 
     var allowHeader: String { allowed.joined(separator: ", ") }
 
+    /// Every view needs a paying account but nodes/, which takes anyone (a token given is
+    /// still checked: DRF authenticates before it asks the view's permissions).
     var needsAccount: Bool { self != .nodes }
 
     /// DRF's view name, shown by OPTIONS.
@@ -68,6 +90,28 @@ struct APIRequest {
     var authorization: String?
     var contentType: String?
     var body: [UInt8]
+    /// The format a suffix named (`keys.json`).
+    var suffixFormat: String? = nil
+
+    /// How hyperlinks to keys are written for this request (DRF's `reverse` with the request).
+    var links: Links { Links(apiBase: apiBase, suffix: suffixFormat, formatQuery: query["format"]) }
+}
+
+/// DRF's `reverse()` for this request: a format suffix is kept (`keys/374.json`), and so is a
+/// `?format=` query (`keys/374/?format=json`, `preserve_builtin_query_params`).
+struct Links {
+    var apiBase: String
+    var suffix: String?
+    var formatQuery: String?
+
+    func list(_ name: String) -> String { finish(apiBase + name + (suffix.map { ".\($0)" } ?? "/")) }
+
+    func key(_ id: Int) -> String { finish(apiBase + "keys/\(id)" + (suffix.map { ".\($0)" } ?? "/")) }
+
+    private func finish(_ url: String) -> String {
+        guard let formatQuery else { return url }
+        return url + "?" + Query("").encodedSorted(replacing: "format", with: formatQuery)
+    }
 }
 
 /// The views: authentication, permissions, 405, pagination, and keys CRUD.
@@ -77,14 +121,17 @@ struct API {
 
     func handle(_ req: APIRequest) -> Reply {
         let allow = req.route.allowHeader
-        var token = ""
-        if req.route.needsAccount {
-            switch authenticate(req) {
-            case .failure(let reply): return reply
-            case .success(let t): token = t
-            }
+        // Content negotiation comes first: JSON is the one format emulated (not the HTML of
+        // DRF's browsable API, `?format=api`).
+        if let format = req.suffixFormat ?? req.query["format"], format != "json" {
+            return .detail(404, "Not found.", allow: allow)
         }
-        if req.method == "OPTIONS" { return options(req) }
+        var token = ""
+        switch authenticate(req) {
+        case .failure(let reply): return reply
+        case .success(let t): token = t
+        }
+        if req.method == "OPTIONS" { return options(req, token: token) }
         let method = req.method == "HEAD" ? "GET" : req.method
         guard req.route.allowed.contains(req.method) else {
             return .detail(405, "Method \"\(req.method)\" not allowed.", allow: allow)
@@ -94,7 +141,7 @@ struct API {
             var out: [UInt8] = [UInt8(ascii: "{")]
             for (i, name) in ["sessions", "keys", "openforiplinkclicks", "nodes"].enumerated() {
                 JSONOut.appendKey(name, to: &out, first: i == 0)
-                JSONOut.appendString("\(req.apiBase)\(name)/", to: &out)
+                JSONOut.appendString(req.links.list(name), to: &out)
             }
             out.append(UInt8(ascii: "}"))
             return .json(200, out, allow: allow)
@@ -112,7 +159,7 @@ struct API {
             return .json(200, page.envelope(base: req.absolutePath, query: req.query) { out in
                 for (n, s) in rows.enumerated() {
                     if n > 0 { out.append(UInt8(ascii: ",")) }
-                    s.appendJSON(base: req.apiBase, to: &out)
+                    s.appendJSON(links: req.links, to: &out)
                 }
             }, allow: allow)
         case (.clicks, _):
@@ -129,7 +176,7 @@ struct API {
             return .json(200, page.envelope(base: req.absolutePath, query: req.query) { out in
                 for (n, k) in rows.enumerated() {
                     if n > 0 { out.append(UInt8(ascii: ",")) }
-                    k.appendJSON(base: req.apiBase, to: &out)
+                    k.appendJSON(links: req.links, to: &out)
                 }
             }, allow: allow)
         case (.keys, _):  // POST
@@ -140,23 +187,23 @@ struct API {
                     return .detail(404, "Not found.", allow: allow)
                 }
                 var out: [UInt8] = []
-                key.appendJSON(base: req.apiBase, to: &out)
+                key.appendJSON(links: req.links, to: &out)
                 var reply = Reply.json(201, out, allow: allow)
-                reply.headers.append(("Location", "\(req.apiBase)keys/\(key.id)/"))
+                reply.headers.append(("Location", req.links.key(key.id)))
                 return reply
             }
         case (.key(let raw), _):
-            // get_object(): a lookup that cannot be an integer is a 404 too.
-            guard let id = pythonInt(raw), let key = store.key(token, id: id) else {
-                return .detail(404, "Not found.", allow: allow)
-            }
+            // get_object(): a lookup that cannot be an integer is a bare Http404; a missing key
+            // is Django's get_object_or_404 message (DRF 3.15 and later pass it on).
+            guard let id = pythonInt(raw) else { return .detail(404, "Not found.", allow: allow) }
+            guard let key = store.key(token, id: id) else { return .detail(404, API.noKey, allow: allow) }
             switch method {
             case "GET":
                 var out: [UInt8] = []
-                key.appendJSON(base: req.apiBase, to: &out)
+                key.appendJSON(links: req.links, to: &out)
                 return .json(200, out, allow: allow)
             case "DELETE":
-                guard store.deleteKey(token, id: key.id) else { return .detail(404, "Not found.", allow: allow) }
+                guard store.deleteKey(token, id: key.id) else { return .detail(404, API.noKey, allow: allow) }
                 var reply = Reply(status: 204)
                 reply.drf(allow: allow)
                 return reply
@@ -165,16 +212,19 @@ struct API {
                 case .failure(let reply): return reply
                 case .success(let input):
                     guard let updated = store.updateKey(token, id: key.id, name: input.name, publicKey: input.publicKey)
-                    else { return .detail(404, "Not found.", allow: allow) }
+                    else { return .detail(404, API.noKey, allow: allow) }
                     var out: [UInt8] = []
-                    updated.appendJSON(base: req.apiBase, to: &out)
+                    updated.appendJSON(links: req.links, to: &out)
                     return .json(200, out, allow: allow)
                 }
             }
         }
     }
 
-    /// Token from `?token=` or `Authorization: Token X`; DRF's 401/403 bodies.
+    static let noKey = "No Key matches the given query."
+
+    /// Token from `?token=` or `Authorization: Token X`; DRF's 401/403 bodies. nodes/ takes
+    /// anyone, but a token given there must still be valid.
     func authenticate(_ req: APIRequest) -> Result<String, Reply> {
         let allow = req.route.allowHeader
         func unauthorized(_ message: String) -> Result<String, Reply> {
@@ -193,25 +243,44 @@ struct API {
                 token = String(parts[1])
             }
         }
-        guard let token else { return unauthorized("Authentication credentials were not provided.") }
+        guard let token else {
+            return req.route.needsAccount ? unauthorized("Authentication credentials were not provided.") : .success("")
+        }
         switch store.access(token) {
         case .unknown: return unauthorized("Invalid token.")
+        case _ where !req.route.needsAccount: return .success(token)
         case .free:
             return .failure(.detail(403, "You do not have permission to perform this action.", allow: allow))
         case .paying: return .success(token)
         }
     }
 
-    /// DRF `SimpleMetadata` (without the per-field `actions`).
-    func options(_ req: APIRequest) -> Reply {
+    /// DRF `SimpleMetadata`: the view's name and description, its renderers (JSON and the
+    /// browsable API) and parsers, and for keys what a POST or PUT takes (`actions`).
+    func options(_ req: APIRequest, token: String) -> Reply {
         var out: [UInt8] = [UInt8(ascii: "{")]
         JSONOut.appendKey("name", to: &out, first: true)
         JSONOut.appendString(req.route.viewName, to: &out)
         JSONOut.appendKey("description", to: &out)
-        JSONOut.appendString("", to: &out)
-        out.append(contentsOf: #","renders":["application/json"],"parses":["application/json","application/x-www-form-urlencoded"]}"#.utf8)
+        JSONOut.appendString(req.route == .root ? "The default basic root view for DefaultRouter" : "", to: &out)
+        out.append(contentsOf: #","renders":["application/json","text/html"],"parses":["application/json","application/x-www-form-urlencoded"]"#.utf8)
+        switch req.route {
+        case .keys:
+            out.append(contentsOf: #","actions":{"POST":"#.utf8 + API.keyFields + Array("}".utf8))
+        case .key(let raw):
+            // determine_actions() asks get_object() first: no PUT for a key it cannot find.
+            if let id = pythonInt(raw), store.key(token, id: id) != nil {
+                out.append(contentsOf: #","actions":{"PUT":"#.utf8 + API.keyFields + Array("}".utf8))
+            }
+        default:
+            break
+        }
+        out.append(UInt8(ascii: "}"))
         return .json(200, out, allow: req.route.allowHeader)
     }
+
+    /// The key serializer's fields as `SimpleMetadata.get_serializer_info` describes them.
+    static let keyFields: [UInt8] = Array(#"{"url":{"type":"field","required":false,"read_only":true,"label":"Url"},"public_key":{"type":"string","required":true,"read_only":false,"label":"Public key"},"name":{"type":"string","required":true,"read_only":false,"label":"Name","max_length":255},"id":{"type":"integer","required":false,"read_only":true,"label":"ID"},"last_connection_time":{"type":"datetime","required":false,"read_only":true,"label":"Last connection time"},"creation_time":{"type":"datetime","required":false,"read_only":true,"label":"Creation time"},"redirect_token":{"type":"string","required":false,"read_only":true,"label":"Redirect token"},"bytes_this_month":{"type":"integer","required":false,"read_only":true,"label":"Bytes this month"},"counter_reset_time":{"type":"datetime","required":false,"read_only":true,"label":"Counter reset time"}}"#.utf8)
 }
 
 /// The writable fields of the key serializer: `public_key` and `name` (in serializer order).

@@ -11,8 +11,24 @@ struct HTTPDifferentialTests {
         for probe in probes {
             let emulator = try await Wire.send(probe, port: pair.emulator.port)
             let drf = try await Wire.send(probe, port: pair.drf.port)
-            #expect(emulator == drf, "\(probe)\n--- emulator:\n\(emulator)\n--- DRF:\n\(drf)")
+            #expect(emulator == drf, "\(probe)\n\(Self.difference(emulator, drf))")
         }
+    }
+
+    /// The lines where two answers differ (the body as one line: its first differing part).
+    static func difference(_ emulator: Answer, _ drf: Answer) -> String {
+        var out: [String] = []
+        if emulator.status != drf.status { out.append("status: emulator \(emulator.status), DRF \(drf.status)") }
+        for h in Set(emulator.headers).symmetricDifference(drf.headers).sorted() {
+            out.append("\(emulator.headers.contains(h) ? "emulator only" : "DRF only"): \(h)")
+        }
+        if emulator.body != drf.body {
+            let common = zip(emulator.body, drf.body).prefix { $0 == $1 }.count
+            let from = max(0, common - 60)
+            out.append("body differs at \(common): emulator …\(emulator.body.dropFirst(from).prefix(220))")
+            out.append("                     DRF …\(drf.body.dropFirst(from).prefix(220))")
+        }
+        return out.joined(separator: "\n")
     }
 
     static let lists = ["sessions/", "keys/", "openforiplinkclicks/", "nodes/"]
@@ -73,7 +89,13 @@ struct HTTPDifferentialTests {
             Probe(path: "/api/v3/keys/?token={demo}"), Probe(path: "/"), Probe(path: "keys/%20/?token={demo}"),
             Probe(path: "keys/1/?token=wrong"), Probe(path: "keys/abc/"),
             Probe(method: "HEAD", path: "keys/?limit=1&token={demo}"), Probe(method: "HEAD", path: "keys"),
-            Probe(method: "OPTIONS", path: "nodes/"),
+            Probe(method: "OPTIONS", path: "nodes/"), Probe(method: "OPTIONS", path: "?token={demo}"),
+            Probe(method: "OPTIONS", path: "keys/?token={demo}"), Probe(method: "OPTIONS", path: "keys/\(key)/?token={demo}"),
+            Probe(method: "OPTIONS", path: "keys/1/?token={demo}"), Probe(method: "OPTIONS", path: "sessions/?token={demo}"),
+            Probe(method: "OPTIONS", path: "openforiplinkclicks/"), Probe(path: ".json?token={demo}"),
+            Probe(path: "keys/\(key).json/?token={demo}"), Probe(path: "sessions.json?token={demo}&limit=2&offset=2"),
+            Probe(path: "keys/?token={demo}&format=xml&limit=1"), Probe(path: "keys.xml?token={demo}"),
+            Probe(path: "nodes/?token={free}"), Probe(path: "nodes/", headers: [("Authorization", "Token nope")]),
         ]
         for (method, path) in [
             ("POST", "sessions/"), ("PUT", "sessions/"), ("DELETE", "keys/"), ("PUT", "keys/"), ("PATCH", "keys/"),

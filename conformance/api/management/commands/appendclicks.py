@@ -2,6 +2,7 @@
 import datetime
 import os
 import random
+import signal
 import time
 
 from django.core.management.base import BaseCommand
@@ -42,6 +43,7 @@ class Command(BaseCommand):
         if count:
             append(count)
         if rate > 0:
+            signal.pthread_sigmask(signal.SIG_SETMASK, [])  # SIGTERM ends it, even if started with it blocked
             # One a 1/rate seconds until killed (or orphaned); each write is its own transaction.
             self.stdout.write("appending\n")
             self.stdout.flush()
