@@ -54,13 +54,14 @@ struct ChangeTests {
         let pair = try await ServerPair.start(options)
         let before = Set(try await Self.allClicks(baseURL: pair.emulator.baseURL))
         let beforeDRF = Set(try await Self.allClicks(baseURL: pair.drf.baseURL))
-        let appender = try pair.drf.appending(rate: 20)
+        let drf = pair.drf
+        let appender = try await onOwnThread { try drf.appending(rate: 20) }
         pair.emulator.setAppendRate(20)
         let lines = ["set page-size 100", "set concurrency 4", "clicks | jsonl"]
-        async let emulatorRun = Task.detached { try ScriptRun.run(lines, baseURL: pair.emulator.baseURL, token: ServerPair.demoToken) }.value
-        async let drfRun = Task.detached { try ScriptRun.run(lines, baseURL: pair.drf.baseURL, token: ServerPair.demoToken) }.value
+        async let emulatorRun = onOwnThread { try ScriptRun.run(lines, baseURL: pair.emulator.baseURL, token: ServerPair.demoToken) }
+        async let drfRun = onOwnThread { try ScriptRun.run(lines, baseURL: pair.drf.baseURL, token: ServerPair.demoToken) }
         let (fromEmulator, fromDRF) = try await (emulatorRun, drfRun)
-        appender.stop()
+        _ = try await onOwnThread { appender.stop() }
         pair.emulator.setAppendRate(0)
         for (name, run, base, old) in [
             ("emulator", fromEmulator, pair.emulator.baseURL, before), ("DRF", fromDRF, pair.drf.baseURL, beforeDRF),
@@ -89,8 +90,10 @@ extension ChangeTests {
         for (name, base, port) in [("emulator", pair.emulator.baseURL, pair.emulator.port), ("DRF", pair.drf.baseURL, pair.drf.port)] {
             let home = NSTemporaryDirectory() + "/opsh-conformance-home-\(UUID().uuidString)"
             defer { try? FileManager.default.removeItem(atPath: home) }
-            let first = try ScriptRun.run(["clicks | count", "keys | count", "sessions | count"], baseURL: base,
-                                          token: ServerPair.demoToken, home: home)
+            let first = try await onOwnThread {
+                try ScriptRun.run(["clicks | count", "keys | count", "sessions | count"], baseURL: base,
+                                  token: ServerPair.demoToken, home: home)
+            }
             #expect(first.status == 0, "\(name): \(first.stderr)")
             let keys = try await Wire.send(Probe(path: "keys/?limit=1000&offset=0&token={demo}"), port: port)
             let pis = keys.body.matches(of: /"id":(\d+),"last_connection_time"/).map { Int($0.1)! }.filter { id in
@@ -106,7 +109,7 @@ extension ChangeTests {
                 "clicks | where key_name = \"pi renamed\" | count", "clicks | where key_name = raspberrypi | count",
                 "clicks | where key_name = null | count",
             ]
-            let second = try ScriptRun.run(lines, baseURL: base, token: ServerPair.demoToken, home: home)
+            let second = try await onOwnThread { try ScriptRun.run(lines, baseURL: base, token: ServerPair.demoToken, home: home) }
             let expected = [count(#""pi renamed""#), count(#""raspberrypi""#), count("null")]
             #expect(second.outputs == expected, "\(name): opsh counted \(second.outputs), the server has \(expected)\n\(second.stderr)")
         }

@@ -8,12 +8,12 @@ import Testing
 struct CorpusTests {
     /// Runs `lines` against both servers at once and expects each line's output and messages equal.
     static func compare(_ lines: [String], on pair: ServerPair) async throws {
-        async let fromEmulator = Task.detached {
+        async let fromEmulator = onOwnThread {
             try ScriptRun.run(lines, baseURL: pair.emulator.baseURL, token: ServerPair.demoToken)
-        }.value
-        async let fromDRF = Task.detached {
+        }
+        async let fromDRF = onOwnThread {
             try ScriptRun.run(lines, baseURL: pair.drf.baseURL, token: ServerPair.demoToken)
-        }.value
+        }
         let (emulator, drf) = try await (fromEmulator, fromDRF)
         #expect(emulator.outputs.count == lines.count && drf.outputs.count == lines.count,
                 "each line's output should end with the separator: \(emulator.outputs.count), \(drf.outputs.count) of \(lines.count)")
@@ -33,8 +33,8 @@ struct CorpusTests {
         #expect(differing == 0, "\(differing) of \(lines.count) lines answered differently")
     }
 
-    /// Every example, and at least 200 lines made from the catalogues, on the full data set
-    /// listed newest first (as the reference server lists clicks).
+    /// Every example, and at least 200 lines made from the catalogues, listed newest first (as
+    /// the reference server lists clicks).
     @Test func catalogueCorpusNewestFirst() async throws {
         let pair = try await ServerPair.shared(ServerOptions())
         let samples = try await Corpus.samples(baseURL: pair.emulator.baseURL, token: ServerPair.demoToken)

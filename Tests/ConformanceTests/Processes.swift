@@ -94,3 +94,11 @@ enum Run {
         func text(_ i: Int) -> String { lock.withLock { String(decoding: data[i], as: UTF8.self) } }
     }
 }
+
+/// Runs blocking work (a process to its end, a file read) on a thread of its own: the
+/// cooperative pool, which also serves the in-process emulator, must never wait on it.
+func onOwnThread<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
+    try await withCheckedThrowingContinuation { continuation in
+        Thread.detachNewThread { continuation.resume(with: Result { try work() }) }
+    }
+}

@@ -19,7 +19,7 @@ final class ServerPair: Sendable {
 
     /// Two new servers: for tests that change data (stop them when done).
     static func start(_ options: ServerOptions) async throws -> ServerPair {
-        let drf = try await Task.detached { try DRFServer(options) }.value
+        let drf = try await onOwnThread { try DRFServer(options) }
         let emulator = try await Emulator.start(options.emulator)
         return ServerPair(emulator: emulator, drf: drf, options: options)
     }
@@ -34,7 +34,8 @@ final class ServerPair: Sendable {
     var servers: [(name: String, baseURL: String)] { [("emulator", emulator.baseURL), ("DRF", drf.baseURL)] }
 
     func stop() async {
-        drf.stop()
+        let drf = drf
+        _ = try? await onOwnThread { drf.stop() }
         await emulator.stop()
     }
 }
