@@ -93,7 +93,7 @@ struct HTTPDifferentialTests {
             Probe(method: "OPTIONS", path: "keys/?token={demo}"), Probe(method: "OPTIONS", path: "keys/\(key)/?token={demo}"),
             Probe(method: "OPTIONS", path: "keys/1/?token={demo}"), Probe(method: "OPTIONS", path: "sessions/?token={demo}"),
             Probe(method: "OPTIONS", path: "openforiplinkclicks/"), Probe(path: ".json?token={demo}"),
-            Probe(path: "keys/\(key).json/?token={demo}"), Probe(path: "sessions.json?token={demo}&limit=2&offset=2"),
+            Probe(path: "keys/\(key).json/?token={demo}"), Probe(path: "keys/1.5/?token={demo}"), Probe(path: "keys/1.5"), Probe(path: "sessions.json?token={demo}&limit=2&offset=2"),
             Probe(path: "keys/?token={demo}&format=xml&limit=1"), Probe(path: "keys.xml?token={demo}"),
             Probe(path: "nodes/?token={free}"), Probe(path: "nodes/", headers: [("Authorization", "Token nope")]),
         ]
