@@ -126,9 +126,10 @@ struct ClickRows: Sendable {
     }
 }
 
-/// An account's clicks in listing order, oldest first, as DRF lists a model ordered by
-/// `timestamp` (then id): clicks without a time come after every dated one, where PostgreSQL
-/// sorts NULL (newest first reverses the whole list, so they lead it).
+/// An account's clicks in listing order, oldest first. With `EmulatorOptions.undatedClicksLast`,
+/// as DRF lists a model ordered by `timestamp` (then id): clicks without a time come after
+/// every dated one, where PostgreSQL sorts NULL (newest first reverses the whole list, so they
+/// lead it); otherwise they stay where they were made, among the dated ones.
 struct ClickTable: Sendable {
     var dated = ClickRows()
     var undated = ClickRows()
@@ -176,6 +177,9 @@ struct ClickGenerator: Sendable {
     let liveCount: Int
     let ipv4: [[UInt8]]
     let ipv6: [[UInt8]]
+    /// Whether clicks without a time are listed apart, after every dated one (as DRF orders
+    /// by time), or where they were made (see `EmulatorOptions.undatedClicksLast`).
+    var undatedLast = false
 
     static let nullName: [UInt8] = Array(",\"key_name\":null}".utf8)
     static let timestampKey: [UInt8] = Array(",\"timestamp\":".utf8)
@@ -210,7 +214,7 @@ struct ClickGenerator: Sendable {
         // A few clicks of keys deleted long ago: the server shows them with key_name null.
         let orphan = rng.chance(0.003)
         row.append(contentsOf: orphan ? ClickGenerator.nullName : nameSuffix[p])
-        if undated {
+        if undated && undatedLast {
             table.undated.append(row, keyId: orphan ? -1 : portKeyIds[p])
         } else {
             table.dated.append(row, keyId: orphan ? -1 : portKeyIds[p])
@@ -487,7 +491,7 @@ enum DataSet {
         var rng: SplitMix64
     }
 
-    static func build(seed: UInt64, demoClicks: Int) -> Built {
+    static func build(seed: UInt64, demoClicks: Int, undatedLast: Bool = false) -> Built {
         var r = SplitMix64(seed: seed)
 
         // Ids: unique, non-contiguous, 300 ..< 20000, demo and other disjoint.
@@ -562,6 +566,7 @@ enum DataSet {
         let closed = (0..<60).map { _ in newPort() }
         var demoGen = makeGenerator(
             &r, sessions: sessions, closedPorts: closed, keys: demoKeys, hotPort: 6260, ipv4: 3000, ipv6: 150)
+        demoGen.undatedLast = undatedLast
         let demoClicksTable = makeClicks(demoClicks, generator: &demoGen)
 
         // The other account: 5 keys, 3 sessions, 50 clicks.
@@ -573,6 +578,7 @@ enum DataSet {
         ]
         var otherGen = makeGenerator(
             &r, sessions: otherSessions, closedPorts: [newPort()], keys: otherKeys, hotPort: nil, ipv4: 12, ipv6: 2)
+        otherGen.undatedLast = undatedLast
         let otherClicks = makeClicks(50, generator: &otherGen)
 
         return Built(

@@ -245,12 +245,7 @@ struct EmulatorResponder: HTTPResponder {
             authorization: request.headers[.authorization],
             contentType: request.headers[.contentType],
             body: body, suffixFormat: suffixFormat)
-        var reply = api.handle(apiRequest)
-        if reply.status == 200, !reply.body.isEmpty {
-            if fault == .truncate { reply = FaultPlan.truncated(reply) }
-            if fault == .invalidJSON { reply = FaultPlan.invalidJSON(reply) }
-        }
-        return Self.response(reply, head: isHead)
+        return try await api.respond(to: apiRequest, method: request.method, logger: context.logger, fault: fault)
     }
 
     static let reasons: [Int: String] = [

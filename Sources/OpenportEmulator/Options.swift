@@ -20,6 +20,12 @@ public struct EmulatorOptions: Sendable {
     /// listed at the end (`oldestFirst`) or at the front (`newestFirst`) per `clickOrder`.
     /// Their content follows from `seed`; they are added as requests arrive, when due.
     public var appendRate: Double = 0
+    /// List clicks without a time (0.1 %) after every dated one, oldest first (so before them,
+    /// newest first), as Django REST Framework does ordering by `timestamp` (PostgreSQL sorts
+    /// NULL above every time): new clicks then land behind them, not at the end of the list.
+    /// Off by default until opsh's scans and refresh handle that (issue 20); ConformanceTests
+    /// turn it on to compare with DRF.
+    public var undatedClicksLast = false
     /// Serve HTTPS with this certificate instead of plain HTTP.
     public var tls: EmulatorTLS?
     public init() {}

@@ -20,6 +20,7 @@ struct ServerOptions: Hashable, Sendable {
         o.seed = seed
         o.clickOrder = order
         o.maxPageSize = maxLimit
+        o.undatedClicksLast = true  // DRF orders by time
         return o
     }
 }

@@ -118,7 +118,10 @@ import Testing
     }
 
     @Test func appendRateMakesABusyAccount() async throws {
-        let emu = try await startEmulator { $0.appendRate = 200 }
+        let emu = try await startEmulator {
+            $0.appendRate = 200
+            $0.undatedClicksLast = true
+        }
         try await Task.sleep(for: .milliseconds(300))
         let first = try await HTTP.get(emu.port, "/api/v2/openforiplinkclicks/?token=\(t)&limit=1")
         let n = first.object["count"] as? Int ?? 0
