@@ -58,6 +58,21 @@ struct API: Sendable {
     }
 }
 
+extension ViewContext {
+    /// A page of a list as DRF's LimitOffsetPagination answers it: the envelope (count, links)
+    /// around the rows of the page's range, each written by `write`.
+    func page<Row>(count: Int, maxLimit: Int, rows: (Range<Int>) -> [Row], write: (Row, inout [UInt8]) -> Void) -> Response {
+        let page = Page(query: call.query, count: count, maxLimit: maxLimit)
+        let chosen = rows(page.range)
+        return Reply.json(200, page.envelope(base: call.absolutePath, query: call.query) { out in
+            for (n, row) in chosen.enumerated() {
+                if n > 0 { out.append(UInt8(ascii: ",")) }
+                write(row, &out)
+            }
+        }, allow: call.route.allowHeader).response(for: self)
+    }
+}
+
 extension Reply {
     /// The answer of a view, with the fault planned for its request (a 200 cut short or not JSON).
     func response(for context: ViewContext) -> Response {

@@ -18,15 +18,9 @@ struct KeyRoutes: RouteGroup {
     }
 
     @Sendable func list(_ request: Request, context: ViewContext) -> Response {
-        let call = context.call
-        let page = Page(query: call.query, count: store.keyCount(context.token), maxLimit: maxPageSize)
-        let rows = store.keys(context.token, page.range)
-        return Reply.json(200, page.envelope(base: call.absolutePath, query: call.query) { out in
-            for (n, k) in rows.enumerated() {
-                if n > 0 { out.append(UInt8(ascii: ",")) }
-                k.appendJSON(links: call.links, to: &out)
-            }
-        }, allow: call.route.allowHeader).response(for: context)
+        context.page(count: store.keyCount(context.token), maxLimit: maxPageSize, rows: { store.keys(context.token, $0) }) {
+            $0.appendJSON(links: context.call.links, to: &$1)
+        }
     }
 
     @Sendable func create(_ request: Request, context: ViewContext) -> Response {

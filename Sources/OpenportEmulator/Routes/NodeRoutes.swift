@@ -9,13 +9,8 @@ struct NodeRoutes: RouteGroup {
     }
 
     @Sendable func list(_ request: Request, context: ViewContext) -> Response {
-        let call = context.call
-        let page = Page(query: call.query, count: DataSet.nodesJSON.count, maxLimit: maxPageSize)
-        return Reply.json(200, page.envelope(base: call.absolutePath, query: call.query) { out in
-            for (n, i) in page.range.enumerated() {
-                if n > 0 { out.append(UInt8(ascii: ",")) }
-                out.append(contentsOf: DataSet.nodesJSON[i])
-            }
-        }, allow: call.route.allowHeader).response(for: context)
+        context.page(count: DataSet.nodesJSON.count, maxLimit: maxPageSize, rows: { Array(DataSet.nodesJSON[$0]) }) {
+            $1.append(contentsOf: $0)
+        }
     }
 }
