@@ -160,7 +160,15 @@ final class DataSets: @unchecked Sendable {  // every access to `loaded` holds `
     private var bootstrapped: Result<Void, any Error>?
 
     private init() {
-        directory = NSTemporaryDirectory() + "/opsh-conformance-\(getpid())"
+        // A run leaves its data sets behind (there is no end-of-run hook): remove those of
+        // test processes that are gone.
+        let temporary = NSTemporaryDirectory()
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: temporary)) ?? [] {
+            guard name.hasPrefix("opsh-conformance-"), let pid = Int32(name.dropFirst("opsh-conformance-".count)),
+                  kill(pid, 0) != 0, errno == ESRCH else { continue }
+            try? FileManager.default.removeItem(atPath: temporary + "/" + name)
+        }
+        directory = temporary + "/opsh-conformance-\(getpid())"
         try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
     }
 
