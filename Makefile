@@ -3,7 +3,7 @@ SWIFT ?= swift
 BIN := .build/debug
 RELEASE_BIN := .build/release
 
-.PHONY: all build release demo test soak test-deps bench fuzz fuzz-smoke fuzz-build deps clean completions \
+.PHONY: all build release demo test soak test-deps conformance-env bench fuzz fuzz-smoke fuzz-build deps clean completions \
 	manual install install-files uninstall
 
 all: build
@@ -42,12 +42,22 @@ test-deps: deps
 		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
 	fi
 
+# ConformanceTests compare the emulator with a Django REST Framework app (conformance/): its
+# Python venv is made when missing (python3-venv from apt if needed, packages from PyPI).
+# They run after the rest: gunicorn, Django and two opsh scans at once would starve the
+# timed end-to-end tests beside them.
+conformance-env:
+	conformance/bootstrap
+
 # The manual's base page comes from the debug build here (the flags are the same in every
 # configuration): InstallTests installs it with the debug binaries through install-files.
-test: test-deps
+# ConformanceTests run after the rest: gunicorn, Django and opsh's scans of both servers at
+# once would take both cores from the end-to-end tests beside them.
+test: test-deps conformance-env
 	$(SWIFT) build
 	$(MAKE) manual MANUAL_CONFIG=debug
-	$(SWIFT) test
+	$(SWIFT) test --skip ConformanceTests
+	$(SWIFT) test --skip-build --filter ConformanceTests
 
 # The scan soaks (100 full scans under faults, twice): minutes of both cores, so a target
 # of their own, run alone (CI runs them after `make test`).

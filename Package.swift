@@ -34,6 +34,7 @@ let package = Package(
         ]),
         // A local copy of API v2 for --demo, tests and benchmarks.
         .target(name: "OpenportEmulator", dependencies: [
+            "Records",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdTLS", package: "hummingbird"),
             .product(name: "HummingbirdHTTP2", package: "hummingbird"),
@@ -71,6 +72,11 @@ let package = Package(
         .testTarget(name: "EmulatorTests", dependencies: ["OpenportEmulator"]),
         // The scan soaks (minutes of both cores): `make soak`, after `make test`.
         .testTarget(name: "SoakTests", dependencies: ["OpenportAPI", "OpenportEmulator", "Records", "TestSupport"]),
+        // The emulator and opsh against a Django REST Framework app (conformance/, a Python venv).
+        .testTarget(name: "ConformanceTests", dependencies: [
+            "OpenportEmulator", "OpenportAPI", "Records", "Query", "Shell",
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+        ]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -241,7 +241,7 @@ struct EmulatorResponder: HTTPResponder {
         let path = Query.percentDecode(Array(pathPart.utf8), plusIsSpace: false)
         let host = request.head.authority ?? fallbackHost.get()
 
-        guard let route = Route.match(path) else {
+        guard let (route, suffixFormat) = Route.matchWithFormat(path) else {
             // Django's CommonMiddleware with APPEND_SLASH.
             if !path.hasSuffix("/"), Route.match(path + "/") != nil {
                 let location = escapeURIPath(path + "/") + (queryPart.map { "?\($0)" } ?? "")
@@ -283,13 +283,8 @@ struct EmulatorResponder: HTTPResponder {
             query: Query(queryPart.map(String.init)),
             authorization: request.headers[.authorization],
             contentType: request.headers[.contentType],
-            body: body)
-        var reply = api.handle(apiRequest)
-        if reply.status == 200, !reply.body.isEmpty {
-            if fault == .truncate { reply = FaultPlan.truncated(reply) }
-            if fault == .invalidJSON { reply = FaultPlan.invalidJSON(reply) }
-        }
-        return Self.response(reply, head: isHead)
+            body: body, suffixFormat: suffixFormat)
+        return try await api.respond(to: apiRequest, method: request.method, logger: context.logger, fault: fault)
     }
 
     static let reasons: [Int: String] = [
@@ -301,7 +296,7 @@ struct EmulatorResponder: HTTPResponder {
 
     static func response(_ reply: Reply, head: Bool) -> Response {
         var headers = HTTPFields()
-        for (name, value) in reply.headers + Reply.djangoHeaders {
+        for (name, value) in reply.headers + Reply.djangoHeaders where reply.framed || name != "X-Frame-Options" {
             headers[.init(name)!] = value
         }
         let status = HTTPResponse.Status(code: reply.status, reasonPhrase: reasons[reply.status] ?? "")

@@ -34,6 +34,11 @@ public struct EmulatorOptions: Sendable {
     /// Where the pinned history ends (nil `end`): 2023-01-01T00:00+01:00, just after its
     /// newest click. A test that reads `-7d` pins its clock here.
     public static let pinnedEnd = Date(timeIntervalSince1970: Double(Timeline.pinned.clicksTo) / 1_000_000)
+    /// List clicks without a time (0.1 %) after every dated one, oldest first (so before them,
+    /// newest first), as Django REST Framework does ordering by `timestamp` on PostgreSQL (which
+    /// sorts NULL above every time): new clicks then land next to the newest dated one, not at
+    /// the end of the list. Off: they stay where they were made, among the dated ones.
+    public var undatedClicksLast = true
     /// Serve HTTPS with this certificate instead of plain HTTP.
     public var tls: EmulatorTLS?
     public init() {}

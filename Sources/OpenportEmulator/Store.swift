@@ -22,7 +22,8 @@ final class Store: @unchecked Sendable {
         appendRate = max(0, options.appendRate)
         let end = options.end.map { Int64(($0.timeIntervalSince1970 * 1_000_000).rounded()) }
         liveSince = end.map { _ in BrusselsTime.nowMicros() }
-        let built = DataSet.build(seed: options.seed, demoClicks: options.clicks, timeline: end.map(Timeline.ending) ?? .pinned)
+        let built = DataSet.build(seed: options.seed, demoClicks: options.clicks, undatedLast: options.undatedClicksLast,
+                                  timeline: end.map(Timeline.ending) ?? .pinned)
         accounts = [EmulatorAccounts.demoToken: built.demo, EmulatorAccounts.otherToken: built.other]
         nextKeyId = built.nextKeyId
         rng = built.rng

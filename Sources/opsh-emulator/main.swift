@@ -40,6 +40,8 @@ struct OpshEmulator: AsyncParsableCommand {
     @Flag(help: "With --tls-cert, offer HTTP/2 by ALPN beside HTTP/1.1.") var http2 = false
     @Flag(help: "Read changes to the demo account from stdin, a line each (add N, late N, remove-middle N, purge N, rename ID NAME, delete ID, bytes ID N, key-ids NAME, append-rate R, count, requests), and answer each with a line on stdout.")
     var commands = false
+    @Option(help: ArgumentHelp("Write the data set (--seed, --clicks) as JSON to FILE and exit, for another server to load.", valueName: "FILE"))
+    var dump: String?
 
     func validate() throws {
         if !APIConfig.isLoopback(host) && !allowRemote {
@@ -69,6 +71,14 @@ struct OpshEmulator: AsyncParsableCommand {
     }
 
     func run() async throws {
+        if let dump {
+            var options = EmulatorOptions()
+            options.clicks = clicks
+            options.seed = seed
+            let written = FileManager.default.createFile(atPath: dump, contents: Data(DataSetDump.json(options)))
+            if !written { throw ValidationError("cannot write \(dump)") }
+            return
+        }
         var options = EmulatorOptions()
         options.host = host.lowercased() == "localhost" ? "127.0.0.1" : host
         options.port = port
