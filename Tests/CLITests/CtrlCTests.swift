@@ -2,23 +2,11 @@
 import Glibc
 #endif
 import Foundation
+@testable import OpenportEmulator
 import Testing
 
 /// Ctrl-C at any moment of a slow line gives a clean prompt back, and the next line answers.
 @Suite struct CtrlCTests {
-    /// SplitMix64: the moments are random, and the seed (printed with any failure, set with
-    /// OPSH_TEST_SEED) replays them.
-    struct Moments: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
-
     @Test func ctrlCAtRandomMomentsOfASlowScanAlwaysGivesACleanPrompt() throws {
         // 60 pages of 500 clicks, 100 ms each, 2 at a time: a scan takes 3 s or more.
         let emulator = try EmulatorProcess(["--latency-ms", "100", "--clicks", "30000", "--max-page-size", "500"])
@@ -30,8 +18,10 @@ import Testing
         try shell.waitForPrompt(prompt)
         #expect(try shell.run("set concurrency 2", prompt: prompt) == [])
         #expect(try shell.run("set cache off", prompt: prompt) == [])
+        // The moments are random; the seed (printed with any failure, set with OPSH_TEST_SEED)
+        // replays them.
         let seed = ProcessInfo.processInfo.environment["OPSH_TEST_SEED"].flatMap { UInt64($0) } ?? UInt64.random(in: 1...UInt64.max)
-        var random = Moments(state: seed)
+        var random = SplitMix64(seed: seed)
         let lines = ["clicks | where port=1 | count", "clicks | jsonl", "clicks | group port | first 5 | chart",
                      "clicks | sort -timestamp | first 2", "clicks | group timestamp by day | last 3", "keys | count"]
         for round in 1...20 {
