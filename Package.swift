@@ -19,6 +19,10 @@ let package = Package(
         // libedit, as Debian's libedit-dev installs it, and a shim for its variadic calls.
         .systemLibrary(name: "CLibEdit", pkgConfig: "libedit", providers: [.apt(["libedit-dev"])]),
         .target(name: "CEditLine", dependencies: ["CLibEdit"]),
+        // libmaxminddb, as Debian's libmaxminddb-dev installs it: reads MaxMind DB (.mmdb) files.
+        .systemLibrary(name: "CMaxMindDB", pkgConfig: "libmaxminddb", providers: [.apt(["libmaxminddb-dev"])]),
+        // glibc's resolver (libresolv): one reverse lookup, through a tiny C shim (its macros).
+        .target(name: "CResolv", linkerSettings: [.linkedLibrary("resolv")]),
 
         // Pure: the record model shared by every layer (values, timestamps, JSON).
         .target(name: "Records"),
@@ -37,13 +41,16 @@ let package = Package(
             .product(name: "HummingbirdHTTP2", package: "hummingbird"),
             .product(name: "NIOSSL", package: "swift-nio-ssl"),
         ]),
+        // What an address tells beyond itself: countries and networks' owners from .mmdb files,
+        // host names by reverse DNS (Query's AddressLookup, with the system's libraries).
+        .target(name: "AddressLookups", dependencies: ["Query", "Records", "CMaxMindDB", "CResolv"]),
         // The interpreter: commands, cache, completion, rendering, the REPL over a LineReader.
-        .target(name: "Shell", dependencies: ["Records", "Query", "OpenportAPI"]),
+        .target(name: "Shell", dependencies: ["Records", "Query", "OpenportAPI", "AddressLookups"]),
         // The terminal line reader (libedit).
         .target(name: "LineEditor", dependencies: ["CEditLine", "Shell"]),
 
         .executableTarget(name: "opsh", dependencies: [
-            "Shell", "Query", "LineEditor", "OpenportAPI", "OpenportEmulator",
+            "Shell", "Query", "LineEditor", "OpenportAPI", "OpenportEmulator", "AddressLookups",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "TOMLKit", package: "TOMLKit"),
         ]),
@@ -55,7 +62,8 @@ let package = Package(
         .testTarget(name: "RecordsTests", dependencies: ["Records"]),
         .testTarget(name: "QueryTests", dependencies: ["Query", "Records"]),
         .testTarget(name: "OpenportAPITests", dependencies: ["OpenportAPI", "OpenportEmulator", "Records"]),
-        .testTarget(name: "ShellTests", dependencies: ["Shell", "OpenportAPI", "OpenportEmulator", "Query", "Records"]),
+        .testTarget(name: "ShellTests", dependencies: ["Shell", "OpenportAPI", "OpenportEmulator", "Query", "Records", "AddressLookups"]),
+        .testTarget(name: "AddressLookupsTests", dependencies: ["AddressLookups", "OpenportEmulator", "Query"]),
         .testTarget(name: "LineEditorTests", dependencies: ["LineEditor", "Shell"]),
         .testTarget(name: "CLITests", dependencies: ["OpenportEmulator", "Query", "Shell"]),
         .testTarget(name: "EmulatorTests", dependencies: ["OpenportEmulator"]),

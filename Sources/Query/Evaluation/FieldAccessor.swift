@@ -10,11 +10,24 @@ final class FieldAccessor {
     /// Related records already looked up, per step of the path: one call of `relation` per
     /// distinct value in a run.
     private var related: [[Value: Record?]]
+    /// A last step that names a field of an address (`source_ip.country`), and its values
+    /// already worked out, per address text (nil: that text is no address).
+    private let addressField: AddressField?
+    private let addresses: any AddressLookup
+    private var derived: [String: Value?] = [:]
 
-    init(_ path: FieldPath, relation: @escaping @Sendable (String, Value) -> Record?) {
+    init(_ path: FieldPath, relation: @escaping @Sendable (String, Value) -> Record?,
+         addresses: any AddressLookup = NoAddressLookup()) {
         self.path = path.components
         self.relation = relation
         self.related = Array(repeating: [:], count: path.components.count)
+        self.addressField = path.components.count > 1 ? AddressField(name: path.components[path.components.count - 1]) : nil
+        self.addresses = addresses
+    }
+
+    /// An accessor that follows the context's relations and address lookups.
+    convenience init(_ path: FieldPath, context: EvaluationContext) {
+        self.init(path, relation: context.relation, addresses: context.addresses)
     }
 
     /// Where a column named by the whole dotted path sits (`key.name` after `select
@@ -51,6 +64,17 @@ final class FieldAccessor {
                 current = r[path[i]]
             case .null:
                 return .null
+            case .string(let text) where i == path.count - 1 && addressField != nil:
+                if let known = derived[text] {
+                    if let known { return known }
+                } else if let address = IPAddress(text), let field = addressField {
+                    let value = field.value(of: address, lookup: addresses)
+                    derived[text] = .some(value)
+                    return value
+                } else {
+                    derived[text] = .some(nil)
+                }
+                fallthrough
             default:
                 let record: Record?
                 if let known = related[i][current] {

@@ -73,7 +73,7 @@ public struct Where: Stage, RecordStage, Equatable {
             }
             let ordering: [ComparisonOperator] = [.equal, .notEqual, .less, .lessOrEqual, .greater, .greaterOrEqual]
             if ordering.contains(c.op) {
-                checks.append(LiteralCheck(field: FieldAccessor(c.field, relation: context.relation), name: c.field.description,
+                checks.append(LiteralCheck(field: FieldAccessor(c.field, context: context), name: c.field.description,
                                            literal: literal, prepared: PreparedLiteral(literal, now: context.now)))
             }
         }
@@ -141,7 +141,7 @@ extension Condition {
     func makeTest(_ context: EvaluationContext) -> (Record) -> Bool {
         switch self {
         case .compare(let c):
-            let field = FieldAccessor(c.field, relation: context.relation)
+            let field = FieldAccessor(c.field, context: context)
             let test = c.valueTest(now: context.now)
             return { test(field.value(of: $0)) }
         case .and(let a, let b):
