@@ -56,7 +56,9 @@ extension Interpreter {
     private func filtered(_ rows: [Record], through filters: Pipeline, resource: Resource) async throws -> [Record] {
         guard !rows.isEmpty else { return [] }
         let joins = try await prepareJoins(for: filters, input: .resource(resource))
-        let context = EvaluationContext(now: .current, relation: { joins.related($0, $1) }, zone: settings.zone)
+        let context = EvaluationContext(now: .current, relation: { joins.related($0, $1) }, zone: settings.zone,
+                                        addresses: addresses)
+        defer { for line in addresses.finishLine() { output.message("opsh: \(line)\n") } }
         guard case .records(let out) = try await filters.evaluate(RecordSource.replay(rows), context: context) else { return [] }
         return out
     }

@@ -3,6 +3,7 @@ import Glibc
 #else
 import Darwin
 #endif
+import AddressLookups
 import Foundation
 import OpenportAPI
 import Query
@@ -41,10 +42,14 @@ public final class Interpreter: Sendable {
     let progressReporter: ProgressReporter
     /// Asks a yes/no question at the terminal; replaceable for tests.
     let ask: @Sendable (String) -> Bool
+    /// Countries, owners and host names of addresses (`source_ip.country`): the `set geoip`
+    /// files and a reverse DNS resolver. Without one given: no files, no resolver.
+    public let addresses: AddressBook
 
     public init(client: OpenportClient, settings: Settings = Settings(), output: OutputSink,
                 terminal: TerminalInfo = .none, options: Options = Options(), cache: SessionCache = SessionCache(),
-                ask: (@Sendable (String) -> Bool)? = nil) {
+                ask: (@Sendable (String) -> Bool)? = nil, addresses: AddressBook? = nil) {
+        self.addresses = addresses ?? AddressBook(resolver: nil, hostCache: nil)
         self.client = client
         self.cache = cache
         self.output = output
@@ -114,6 +119,7 @@ public final class Interpreter: Sendable {
 
     /// `set NAME VALUE`.
     func changeSetting(_ name: String, _ value: String) throws {
+        if name == "geoip" { try useGeoDatabases(value) }
         try state.withLock { s throws(ShellError) in try s.set(name, value) }
         client.retryPolicy = settings.retryPolicy
     }

@@ -87,9 +87,10 @@ extension Interpreter {
         let joins = try await prepareJoins(for: pipeline, input: input)
         defer {
             let noun = input.resource == .clicks ? "click" : input.resource == .sessions ? "session" : "row"
-            for line in joins.warnings(rowNoun: noun) { output.message("opsh: \(line)\n") }
+            for line in joins.warnings(rowNoun: noun) + addresses.finishLine() { output.message("opsh: \(line)\n") }
         }
-        let context = EvaluationContext(now: .current, relation: { joins.related($0, $1) }, render: options, zone: settings.zone)
+        let context = EvaluationContext(now: .current, relation: { joins.related($0, $1) }, render: options, zone: settings.zone,
+                                        addresses: addresses)
         let source = self.source
 
         let batches: RecordBatches

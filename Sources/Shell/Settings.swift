@@ -20,6 +20,8 @@ public struct Settings: Sendable {
     public var charset = "auto"
     /// How often `follow` asks the server for what is new.
     public var followInterval: Duration = .seconds(5)
+    /// MaxMind DB files (`.mmdb`) for `source_ip.country`, `.asn`, ...: `set geoip FILE[,FILE]`.
+    public var geoip: [String] = []
     /// How long fetched rows count as fresh, per resource.
     public var freshness: [Resource: Duration] = [
         .sessions: .seconds(30), .keys: .seconds(300), .nodes: .seconds(3600), .clicks: .seconds(60),
@@ -46,6 +48,7 @@ public struct Settings: Sendable {
             ("timezone", zone.name),
             ("charset", charset),
             ("follow.interval", Settings.describe(followInterval)),
+            ("geoip", geoip.isEmpty ? "none" : geoip.joined(separator: ",")),
         ]
         for r in Resource.allCases {
             rows.append(("ttl.\(r.rawValue)", Settings.describe(freshness[r] ?? .zero)))
@@ -55,7 +58,7 @@ public struct Settings: Sendable {
 
     /// The names `set` accepts, for completion and "did you mean".
     public static let names: [String] = ["format", "pager", "page-size", "concurrency", "cache", "retries", "timeout", "timing",
-                                         "timezone", "charset", "follow.interval"]
+                                         "timezone", "charset", "follow.interval", "geoip"]
         + Resource.allCases.map { "ttl.\($0.rawValue)" }
 
     /// Applies `set NAME VALUE`; the error says what values fit.
@@ -100,6 +103,7 @@ public struct Settings: Sendable {
                 throw ShellError("follow.interval takes a duration from 100ms to 1d (5s, 1m), not '\(value)'")
             }
             followInterval = d
+        case "geoip": geoip = Settings.geoipFiles(value)
         case "charset":
             guard ["auto", "utf8", "ascii"].contains(value.lowercased()) else {
                 throw ShellError("charset is auto, utf8 or ascii, not '\(value)'")
@@ -116,6 +120,12 @@ public struct Settings: Sendable {
             let hint = Suggest.nearest(name, among: Settings.names).map { " (did you mean '\($0)'?)" } ?? ""
             throw ShellError("there is no setting '\(name)'\(hint); 'set' lists them")
         }
+    }
+
+    /// `a.mmdb,b.mmdb` → the files; `none` or `off` → none.
+    public static func geoipFiles(_ value: String) -> [String] {
+        if ["none", "off", ""].contains(value.lowercased()) { return [] }
+        return value.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
     }
 
     /// `90`, `90s`, `5m`, `2h` → a duration.

@@ -21,6 +21,8 @@ struct Profile: Equatable {
     var proxy: String?
     /// `disk`, `memory` or `off`.
     var cache: String?
+    /// MaxMind DB files: `geoip = "FILE"` or `geoip = ["FILE", "FILE"]`.
+    var geoip: [String]?
 }
 
 /// Where fetched rows are kept: on disk between processes (the default), in memory for
@@ -48,7 +50,7 @@ enum CacheMode: String, CaseIterable {
 ///     ca_file = "~/corp-ca.pem"              # trust this authority instead of the system's
 ///     proxy = "http://proxy.corp:3128"       # HTTPS_PROXY and friends take precedence
 struct ConfigFile {
-    static let profileKeys = ["api_url", "token", "token_file", "format", "page_size", "ca_file", "proxy", "cache"]
+    static let profileKeys = ["api_url", "token", "token_file", "format", "page_size", "ca_file", "proxy", "cache", "geoip"]
 
     var path: String
     var text: String
@@ -125,6 +127,16 @@ struct ConfigFile {
             case "token_file": profile.tokenFile = try string(key)
             case "ca_file": profile.caFile = try string(key)
             case "proxy": profile.proxy = try string(key)
+            case "geoip":
+                if let list = entries[key]?.array {
+                    let files = list.compactMap(\.string)
+                    guard files.count == list.count else {
+                        throw error("geoip must be a quoted file name or a list of them", key: key, in: name)
+                    }
+                    profile.geoip = files
+                } else {
+                    profile.geoip = Settings.geoipFiles(try string(key))
+                }
             case "cache":
                 let value = try string(key)
                 guard CacheMode(rawValue: value.lowercased()) != nil else {
@@ -252,6 +264,9 @@ struct ResolvedConfig {
     var proxy: String?
     /// `OPSH_CACHE`, else the profile's `cache`, else disk (`--no-cache` is applied after).
     var cache: CacheMode = .disk
+    /// The profile's `geoip` files, paths expanded, with where they were set (for messages).
+    var geoip: [String] = []
+    var geoipPlace: String?
     /// One-line warnings for stderr (without `opsh: `).
     var warnings: [String] = []
 
@@ -311,6 +326,8 @@ struct ResolvedConfig {
             let dir = (file.path as NSString).deletingLastPathComponent
             resolved.caFile = profile.caFile.map { expand($0, relativeTo: dir, environment: environment) }
             resolved.proxy = profile.proxy
+            resolved.geoip = (profile.geoip ?? []).map { expand($0, relativeTo: dir, environment: environment) }
+            resolved.geoipPlace = file.place(key: "geoip", in: profile.name)
         }
 
         if let token = nonEmpty(commandLine.token) ?? nonEmpty(environment["OPENPORT_TOKEN"]) {

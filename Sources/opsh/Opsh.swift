@@ -172,10 +172,20 @@ struct Opsh: ParsableCommand {
             ? CompletionCache.directory(environment: environment).map { dir in
                 DiskStore(cacheDirectory: dir, apiURL: config.baseURL, token: config.token) { output.message("opsh: warning: \($0)\n") }
             } : nil
+        let addressSetup: AddressSetup
+        do {
+            addressSetup = try AddressSetup.make(demo: demo, resolved: resolved, cacheMode: cacheMode, environment: environment) {
+                output.message("opsh: \($0)\n")
+            }
+        } catch {
+            output.message("opsh: \(error.message)\n")
+            throw ExitCode(2)
+        }
+        settings.geoip = addressSetup.geoip
         let interpreter = Interpreter(
             client: client, settings: settings, output: output, terminal: terminal,
             options: .init(interactive: interactive, assumeYes: yes, apiLabel: demo ? "demo" : config.host),
-            cache: SessionCache(disk: disk))
+            cache: SessionCache(disk: disk), addresses: addressSetup.book)
         if interactive, !demo, config.token == nil {
             output.message("opsh: no token: run 'opsh login' or set OPENPORT_TOKEN to your account's API token (nodes works without one)\n")
         }
@@ -208,6 +218,7 @@ struct Opsh: ParsableCommand {
         // The demo emulator is not stopped: the process ends with it, and stopping a server
         // while connections settle can only fail.
         _ = emulator
+        addressSetup.demoServer?.stop()
         keeper?.sync()
         interpreter.cache.flush()
         blocking { await client.shutdown() }
