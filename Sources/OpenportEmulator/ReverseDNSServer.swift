@@ -19,6 +19,8 @@ public final class ReverseDNSServer: Sendable {
     private let silent: Bool
     private let stopped = Atomic<Bool>(false)
     private let asked = Mutex<[String: Int]>([:])
+    /// Queries received and not answered yet, and the most there were at once.
+    private let outstanding = Mutex<(now: Int, most: Int)>((0, 0))
 
     /// Starts answering on 127.0.0.1 (`port` 0: any free port). `names` gets an address as
     /// text (`192.0.2.1`, `2001:db8::1`) and gives its name, or nil for none.
@@ -57,6 +59,10 @@ public final class ReverseDNSServer: Sendable {
     /// How many queries each address got.
     public var queries: [String: Int] { asked.withLock { $0 } }
 
+    /// The most queries that waited for their answer at once (with a latency, how many a
+    /// client had in flight together).
+    public var mostAtOnce: Int { outstanding.withLock { $0.most } }
+
     /// Stops answering and closes the socket (within 100 ms).
     public func stop() {
         stopped.store(true, ordering: .relaxed)
@@ -79,7 +85,9 @@ public final class ReverseDNSServer: Sendable {
             if silent { continue }
             let reply = query.reply(name: query.address.flatMap(names))
             let (fd, delay, to, toLength) = (socket, latency, peer, peerLength)
-            let send: @Sendable () -> Void = {
+            outstanding.withLock { $0.now += 1; $0.most = max($0.most, $0.now) }
+            let send: @Sendable () -> Void = { [self] in
+                outstanding.withLock { $0.now -= 1 }
                 withUnsafePointer(to: to) {
                     _ = $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { sendto(fd, reply, reply.count, 0, $0, toLength) }
                 }
