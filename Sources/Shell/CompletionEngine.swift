@@ -13,6 +13,8 @@ struct CompletionEngine: Sendable {
     /// Starts a background fetch of a resource (at most one at a time per resource).
     let prefetch: @Sendable (Resource) -> Void
     let stageNames: [String]
+    /// What TAB offers after `source_ip.` and as its values (see CompletionEngine+Addresses).
+    var addresses: any AddressLookup = NoAddressLookup()
 
     func complete(_ line: String, cursor: Int) -> Completion {
         let ctx = CompletionAnalyzer.analyze(line, cursor: cursor, commands: CommandCatalog.argumentKind)
@@ -46,6 +48,7 @@ struct CompletionEngine: Sendable {
             case "pager", "cache", "timing": return [Word(text: "on"), Word(text: "off")]
             case "timezone": return ["UTC", "local"].map { Word(text: $0) } + TimeZone.knownTimeZoneIdentifiers.sorted().map { Word(text: $0) }
             case "charset": return ["auto", "utf8", "ascii"].map { Word(text: $0) }
+            case "geoip": return files(prefix: ctx.prefix)
             default: return []
             }
         case .op:
@@ -55,6 +58,7 @@ struct CompletionEngine: Sendable {
             return fields(of: source, prefix: ctx.prefix).map { Word(text: $0, space: !inWhere && !$0.hasSuffix(".")) }
         case .value(let source, let field):
             guard let r = Resource(word: source) else { return [] }
+            if let derived = addressValues(resource: r, path: field) { return derived.map { Word(text: $0) } }
             return values.top(resource: r, field: field, cache: cache, prefetch: prefetch).map { Word(text: $0) }
         case .keyOrSubcommand:
             return KeysCommand.subcommands.map { Word(text: $0) } + keyRefs()
@@ -115,7 +119,7 @@ struct CompletionEngine: Sendable {
                 names.append(name + ".")
             }
         }
-        return names
+        return names + addressFieldNames(of: r, prefix: prefix)
     }
 
     private func files(prefix: String) -> [Word] {

@@ -7,7 +7,7 @@ extension Interpreter {
     /// a resource that is not cached yet is fetched in the background for the next TAB.
     public var completer: Completer {
         let engine = CompletionEngine(cache: cache, values: valueIndex, prefetch: { [weak self] r in self?.prefetch(r) },
-                                      stageNames: StageCatalog.all.map { $0.name })
+                                      stageNames: StageCatalog.all.map { $0.name }, addresses: addresses)
         return { line, cursor in engine.complete(line, cursor: cursor) }
     }
 

@@ -112,4 +112,20 @@ import Testing
         #expect(shell.dns.queries.isEmpty)
         await shell.stop()
     }
+
+    @Test func tabOffersAddressFieldsAndTheCountriesInTheData() async throws {
+        let shell = try await Setup()
+        try writeDatabase(shell.scratch.path("country.mmdb"), type: "DBIP-Country-Lite",
+                          [("217.0.0.0/8", country("DE", "Germany")), ("88.0.0.0/8", country("BE", "Belgium"))])
+        #expect(await shell.run("set geoip \(shell.scratch.path("country.mmdb"))").outcome == .ok)
+        _ = await shell.run("clicks | group port | first 1")
+        func offered(_ line: String) -> [String] { shell.interpreter.completer(line, line.count).candidates.map(\.insert) }
+        #expect(offered("clicks | where source_ip.co") == ["source_ip.country", "source_ip.country_name"])
+        #expect(offered("clicks | group source_ip.n").starts(with: ["source_ip.net", "source_ip.net24"]))
+        #expect(offered("clicks | where so").contains("source_ip."))
+        #expect(offered("clicks | where source_ip.country = ") == ["BE", "DE"])
+        #expect(offered("clicks | where source_ip.country_name = B") == ["Belgium"])
+        #expect(shell.dns.queries.isEmpty, "TAB never looks a name up")
+        await shell.stop()
+    }
 }

@@ -68,8 +68,9 @@ public enum AddressField: Sendable, Hashable {
     /// looked up before a batch reaches the stage that reads them.
     public var waits: Bool { self == .host }
 
-    /// The value for `address`: a network here, anything else from `lookup`.
-    func value(of address: IPAddress, lookup: any AddressLookup) -> Value {
+    /// The value for `address` (IPv4-mapped addresses as their IPv4): a network worked out
+    /// here, anything else from `lookup`.
+    public func value(of address: IPAddress, lookup: any AddressLookup) -> Value {
         let host = address.unmapped
         if case .network(let bits) = self { return .string(host.network(bits: bits).description) }
         return lookup.value(self, of: host)
