@@ -142,4 +142,13 @@ private func values(_ result: QueryResult, _ field: String) -> [String] {
         #expect(rows.map { $0["source_ip.net"] } == [.string("10.1.2.0/24")])
         await #expect(throws: QueryError.self) { _ = try await run("clicks | select source_ip.country") }
     }
+
+    @Test func networksSortByAddressAndFallInWiderNetworks() async throws {
+        let sorted = try await evaluate("clicks | group source_ip.net8 | sort source_ip.net8", RecordingLookup())
+        #expect(values(sorted, "source_ip.net8") == ["10.0.0.0/8", "192.0.0.0/8", "2000::/8"])
+        let inside = try await evaluate("clicks | where source_ip.net16 in 10.0.0.0/8 | count", RecordingLookup())
+        #expect(inside == .value(.int(3)))
+        let wider = try await evaluate("clicks | where source_ip.net in 10.1.2.0/25 | count", RecordingLookup())
+        #expect(wider == .value(.int(0)), "a /24 is not inside a /25")
+    }
 }

@@ -92,7 +92,8 @@ final class FieldAccessor {
 }
 
 /// A value made ready for ordering: text that reads as an IP address carries the address,
-/// parsed once, so `sort source_ip` orders as `where` compares.
+/// parsed once, so `sort source_ip` orders as `where` compares; a network (`10.1.2.0/24`,
+/// as `source_ip.net` gives) orders by its address.
 struct OrderKey {
     let value: Value
     let ip: IPAddress?
@@ -101,7 +102,7 @@ struct OrderKey {
     init(_ value: Value) {
         self.value = value
         if case .string(let s) = value, let first = s.utf8.first, first == 58 || (first >= 48 && first <= 57) || (first | 0x20 >= 97 && first | 0x20 <= 102) {
-            ip = IPAddress(s)
+            ip = IPAddress(s) ?? IPNetwork(s)?.address
         } else {
             ip = nil
         }

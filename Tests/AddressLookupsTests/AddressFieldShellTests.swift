@@ -14,15 +14,17 @@ import Testing
         let dns: ReverseDNSServer
         let interpreter: Interpreter
         let output = CapturedOutput()
-        let scratch: GeoScratch
+        let scratch: ScratchDirectory
 
         init(silentDNS: Bool = false) async throws {
-            emulator = try await Emulator.start(.small)
+            var options = EmulatorOptions()
+            options.clicks = 5_000
+            emulator = try await Emulator.start(options)
             var config = APIConfig(baseURL: emulator.baseURL, token: EmulatorAccounts.demoToken)
             config.maxAttempts = 1
             client = try OpenportClient(config: config)
             dns = try ReverseDNSServer(silent: silentDNS, names: DemoHostNames.name(for:))
-            scratch = try GeoScratch()
+            scratch = try ScratchDirectory()
             let book = AddressBook(resolver: ReverseDNS(server: .init(host: "127.0.0.1", port: dns.port), timeout: 1, attempts: 1),
                                    hostCache: nil)
             interpreter = Interpreter(client: client, output: output, options: .init(apiLabel: "test"), addresses: book)
