@@ -500,10 +500,12 @@ def geo_figures(dns_latency=20):
         every = "clicks | group source_ip.host | first 10 > /dev/null"
         lines = ["clicks | where port > 0 | count", f"set geoip {city}"] + [plain, country] * 5 + [no_names, names, names, every]
         times, _, _ = opsh_session(url, token, lines, extra_env=env)
-        # times[0] is the fetch; `set` prints no timing line.
-        plain_ms = median([ms for ms, _ in times[1:11:2]])
-        country_ms = median([ms for ms, _ in times[2:11:2]])
-        no_names_ms, names_ms, again_ms, every_ms = (ms for ms, _ in times[11:15])
+        if len(times) != len(lines):
+            sys.exit(f"bench: expected {len(lines)} timing lines from opsh, got {len(times)}")
+        # times[0] is the fetch, times[1] the `set`.
+        plain_ms = median([ms for ms, _ in times[2:12:2]])
+        country_ms = median([ms for ms, _ in times[3:12:2]])
+        no_names_ms, names_ms, again_ms, every_ms = (ms for ms, _ in times[12:16])
         print(f"## Who opened my ports ({CLICKS:,} cached clicks, the demo's made-up databases; "
               f"reverse DNS from a server on 127.0.0.1 answering in {dns_latency} ms)\n")
         print("| line | time | target |")

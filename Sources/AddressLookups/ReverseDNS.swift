@@ -1,13 +1,15 @@
 import CResolv
 import Dispatch
+import Foundation
 import Query
 import Synchronization
 
 /// Finds the name of an address (its PTR record) with glibc's resolver: the servers of
 /// /etc/resolv.conf, or one given server (tests, the demo, benchmarks use one on 127.0.0.1).
 ///
-/// Each lookup blocks a thread of its own queue, so none waits on Swift's cooperative pool;
-/// how many run at once is the caller's bound (``AddressBook``).
+/// Each lookup blocks one of `threads` threads of its own (started at the first lookup), so
+/// none waits on Swift's cooperative pool, and as many run at once as there are threads
+/// (Dispatch, on Linux, would not start threads for blocked work beyond a few).
 public final class ReverseDNS: Sendable {
     /// One DNS server: an IPv4 address and a port.
     public struct Server: Sendable, Equatable, CustomStringConvertible {
@@ -46,12 +48,13 @@ public final class ReverseDNS: Sendable {
     /// Seconds to wait for a server's answer, and how many times to ask.
     public let timeout: Int
     public let attempts: Int
-    private let queue = DispatchQueue(label: "opsh.reverse-dns", attributes: .concurrent)
+    private let pool: LookupThreads
 
-    public init(server: Server?, timeout: Int = 1, attempts: Int = 2) {
+    public init(server: Server?, timeout: Int = 1, attempts: Int = 2, threads: Int = 32) {
         self.server = server
         self.timeout = max(1, timeout)
         self.attempts = max(1, attempts)
+        pool = LookupThreads(count: max(1, threads))
     }
 
     /// Where the answers come from, for messages: `127.0.0.1:5353`, or the system's.
@@ -70,7 +73,7 @@ public final class ReverseDNS: Sendable {
                     waiting.withLock { $0.take() }?.resume(returning: nil)
                     return
                 }
-                queue.async {
+                pool.run {
                     let answer = Self.lookup(arpa, server: server, timeout: timeout, attempts: attempts)
                     waiting.withLock { $0.take() }?.resume(returning: answer)
                 }
@@ -106,5 +109,39 @@ public final class ReverseDNS: Sendable {
             for i in 0..<16 { nibbles.append(String(word >> UInt64(4 * i) & 0xF, radix: 16)) }
         }
         return nibbles.joined(separator: ".") + ".ip6.arpa"
+    }
+}
+
+/// A fixed number of threads that run blocking jobs in the order given, started on first use
+/// and kept for the process (an idle one waits on a semaphore).
+final class LookupThreads: Sendable {
+    private let count: Int
+    private let jobs = Mutex<(waiting: [@Sendable () -> Void], started: Bool)>(([], false))
+    private let ready = DispatchSemaphore(value: 0)
+
+    init(count: Int) { self.count = count }
+
+    func run(_ job: @escaping @Sendable () -> Void) {
+        let start = jobs.withLock { j in
+            j.waiting.append(job)
+            defer { j.started = true }
+            return !j.started
+        }
+        if start {
+            for i in 0..<count {
+                let thread = Thread { [self] in work() }
+                thread.name = "opsh reverse DNS \(i + 1)"
+                thread.start()
+            }
+        }
+        ready.signal()
+    }
+
+    private func work() {
+        while true {
+            ready.wait()
+            guard let job = jobs.withLock({ $0.waiting.isEmpty ? nil : $0.waiting.removeFirst() }) else { continue }
+            job()
+        }
     }
 }
