@@ -119,6 +119,18 @@ struct Opsh: ParsableCommand {
         let cacheMode: CacheMode = noCache ? .off : resolved.cache
         if cacheMode == .off { settings.useCache = false }
 
+        // Address databases and the resolver: a mistake is a usage error before anything starts.
+        let addressSetup: AddressSetup
+        do {
+            addressSetup = try AddressSetup.make(demo: demo, resolved: resolved, cacheMode: cacheMode, environment: environment) {
+                output.message("opsh: \($0)\n")
+            }
+        } catch {
+            output.message("opsh: \(error.message)\n")
+            throw ExitCode(2)
+        }
+        settings.geoip = addressSetup.geoip
+
         // Where the lines come from, decided before anything slow happens.
         let interactive = command == nil && script == nil && EditLineReader.isInteractive
         var scriptFD: Int32 = 0
@@ -172,16 +184,6 @@ struct Opsh: ParsableCommand {
             ? CompletionCache.directory(environment: environment).map { dir in
                 DiskStore(cacheDirectory: dir, apiURL: config.baseURL, token: config.token) { output.message("opsh: warning: \($0)\n") }
             } : nil
-        let addressSetup: AddressSetup
-        do {
-            addressSetup = try AddressSetup.make(demo: demo, resolved: resolved, cacheMode: cacheMode, environment: environment) {
-                output.message("opsh: \($0)\n")
-            }
-        } catch {
-            output.message("opsh: \(error.message)\n")
-            throw ExitCode(2)
-        }
-        settings.geoip = addressSetup.geoip
         let interpreter = Interpreter(
             client: client, settings: settings, output: output, terminal: terminal,
             options: .init(interactive: interactive, assumeYes: yes, apiLabel: demo ? "demo" : config.host),
