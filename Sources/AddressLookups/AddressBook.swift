@@ -31,7 +31,7 @@ public final class AddressBook: AddressLookup {
     static let givingUpAfter = 8
 
     /// `resolver` nil: no host names (`source_ip.host` says so). `hostCache` nil: names are
-    /// kept in memory only. `concurrency` should not pass the resolver's threads.
+    /// kept in memory only. `concurrency` above 32 gains nothing (the resolver's threads).
     public init(resolver: ReverseDNS?, hostCache: URL?, concurrency: Int = 32, hostTTL: Int64 = 86_400) {
         self.resolver = resolver
         self.hosts = HostNameCache(file: hostCache, ttl: hostTTL)

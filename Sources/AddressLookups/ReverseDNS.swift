@@ -7,9 +7,9 @@ import Synchronization
 /// Finds the name of an address (its PTR record) with glibc's resolver: the servers of
 /// /etc/resolv.conf, or one given server (tests, the demo, benchmarks use one on 127.0.0.1).
 ///
-/// Each lookup blocks one of `threads` threads of its own (started at the first lookup), so
-/// none waits on Swift's cooperative pool, and as many run at once as there are threads
-/// (Dispatch, on Linux, would not start threads for blocked work beyond a few).
+/// Each lookup blocks one of ``LookupThreads/shared``'s 32 threads (started at the first
+/// lookup of the process), so none waits on Swift's cooperative pool, and up to 32 run at
+/// once (Dispatch, on Linux, would not start threads for blocked work beyond a few).
 public final class ReverseDNS: Sendable {
     /// One DNS server: an IPv4 address and a port.
     public struct Server: Sendable, Equatable, CustomStringConvertible {
@@ -48,13 +48,10 @@ public final class ReverseDNS: Sendable {
     /// Seconds to wait for a server's answer, and how many times to ask.
     public let timeout: Int
     public let attempts: Int
-    private let pool: LookupThreads
-
-    public init(server: Server?, timeout: Int = 1, attempts: Int = 2, threads: Int = 32) {
+    public init(server: Server?, timeout: Int = 1, attempts: Int = 2) {
         self.server = server
         self.timeout = max(1, timeout)
         self.attempts = max(1, attempts)
-        pool = LookupThreads(count: max(1, threads))
     }
 
     /// Where the answers come from, for messages: `127.0.0.1:5353`, or the system's.
@@ -73,7 +70,7 @@ public final class ReverseDNS: Sendable {
                     waiting.withLock { $0.take() }?.resume(returning: nil)
                     return
                 }
-                pool.run {
+                LookupThreads.shared.run {
                     let answer = Self.lookup(arpa, server: server, timeout: timeout, attempts: attempts)
                     waiting.withLock { $0.take() }?.resume(returning: answer)
                 }
@@ -115,6 +112,9 @@ public final class ReverseDNS: Sendable {
 /// A fixed number of threads that run blocking jobs in the order given, started on first use
 /// and kept for the process (an idle one waits on a semaphore).
 final class LookupThreads: Sendable {
+    /// The threads every resolver of the process shares: at most this many lookups at once.
+    static let shared = LookupThreads(count: 32)
+
     private let count: Int
     private let jobs = Mutex<(waiting: [@Sendable () -> Void], started: Bool)>(([], false))
     private let ready = DispatchSemaphore(value: 0)
