@@ -14,6 +14,8 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
         .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
+        // Already built for async-http-client (through swift-certificates): SHA-256 for file names.
+        .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
     ],
     targets: [
         // libedit, as Debian's libedit-dev installs it, and a shim for its variadic calls.
@@ -26,7 +28,7 @@ let package = Package(
 
         // Pure: the record model shared by every layer (values, timestamps, JSON).
         .target(name: "Records"),
-        // Pure: the command language (lexer, parser, AST, evaluation).
+        // Pure: the command language (lexer, parser, AST, evaluation, completion analysis).
         .target(name: "Query", dependencies: ["Records"]),
         // The HTTP client for API v2.
         .target(name: "OpenportAPI", dependencies: [
@@ -44,8 +46,12 @@ let package = Package(
         // What an address tells beyond itself: countries and networks' owners from .mmdb files,
         // host names by reverse DNS (Query's AddressLookup, with the system's libraries).
         .target(name: "AddressLookups", dependencies: ["Query", "Records", "CMaxMindDB", "CResolv"]),
-        // The interpreter: commands, cache, completion, rendering, the REPL over a LineReader.
-        .target(name: "Shell", dependencies: ["Records", "Query", "OpenportAPI", "AddressLookups"]),
+        // The interpreter: commands, cache, completion, output, the REPL over a LineReader and
+        // a Terminal (both provided by the executable).
+        .target(name: "Shell", dependencies: [
+            "Records", "Query", "OpenportAPI", "AddressLookups",
+            .product(name: "Crypto", package: "swift-crypto"),
+        ]),
         // The terminal line reader (libedit).
         .target(name: "LineEditor", dependencies: ["CEditLine", "Shell"]),
 
@@ -59,14 +65,20 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
+        // What several test targets share: an emulator served to a client for a test body,
+        // and the scan fixtures.
+        .target(name: "TestSupport", dependencies: ["OpenportAPI", "OpenportEmulator", "Records"], path: "Tests/TestSupport"),
+
         .testTarget(name: "RecordsTests", dependencies: ["Records"]),
         .testTarget(name: "QueryTests", dependencies: ["Query", "Records"]),
-        .testTarget(name: "OpenportAPITests", dependencies: ["OpenportAPI", "OpenportEmulator", "Records"]),
+        .testTarget(name: "OpenportAPITests", dependencies: ["OpenportAPI", "OpenportEmulator", "Records", "TestSupport"]),
         .testTarget(name: "ShellTests", dependencies: ["Shell", "OpenportAPI", "OpenportEmulator", "Query", "Records"]),
         .testTarget(name: "AddressLookupsTests", dependencies: ["AddressLookups", "OpenportEmulator", "OpenportAPI", "Query", "Records", "Shell"]),
         .testTarget(name: "LineEditorTests", dependencies: ["LineEditor", "Shell"]),
         .testTarget(name: "CLITests", dependencies: ["OpenportEmulator", "Query", "Shell"]),
         .testTarget(name: "EmulatorTests", dependencies: ["OpenportEmulator"]),
+        // The scan soaks (minutes of both cores): `make soak`, after `make test`.
+        .testTarget(name: "SoakTests", dependencies: ["OpenportAPI", "OpenportEmulator", "Records", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

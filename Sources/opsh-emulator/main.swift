@@ -40,6 +40,8 @@ struct OpshEmulator: AsyncParsableCommand {
     @Option(name: .customLong("write-geoip"),
             help: ArgumentHelp("Write the demo's made-up city and ASN databases (.mmdb) into DIR, and exit.", valueName: "DIR"))
     var writeGeoip: String?
+    @Flag(help: "Read changes to the demo account from stdin, a line each (add N, late N, remove-middle N, purge N, rename ID NAME, delete ID, key-ids NAME, append-rate R, count, requests), and answer each with a line on stdout.")
+    var commands = false
 
     func validate() throws {
         let loopback = ["127.0.0.1", "localhost", "::1"].contains(host) || host.hasPrefix("127.")
@@ -115,6 +117,7 @@ struct OpshEmulator: AsyncParsableCommand {
         let grow = DispatchSource.makeSignalSource(signal: SIGUSR1, queue: queue)
         grow.setEventHandler { emulator.addClicks(1000) }
         grow.resume()
+        if commands { EmulatorCommands.serve(emulator) }
 
         for await _ in stopRequested.stream { break }
         await emulator.stop()

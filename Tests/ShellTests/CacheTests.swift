@@ -15,17 +15,18 @@ struct CacheTests {
         return (r.out, r.requests)
     }
 
-    @Test("a second question costs no request; a stale window refetches")
+    @Test("a second question costs no request; a window that has passed refetches")
     func freshness() async throws {
         var settings = Settings()
-        try settings.set("ttl.nodes", "1s")
+        try settings.set("ttl.nodes", "1h")
         let shell = try await ShellHarness.start(settings: settings)
         let (first, n1) = await requests(shell, "nodes | where status=active | count")
         #expect(n1 == 1)
         let (again, n2) = await requests(shell, "nodes | where status=active | count")
         #expect(again == first)
         #expect(n2 == 0)
-        try await Task.sleep(for: .milliseconds(1200))
+        // The rows are older than a window of nothing: the window has passed, no clock waited on.
+        await shell.run("set ttl.nodes 0")
         let (_, n3) = await requests(shell, "nodes | where status=active | count")
         #expect(n3 == 1, "a window that has passed is never shown as fresh")
         await shell.stop()
@@ -36,8 +37,9 @@ struct CacheTests {
         let shell = try await ShellHarness.start()
         _ = await requests(shell, "keys | where id > 0 | count")
         #expect(await requests(shell, "keys | where id > 0 | count").1 == 0)
-        await shell.run("refresh keys")
-        #expect(await requests(shell, "keys | where id > 0 | count").1 > 0)
+        // refresh fetches the keys afresh, now; the next question costs nothing.
+        #expect(await requests(shell, "refresh keys").1 > 0)
+        #expect(await requests(shell, "keys | where id > 0 | count").1 == 0)
         await shell.run("set cache off")
         #expect(await requests(shell, "keys | where id > 0 | count").1 > 0)
         #expect(await requests(shell, "keys | where id > 0 | count").1 > 0)
@@ -90,7 +92,9 @@ struct CacheTests {
         let shell = try await ShellHarness.start(options)
         let (out, n) = await requests(shell, "clicks | where port > 0 | count")
         #expect(out == (try await shell.expectedPositivePortCount()))
-        #expect(n == Int((5_000.0 / 90).rounded(.up)))
+        // The keys in 12 pages of 90, then the clicks in pages of 90 (a few more than 5,000 / 90:
+        // each page after the first asks for the rows in front of its own, to be placed by them).
+        #expect(n >= 12 + 56 && n <= 12 + 62, "\(n)")
         await shell.stop()
     }
 
@@ -101,8 +105,10 @@ struct CacheTests {
         options.latency = .milliseconds(30)
         let shell = try await ShellHarness.start(options)
         await shell.run("set concurrency 2")
+        // The clicks are added once the scan is under way (its first pages answered).
+        shell.emulator.resetRequestCount()
         let adding = Task {
-            try await Task.sleep(for: .milliseconds(150))
+            while shell.emulator.requestCount < 3 { try await Task.sleep(for: .milliseconds(2)) }
             shell.emulator.addClicks(250)
         }
         let r = await shell.run("clicks | where port > 0 | count")
