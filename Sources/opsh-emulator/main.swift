@@ -66,14 +66,7 @@ struct OpshEmulator: AsyncParsableCommand {
     }
 
     func run() async throws {
-        if let writeGeoip {
-            for (name, base64) in [("opsh-demo-city.mmdb", DemoGeoDatabases.city), ("opsh-demo-asn.mmdb", DemoGeoDatabases.asn)] {
-                let path = URL(fileURLWithPath: writeGeoip).appendingPathComponent(name)
-                try Data(base64Encoded: base64, options: .ignoreUnknownCharacters)!.write(to: path)
-                print(path.path)
-            }
-            return
-        }
+        if let writeGeoip { return try writeDemoDatabases(into: writeGeoip) }
         var options = EmulatorOptions()
         options.host = host == "localhost" ? "127.0.0.1" : host
         options.port = port
@@ -124,6 +117,24 @@ struct OpshEmulator: AsyncParsableCommand {
         dns?.stop()
         sources.forEach { $0.cancel() }
         grow.cancel()
+    }
+}
+
+extension OpshEmulator {
+    /// `--write-geoip DIR`: the demo's made-up city and ASN databases, as files; prints their paths.
+    func writeDemoDatabases(into directory: String) throws {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else {
+            throw ValidationError("--write-geoip: \(directory) is not a directory")
+        }
+        for (name, base64) in [("opsh-demo-city.mmdb", DemoGeoDatabases.city), ("opsh-demo-asn.mmdb", DemoGeoDatabases.asn)] {
+            let path = URL(fileURLWithPath: directory).appendingPathComponent(name).path
+            guard let data = Data(base64Encoded: base64, options: .ignoreUnknownCharacters),
+                  FileManager.default.createFile(atPath: path, contents: data) else {
+                throw ValidationError("--write-geoip: cannot write \(path)")
+            }
+            print(path)
+        }
     }
 }
 

@@ -50,23 +50,29 @@ struct AddressSetup {
         do {
             book.useDatabases(try [DemoGeoDatabases.city, DemoGeoDatabases.asn].map(openDemoDatabase))
         } catch {
-            warn("warning: the demo's address databases could not be opened: \(error)")
+            warn("warning: the demo's address databases could not be opened (\(error.reason)); source_ip.country and .org are unavailable")
         }
         return AddressSetup(book: book, demoServer: server, geoip: ["(the demo's city and ASN databases)"])
     }
 
+    /// Why a demo database could not be opened, in words.
+    struct DemoDatabaseError: Error {
+        let reason: String
+    }
+
     /// Writes a demo database to a file of its own, opens it (libmaxminddb maps the file) and
     /// removes the file, which the mapping keeps alive.
-    private static func openDemoDatabase(_ base64: String) throws -> GeoDatabase {
+    private static func openDemoDatabase(_ base64: String) throws(DemoDatabaseError) -> GeoDatabase {
         guard let data = Data(base64Encoded: base64, options: .ignoreUnknownCharacters) else {
-            throw CocoaError(.fileWriteUnknown)
+            throw DemoDatabaseError(reason: "the embedded copy is not base64")
         }
-        let path = FileManager.default.temporaryDirectory
+        let directory = FileManager.default.temporaryDirectory
+        let path = directory
             .appendingPathComponent("opsh-demo-\(ProcessInfo.processInfo.processIdentifier)-\(UUID().uuidString).mmdb").path
         guard FileManager.default.createFile(atPath: path, contents: data, attributes: [.posixPermissions: 0o600]) else {
-            throw CocoaError(.fileWriteUnknown)
+            throw DemoDatabaseError(reason: "cannot write a file in \(directory.path)")
         }
         defer { try? FileManager.default.removeItem(atPath: path) }
-        return try GeoDatabase(path: path)
+        do { return try GeoDatabase(path: path) } catch { throw DemoDatabaseError(reason: error.message) }
     }
 }

@@ -3,7 +3,7 @@ import Testing
 
 /// Address fields through the real binary: the demo's own databases and DNS server (made-up,
 /// on 127.0.0.1), the profile's `geoip`, `OPSH_DNS_SERVER`.
-@Suite(.timeLimit(.minutes(2))) struct GeoCLITests {
+@Suite struct GeoCLITests {
     func opsh(_ arguments: [String], home: String, _ env: [String: String] = [:]) throws -> CLI.Result {
         try CLI.run(CLI.executable("opsh"), arguments, environment: CLI.environment(home: home, env), stdin: "")
     }
