@@ -2,6 +2,7 @@ import AddressLookups
 import Foundation
 import OpenportAPI
 import OpenportEmulator
+import Query
 import Shell
 import Testing
 
@@ -79,6 +80,36 @@ import Testing
         }
         #expect(message.hasPrefix("source_ip.asn needs an ASN database: set geoip FILE[,FILE] or geoip = \"FILE\" in the profile; "))
         #expect(column == 26)
+        await shell.stop()
+    }
+
+    @Test func aFileThatCannotBeUsedLeavesTheFilesInUse() async throws {
+        let shell = try await Setup()
+        let good = shell.scratch.path("country.mmdb")
+        try writeDatabase(good, type: "GeoLite2-Country", [("217.0.0.0/8", country("DE", "Germany"))])
+        #expect(await shell.run("set geoip \(good)").outcome == .ok)
+        let missing = shell.scratch.path("GeoLite2-ASN.mmdb")
+        let set = await shell.run("set geoip \(good),\(missing)")
+        #expect(set.outcome == .failed("\(missing) does not exist; \(GeoDatabaseError.whereToGet)"))
+        #expect(await shell.run("set").out.contains("geoip            \(good)\n"))
+        // Still answered from the file in use, counted another way by the addresses' text.
+        let de = await shell.run("clicks | where source_ip.country = DE | count").out
+        let byText = await shell.run(#"clicks | where source_ip ~ "^(::ffff:)?217\." | count"#).out
+        #expect(de == byText && de != "0\n", "\(de) \(byText)")
+        #expect(await shell.run("set geoip none").outcome == .ok)
+        #expect(await shell.run("set").out.contains("geoip            none\n"))
+        await shell.stop()
+    }
+
+    @Test func tabCompletesTheFilesOfSetGeoip() async throws {
+        let shell = try await Setup()
+        let dir = shell.scratch.url.path + "/"
+        for name in ["city.mmdb", "asn.mmdb"] { FileManager.default.createFile(atPath: dir + name, contents: Data()) }
+        try FileManager.default.createDirectory(atPath: dir + "more", withIntermediateDirectories: false)
+        func offered(_ line: String) -> [CompletionCandidate] { shell.interpreter.completer(line, line.count).candidates }
+        #expect(offered("set geoip \(dir)").map(\.insert) == [dir + "asn.mmdb", dir + "city.mmdb", dir + "more/"])
+        #expect(offered("set geoip \(dir)m").map(\.appendSpace) == [false], "a directory is completed further")
+        #expect(offered("set geoip \(dir)c").map(\.appendSpace) == [true])
         await shell.stop()
     }
 

@@ -130,12 +130,10 @@ extension SettingKind where V == String {
 }
 
 extension SettingKind where V == [String] {
-    /// Files, `FILE[,FILE]`; `none` (or `off`) is none. TAB completes the last file's path.
+    /// Files, `FILE[,FILE]`; `none` (or `off`) is none. TAB completes the first file's path
+    /// (the completion analyser reads a comma as an operator, so not the files after one).
     static var files: SettingKind {
-        SettingKind(expected: "takes files, FILE[,FILE], or none", candidates: { typed in
-            let head = typed.lastIndex(of: ",").map { String(typed[...$0]) } ?? ""
-            return FileNames.matching(String(typed.dropFirst(head.count))).map { head + $0.path }
-        }, parse: { text in
+        SettingKind(expected: "takes files, FILE[,FILE], or none", candidates: { FileNames.matching($0).map(\.path) }, parse: { text in
             if ["none", "off", ""].contains(text.lowercased()) { return [] }
             return text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
         }, show: { $0.isEmpty ? "none" : $0.joined(separator: ",") })
