@@ -28,6 +28,10 @@ CONNECTIONS = 8
 os.environ["OPSH_CACHE"] = "memory"
 
 
+# The reverse DNS server an emulator started with --dns-port answers on, by its API URL.
+DNS_ADDRESSES = {}
+
+
 def start_emulator(latency_ms, clicks=CLICKS, extra=()):
     proc = subprocess.Popen([EMULATOR, "--port", "0", "--latency-ms", str(latency_ms), "--clicks", str(clicks),
                              "--max-page-size", str(MAX_PAGE)] + list(extra), stdout=subprocess.PIPE, text=True)
@@ -36,6 +40,9 @@ def start_emulator(latency_ms, clicks=CLICKS, extra=()):
     if not m:
         proc.kill()
         sys.exit(f"bench: the emulator did not start: {line!r}")
+    dns = re.search(r"reverse DNS on (\S+)", line)
+    if dns:
+        DNS_ADDRESSES[m.group(1)] = dns.group(1)
     return proc, m.group(1), m.group(2)
 
 
@@ -268,6 +275,7 @@ def main():
     resilience_figures()
     https_figures()
     over_time_figures()
+    geo_figures()
     disk_cache_figures()
     interactive_figures()
     scale_figures()
@@ -493,8 +501,49 @@ def over_time_figures(follow_seconds=20):
         proc.wait()
 
 
+def geo_figures(dns_latency=20):
+    """Issue 26: countries over the cached click log (200 ms), 1,000 host names at 20 ms (2 s)."""
+    home = tempfile.mkdtemp(prefix="opsh-bench-geo-")
+    subprocess.run([EMULATOR, "--write-geoip", home], check=True, capture_output=True)
+    city = os.path.join(home, "opsh-demo-city.mmdb")
+    proc, url, token = start_emulator(0, extra=["--dns-port", "0", "--dns-latency-ms", str(dns_latency)])
+    try:
+        # The emulator's own DNS server on 127.0.0.1: no query leaves this machine.
+        env = {"OPSH_DNS_SERVER": DNS_ADDRESSES[url], "OPSH_CACHE": "memory"}
+        plain = "clicks | group source_ip | first 10 > /dev/null"
+        country = "clicks | group source_ip.country | first 10 > /dev/null"
+        names = "clicks | group source_ip | first 1000 | select source_ip,source_ip.host > /dev/null"
+        no_names = "clicks | group source_ip | first 1000 | select source_ip > /dev/null"
+        every = "clicks | group source_ip.host | first 10 > /dev/null"
+        lines = ["clicks | where port > 0 | count", f"set geoip {city}"] + [plain, country] * 5 + [no_names, names, names, every]
+        times, _, _ = opsh_session(url, token, lines, extra_env=env)
+        if len(times) != len(lines):
+            sys.exit(f"bench: expected {len(lines)} timing lines from opsh, got {len(times)}")
+        # times[0] is the fetch, times[1] the `set`.
+        plain_ms = median([ms for ms, _ in times[2:12:2]])
+        country_ms = median([ms for ms, _ in times[3:12:2]])
+        no_names_ms, names_ms, again_ms, every_ms = (ms for ms, _ in times[12:16])
+        print(f"## Who opened my ports ({CLICKS:,} cached clicks, the demo's made-up databases; "
+              f"reverse DNS from a server on 127.0.0.1 answering in {dns_latency} ms)\n")
+        print("| line | time | target |")
+        print("| --- | ---: | ---: |")
+        print(f"| `clicks \\| group source_ip \\| first 10` (no lookups; median of 5) | {plain_ms:.1f} ms | |")
+        print(f"| `clicks \\| group source_ip.country \\| first 10` (city database; median of 5) | {country_ms:.1f} ms | 200 ms |")
+        print(f"| `clicks \\| group source_ip \\| first 1000 \\| select source_ip` | {no_names_ms:.0f} ms | |")
+        print(f"| the same with `source_ip.host`: 1,000 distinct addresses looked up | {names_ms:.0f} ms | 2 s |")
+        print(f"| the same again (the names now in memory) | {again_ms:.0f} ms | |")
+        print(f"| `clicks \\| group source_ip.host \\| first 10` (every distinct address, page by page) | {every_ms:.0f} ms | |")
+        print()
+    finally:
+        proc.terminate()
+        proc.wait()
+        subprocess.run(["rm", "-rf", home])
+
+
 if __name__ == "__main__":
-    if sys.argv[1:] == ["resilience"]:
+    if sys.argv[1:] == ["geo"]:
+        geo_figures()
+    elif sys.argv[1:] == ["resilience"]:
         resilience_figures()
     elif sys.argv[1:] == ["over-time"]:
         over_time_figures()

@@ -1,3 +1,4 @@
+import AddressLookups
 import Foundation
 import OpenportAPI
 import Query
@@ -37,16 +38,21 @@ public final class Interpreter: Sendable {
     private let progressReporter: ProgressReporter
     /// Asks a yes/no question at the terminal; replaceable for tests.
     private let ask: @Sendable (String) -> Bool
+    /// Countries, owners and host names of addresses (`source_ip.country`): the `set geoip`
+    /// files and a reverse DNS resolver. Without one given: no files, no resolver.
+    public let addresses: AddressBook
 
     public init(client: OpenportClient, settings: Settings = Settings(), output: OutputSink,
                 terminal: any Terminal = NoTerminal(), options: Options = Options(), cache: SessionCache = SessionCache(),
-                ask: (@Sendable (String) -> Bool)? = nil) {
+                ask: (@Sendable (String) -> Bool)? = nil, addresses: AddressBook? = nil) {
+        let addresses = addresses ?? AddressBook(resolver: nil, hostCache: nil)
+        self.addresses = addresses
         self.client = client
         self.cache = cache
         self.output = output
         self.terminal = terminal
         self.options = options
-        let live = LiveSettings(settings, client: client)
+        let live = LiveSettings(settings, client: client, addresses: addresses)
         self.live = live
         self.prefetch = Prefetch(client: client, cache: cache, settings: { live.current })
         self.progressReporter = ProgressReporter(output: output)
@@ -73,7 +79,7 @@ public final class Interpreter: Sendable {
     /// a resource that is not cached yet is fetched in the background for the next TAB.
     public var completer: Completer {
         let prefetch = self.prefetch
-        let engine = CompletionEngine(cache: cache, values: valueIndex, prefetch: { prefetch.start($0) })
+        let engine = CompletionEngine(cache: cache, values: valueIndex, prefetch: { prefetch.start($0) }, addresses: addresses)
         return { line, cursor in engine.complete(line, cursor: cursor) }
     }
 
@@ -119,7 +125,8 @@ public final class Interpreter: Sendable {
         let source = RecordSource(client: client, cache: cache, settings: settings,
                                   progress: terminal.info.stderrIsTerminal ? progressReporter : nil)
         let pipelines = PipelineRunner(output: output, terminal: terminal, settings: settings, cache: cache, source: source,
-                                       progress: progressReporter, mayPage: options.interactive, valueIndex: valueIndex)
+                                       progress: progressReporter, mayPage: options.interactive, valueIndex: valueIndex,
+                                       addresses: addresses)
         let live = self.live
         return CommandContext(client: client, cache: cache, settings: settings, changeSetting: { try live.set($0, $1) },
                               output: output, terminal: terminal, interactive: options.interactive, assumeYes: options.assumeYes,

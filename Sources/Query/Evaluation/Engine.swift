@@ -90,6 +90,10 @@ struct Plan {
     var steps: [any RowStep] = []
     var reducer: (any Reducer)?
     var writer: (any TextWriter)?
+    /// Per step, then for the reducer: the address fields to look up and check before a
+    /// batch reaches it (nil for a stage that names none).
+    var preparations: [AddressPreparation?] = []
+    var reducerPreparation: AddressPreparation?
 
     init(_ stages: [any Stage], ranges: [Range<Int>], context: EvaluationContext, renderer: (any TextWriter)?) throws {
         var i = 0
@@ -103,7 +107,9 @@ struct Plan {
             if let s = stage as? any RecordStage {
                 let fused = i + 1 < stages.count ? try s.makeStep(context, before: stages[i + 1]) : nil
                 steps.append(checked(try fused ?? s.makeStep(context), stage))
+                preparations.append(AddressPreparation(stage.fieldReferences, context: context))
             } else if let s = stage as? any ReductionStage {
+                reducerPreparation = AddressPreparation(stage.fieldReferences, context: context)
                 let made = s.makeReducer(context, range: ranges[i])
                 reducer = reshaped && !stage.fieldReferences.isEmpty ? CheckedReducer(made, references: stage.fieldReferences) : made
             } else if let s = stage as? any RendererStage {
@@ -119,9 +125,10 @@ struct Plan {
     /// flushes; text goes to `out` as it is made.
     func run(_ input: RecordBatches, into out: inout some TextOutputStream) async throws -> (records: [Record], value: Value?) {
         var collected: [Record] = []
-        func deliver(_ rows: [Record], _ out: inout some TextOutputStream) throws {
+        func deliver(_ rows: [Record], _ out: inout some TextOutputStream) async throws {
             guard !rows.isEmpty else { return }
             if let reducer {
+                try await reducerPreparation?.prepare(rows)
                 try reducer.take(rows)
             } else if let writer {
                 out.write(writer.take(rows))
@@ -133,9 +140,8 @@ struct Plan {
         if !satisfied {
             var iterator = input.makeAsyncIterator()
             while let batch = try await iterator.next() {
-                var rows = batch
-                for step in steps where !rows.isEmpty { rows = try step.take(rows) }
-                try deliver(rows, &out)
+                let rows = try await pass(batch, from: 0)
+                try await deliver(rows, &out)
                 if steps.contains(where: { $0.isSatisfied }) || (out as? any ClosableOutputStream)?.isClosed == true {
                     satisfied = true
                     break
@@ -145,9 +151,8 @@ struct Plan {
         }
         if satisfied { await Self.terminate(input) }
         for i in steps.indices {
-            var rows = try steps[i].flush()
-            for step in steps[(i + 1)...] where !rows.isEmpty { rows = try step.take(rows) }
-            try deliver(rows, &out)
+            let rows = try await pass(try steps[i].flush(), from: i + 1)
+            try await deliver(rows, &out)
         }
         var value: Value?
         if let reducer { value = try reducer.result() }
@@ -155,6 +160,17 @@ struct Plan {
             out.write(value.map(writer.value) ?? writer.finish())
         }
         return (collected, value)
+    }
+
+    /// Takes `rows` through the steps from `first` on, each batch made ready for the address
+    /// fields a step reads (host names looked up) before it reaches that step.
+    func pass(_ rows: [Record], from first: Int) async throws -> [Record] {
+        var rows = rows
+        for i in steps.indices.dropFirst(first) where !rows.isEmpty {
+            if let preparation = preparations[i] { try await preparation.prepare(rows) }
+            rows = try steps[i].take(rows)
+        }
+        return rows
     }
 
     /// Ends `input` early, so its producer's `onTermination` runs and the fetch stops.

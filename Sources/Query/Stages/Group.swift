@@ -68,10 +68,10 @@ public struct Group: Stage, RecordStage, Equatable {
     /// With a `limit` (from a `first N` right after), orders only the top N groups.
     func makeStep(_ context: EvaluationContext, limit: Int?) -> any RowStep {
         if let unit {
-            return TimeBucketStep(FieldAccessor(field, relation: context.relation), unit: unit, zone: context.zone,
+            return TimeBucketStep(FieldAccessor(field, context: context), unit: unit, zone: context.zone,
                                   schema: Schema([Group.bucketColumn(unit, zone: context.zone), "count"]), field: field)
         }
-        return GroupStep(FieldAccessor(field, relation: context.relation), schema: Schema([field.description, "count"]), limit: limit)
+        return GroupStep(FieldAccessor(field, context: context), schema: Schema([field.description, "count"]), limit: limit)
     }
 }
 

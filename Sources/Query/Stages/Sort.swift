@@ -52,7 +52,7 @@ public struct Sort: Stage, RecordStage, Equatable {
 
     /// With a `limit` (from a `first N` right after), keeps only the best N while reading.
     func makeStep(_ context: EvaluationContext, limit: Int?) throws -> any RowStep {
-        let accessors = keys.map { FieldAccessor($0.field, relation: context.relation) }
+        let accessors = keys.map { FieldAccessor($0.field, context: context) }
         let descending = keys.map(\.descending)
         if let limit, limit <= 1000 { return TopSortStep(accessors, descending: descending, limit: limit) }
         return SortStep(accessors, descending: descending)

@@ -25,6 +25,11 @@ public struct Where: Stage, RecordStage, Equatable {
         though the server shows times in the account's zone: write the offset to mean local
         time (2021-11-15T18:23:34+01:00). -24h, -7d, -30m, -2w, -10s count back from now.
 
+        An address has fields after a dot, in every stage: source_ip.net (its /24, or /48
+        for IPv6), source_ip.net16 (any length), source_ip.host (reverse DNS), and with
+        'set geoip FILE' (a MaxMind .mmdb file) source_ip.country, .country_name, .city,
+        .asn and .org:  where source_ip.country = BE   group source_ip.net
+
         Case: = and != are exact and case-sensitive. ~ ignores case; use (?-i) to respect it.
         contains and startswith ignore case.
 
@@ -73,7 +78,7 @@ public struct Where: Stage, RecordStage, Equatable {
             }
             let ordering: [ComparisonOperator] = [.equal, .notEqual, .less, .lessOrEqual, .greater, .greaterOrEqual]
             if ordering.contains(c.op) {
-                checks.append(LiteralCheck(field: FieldAccessor(c.field, relation: context.relation), name: c.field.description,
+                checks.append(LiteralCheck(field: FieldAccessor(c.field, context: context), name: c.field.description,
                                            literal: literal, prepared: PreparedLiteral(literal, now: context.now)))
             }
         }
@@ -141,7 +146,7 @@ extension Condition {
     func makeTest(_ context: EvaluationContext) -> (Record) -> Bool {
         switch self {
         case .compare(let c):
-            let field = FieldAccessor(c.field, relation: context.relation)
+            let field = FieldAccessor(c.field, context: context)
             let test = c.valueTest(now: context.now)
             return { test(field.value(of: $0)) }
         case .and(let a, let b):

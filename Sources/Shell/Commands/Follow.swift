@@ -78,7 +78,10 @@ struct Follower {
     private func filtered(_ rows: [Record], through filters: Pipeline, resource: Resource) async throws -> [Record] {
         guard !rows.isEmpty else { return [] }
         let joins = try await context.pipelines.joins(for: filters, input: .resource(resource))
-        let evaluation = EvaluationContext(now: .current, relation: { joins.related($0, $1) }, zone: context.settings.zone)
+        let addresses = context.pipelines.addresses
+        let evaluation = EvaluationContext(now: .current, relation: { joins.related($0, $1) }, zone: context.settings.zone,
+                                           addresses: addresses)
+        defer { for line in addresses.finishLine() { context.output.message("opsh: \(line)\n") } }
         guard case .records(let out) = try await filters.evaluate(RecordSource.replay(rows), context: evaluation) else { return [] }
         return out
     }

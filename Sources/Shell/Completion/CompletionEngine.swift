@@ -13,6 +13,8 @@ struct CompletionEngine: Sendable {
     /// Starts a background fetch of a resource (at most one at a time per resource).
     let prefetch: @Sendable (Resource) -> Void
     let stageNames = StageCatalog.names
+    /// What TAB offers after `source_ip.` and as its values (see CompletionEngine+Addresses).
+    var addresses: any AddressLookup = NoAddressLookup()
 
     func complete(_ line: String, cursor: Int) -> Completion {
         let ctx = CompletionAnalyzer.analyze(line, cursor: cursor, commands: CommandCatalog.syntax)
@@ -41,7 +43,8 @@ struct CompletionEngine: Sendable {
         case .setting:
             return Setting.names.map { Word(text: $0) }
         case .settingValue(let name):
-            return (Setting.named(name)?.candidates() ?? []).map { Word(text: $0) }
+            // A directory (of `set geoip`'s files) is completed further, not ended with a space.
+            return (Setting.named(name)?.candidates(prefix) ?? []).map { Word(text: $0, space: !$0.hasSuffix("/")) }
         case .op:
             return CompletionAnalyzer.operators.map { Word(text: $0) }
         case .field(let source, let inWhere):
@@ -49,6 +52,7 @@ struct CompletionEngine: Sendable {
             return fields(of: source, prefix: prefix).map { Word(text: $0, space: !inWhere && !$0.hasSuffix(".")) }
         case .value(let source, let field):
             guard let r = Resource(word: source) else { return [] }
+            if let derived = addressValues(resource: r, path: field) { return derived.map { Word(text: $0) } }
             return values.top(resource: r, field: field, cache: cache, prefetch: prefetch).map { Word(text: $0) }
         case .subcommand(let names, let or):
             return names.map { Word(text: $0) } + candidates(for: or, prefix: prefix)
@@ -113,6 +117,6 @@ struct CompletionEngine: Sendable {
                 names.append(name + ".")
             }
         }
-        return names
+        return names + addressFieldNames(of: r, prefix: prefix)
     }
 }

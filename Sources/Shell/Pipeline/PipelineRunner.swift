@@ -1,3 +1,4 @@
+import AddressLookups
 import Foundation
 import OpenportAPI
 import Query
@@ -30,6 +31,8 @@ struct PipelineRunner: Sendable {
     /// Whether a screenful of output may go through the pager (a person at a terminal).
     let mayPage: Bool
     let valueIndex: ValueIndex
+    /// What address fields (`source_ip.country`, `.host`) are looked up through.
+    let addresses: AddressBook
 
     var info: TerminalInfo { terminal.info }
 
@@ -112,9 +115,10 @@ struct PipelineRunner: Sendable {
         let joins = try await joins(for: pipeline, input: input)
         defer {
             let noun = input.resource == .clicks ? "click" : input.resource == .sessions ? "session" : "row"
-            for line in joins.warnings(rowNoun: noun) { output.message("opsh: \(line)\n") }
+            for line in joins.warnings(rowNoun: noun) + addresses.finishLine() { output.message("opsh: \(line)\n") }
         }
-        let context = EvaluationContext(now: .current, relation: { joins.related($0, $1) }, render: options, zone: settings.zone)
+        let context = EvaluationContext(now: .current, relation: { joins.related($0, $1) }, render: options, zone: settings.zone,
+                                        addresses: addresses)
         let batches: RecordBatches
         switch input {
         case .records(let rows, _):

@@ -27,6 +27,8 @@ public struct Settings: Sendable {
     /// ends and one page in the middle, so a change elsewhere in the middle is seen by the next
     /// full scan at the latest.
     public var rescan: Duration = .seconds(3600)
+    /// MaxMind DB files (`.mmdb`) for `source_ip.country`, `.asn`, ...: `set geoip FILE[,FILE]`.
+    public var geoip: [String] = []
     /// How long fetched rows count as fresh, per resource.
     public var freshness: [Resource: Duration] = [
         .sessions: .seconds(30), .keys: .seconds(300), .nodes: .seconds(3600), .clicks: .seconds(60),
