@@ -347,45 +347,140 @@ def https_rows(variants, latency):
             proc.wait()
 
 
-SCALE_CLICKS = 2_000_000
+SCALE_SIZES = (200_000, 1_000_000, 5_000_000)
+SCALE_QUERIES = ("clicks | where port=6260 | count", "clicks | group port | first 10")
+DUCK_QUERIES = ("select count(*) from clicks where port = 6260",
+                "select port, count(*) as n from clicks group by port order by n desc limit 10")
+VENV = os.path.join(ROOT, ".build", "bench-venv")
+
+
+def opsh_binaries():
+    """opsh, and the opsh of before the change beside it when OPSH_BASELINE names one."""
+    runs = [("opsh", OPSH)]
+    if os.environ.get("OPSH_BASELINE"):
+        runs.append(("before (OPSH_BASELINE)", os.environ["OPSH_BASELINE"]))
+    return runs
+
+
+def duckdb_python():
+    """A python with duckdb (from PyPI, in a venv under .build/); (None, reason) when it cannot be had."""
+    python = os.path.join(VENV, "bin", "python")
+    if not os.path.exists(python):
+        made = subprocess.run([sys.executable, "-m", "venv", VENV], capture_output=True, text=True)
+        if made.returncode != 0:
+            return None, f"cannot make a venv: {made.stderr.strip()[-200:]}"
+    if subprocess.run([python, "-c", "import duckdb"], capture_output=True).returncode != 0:
+        got = subprocess.run([python, "-m", "pip", "install", "-q", "duckdb"], capture_output=True, text=True)
+        if got.returncode != 0:
+            return None, f"cannot install duckdb from PyPI: {got.stderr.strip().splitlines()[-1] if got.stderr.strip() else got.returncode}"
+    version = subprocess.run([python, "-c", "import duckdb; print(duckdb.__version__)"], capture_output=True, text=True)
+    return python, version.stdout.strip()
+
+
+DUCK_SCRIPT = """
+import duckdb, json, sys, time
+path, queries = sys.argv[1], json.loads(sys.argv[2])
+con = duckdb.connect()
+started = time.perf_counter()
+con.execute(f"create table clicks as select * from read_json('{path}', format='newline_delimited')")
+load = time.perf_counter() - started
+out = {"load_ms": load * 1000, "queries": []}
+for q in queries:
+    times, answer = [], None
+    for _ in range(7):
+        t = time.perf_counter()
+        answer = con.execute(q).fetchall()
+        times.append((time.perf_counter() - t) * 1000)
+    times.sort()
+    out["queries"].append({"ms": times[len(times) // 2], "best": times[0], "answer": answer[0][0] if len(answer) == 1 else len(answer)})
+print(json.dumps(out))
+"""
+
+
+def duckdb_run(python, path):
+    """DuckDB over the JSON lines at path: (load ms, [(median ms, best ms, answer)], peak RSS MB)."""
+    _, out, _, rss = timed([python, "-c", DUCK_SCRIPT, path, json.dumps(DUCK_QUERIES)])
+    result = json.loads(out)
+    return result["load_ms"], [(q["ms"], q["best"], q["answer"]) for q in result["queries"]], rss
+
+
+def cached_session(binary, url, token, repeats=5):
+    """One process: the click log fetched and cached, then each of SCALE_QUERIES `repeats` times.
+    Returns (cold ms, [median ms per query], [answer per query], peak RSS MB)."""
+    env = dict(os.environ, OPENPORT_API_URL=url, OPENPORT_TOKEN=token)
+    lines = [SCALE_QUERIES[0]] + [q for _ in range(repeats) for q in SCALE_QUERIES]
+    _, out, err, rss = timed([binary, "--format", "csv"], env=env, stdin="set timing on\n" + "\n".join(lines) + "\n")
+    times = [float(m.group(1)) for m in re.finditer(r"time: ([\d.]+) ms", err)][1:]
+    cold, rest = times[0], times[1:]
+    per_query = [median(rest[i::len(SCALE_QUERIES)]) for i in range(len(SCALE_QUERIES))]
+    answer_lines = out.strip().split("\n")
+    return cold, per_query, [answer_lines[0], answer_lines[3] if len(answer_lines) > 3 else ""], rss
+
+
+def from_disk(binary, url, token, runs=3):
+    """A store written by one process; new processes answer SCALE_QUERIES[0] from it.
+    Returns (ms to the answer, peak RSS MB, answer) of the median run."""
+    home = tempfile.mkdtemp(prefix="opsh-bench-scale-")
+    try:
+        # Fresh for the hour: the runs measure reading the disk, not a refresh.
+        script = "set ttl.clicks 1h\n" + SCALE_QUERIES[0] + "\n"
+        disk_cache_run(url, token, home, script, opsh=binary)
+        results = sorted(disk_cache_run(url, token, home, script, opsh=binary) for _ in range(runs))
+        answered, _, requests, answer, rss = results[len(results) // 2]
+        return answered, rss, answer, requests
+    finally:
+        subprocess.run(["rm", "-rf", home])
 
 
 def scale_figures():
-    """Issue 7: 2,000,000 clicks, and a pipeline that only counts keeps memory flat as rows grow."""
-    print(f"## Scale: {SCALE_CLICKS:,} clicks (no latency, one opsh process per line)\n")
-    print("| line | clicks | wall | peak RSS | answer |")
-    print("| --- | ---: | ---: | ---: | --- |")
+    """Issue 24 (and 7): 200k, 1M and 5M clicks, each opsh binary beside DuckDB: the click log
+    cached in memory, answered from disk by a new process, and streamed with the cache off."""
+    python, duck = duckdb_python()
+    print(f"## Scale: {', '.join(f'{n:,}' for n in SCALE_SIZES)} clicks (no latency, one process per cell)\n")
+    print("`where` = `" + SCALE_QUERIES[0] + "`, `group` = `" + SCALE_QUERIES[1] + "`, each over the cached log "
+          "(median of 5 in one process); from disk: a new process's first answer to `where`, from process start "
+          "(median of 3). DuckDB: the same rows as `clicks | jsonl > FILE`, loaded into a table, each query "
+          "the median of 7; its peak RSS includes the JSON load.\n")
+    if python is None:
+        print(f"DuckDB: skipped ({duck}); opsh's rows are measured alone.\n")
+    print("| clicks | run | full scan, cached | peak RSS, cached | `where` | `group` | from disk: first answer | its peak RSS | answers |")
+    print("| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |")
     flat = {}
-    out_file = os.path.join(tempfile.mkdtemp(), "clicks.jsonl")
-    for clicks in (200_000, SCALE_CLICKS):
+    for clicks in SCALE_SIZES:
         proc, url, token = start_emulator(0, clicks=clicks)
         try:
+            ours = None
+            for name, binary in opsh_binaries():
+                cold, per_query, answers, rss = cached_session(binary, url, token)
+                disk_ms, disk_rss, disk_answer, requests = from_disk(binary, url, token)
+                ours = ours or per_query
+                print(f"| {clicks:,} | {name} | {fmt_s(cold / 1000)} | {rss:.0f} MB | {per_query[0]:.1f} ms | "
+                      f"{per_query[1]:.1f} ms | {disk_ms:.0f} ms ({requests} req.) | {disk_rss:.0f} MB | "
+                      f"{answers[0]}; {disk_answer}; {answers[1][:40]} |")
+            dump = os.path.join(tempfile.mkdtemp(prefix="opsh-bench-jsonl-"), "clicks.jsonl")
             env = dict(os.environ, OPENPORT_API_URL=url, OPENPORT_TOKEN=token)
-            runs = [("set cache off", "clicks | where port=6260 | count"), ("set cache off", "clicks | jsonl > clicks.jsonl")]
-            if clicks == SCALE_CLICKS:
-                runs = [(None, QUERY), (None, "clicks | group port | first 5")] + runs
-            for setting, line in runs:
-                script = (setting + "\n" if setting else "") + line.replace("clicks.jsonl", out_file) + "\n"
-                secs, out, _, rss = timed([OPSH, "--format", "csv"], env=env, stdin=script)
-                answer = out.strip().replace("\n", "; ")
-                if ">" in line:
-                    with open(out_file, "rb") as f:
-                        written = sum(1 for _ in f)
-                    answer = f"{written:,} lines, {os.path.getsize(out_file) / 1e6:.0f} MB written"
-                    os.remove(out_file)
-                label = f"{setting}; {line}" if setting else line
-                print(f"| `{label}` | {clicks:,} | {fmt_s(secs)} | {rss:.0f} MB | {answer[:60]} |")
-                if setting:
-                    flat[(line, clicks)] = rss
+            for line in (SCALE_QUERIES[0], "clicks | jsonl > " + dump):
+                secs, out, _, rss = timed([OPSH, "--format", "csv"], env=env, stdin="set cache off\n" + line + "\n")
+                flat[(line.split(" > ")[0], clicks)] = (secs, rss)
+            if python:
+                load_ms, queries, rss = duckdb_run(python, dump)
+                (w_ms, w_best, w_answer), (g_ms, g_best, _) = queries
+                ratio = f" (opsh ÷ DuckDB: {ours[0] / w_ms:.1f}×, {ours[1] / g_ms:.1f}×)" if ours else ""
+                print(f"| {clicks:,} | DuckDB {duck} (2 threads), JSON load {fmt_s(load_ms / 1000)} | | {rss:.0f} MB | "
+                      f"{w_ms:.1f} ms (best {w_best:.1f}) | {g_ms:.1f} ms (best {g_best:.1f}) | | | {w_answer}{ratio} |")
+            subprocess.run(["rm", "-rf", os.path.dirname(dump)])
         finally:
             proc.terminate()
             proc.wait()
     print()
-    for line, what in (("clicks | where port=6260 | count", "Counting"), ("clicks | jsonl > clicks.jsonl", "Writing every click as JSON lines to a file")):
-        small, large = flat[(line, 200_000)], flat[(line, SCALE_CLICKS)]
-        print(f"{what} with the cache off: {small:.0f} MB at 200,000 rows, {large:.0f} MB at {SCALE_CLICKS:,} "
-              f"({large / small:.2f}×: {'flat' if large < small * 1.5 else 'NOT FLAT'}).")
-    print("With the cache on, the rows are kept for the next command, so peak RSS grows with the log.\n")
+    print("With the cache off (`set cache off`), a pipeline that only counts or writes keeps memory flat:\n")
+    print("| line, cache off | " + " | ".join(f"{n:,} clicks" for n in SCALE_SIZES) + " |")
+    print("| --- |" + " ---: |" * len(SCALE_SIZES))
+    for line in (SCALE_QUERIES[0], "clicks | jsonl > FILE"):
+        key = line.split(" > ")[0]
+        cells = [f"{fmt_s(flat[(key, n)][0])}, {flat[(key, n)][1]:.0f} MB" for n in SCALE_SIZES]
+        print(f"| `{line}` | " + " | ".join(cells) + " |")
+    print()
 
 
 def prompt_time(url, token, runs=10):

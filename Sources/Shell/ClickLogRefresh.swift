@@ -13,17 +13,11 @@ struct ClickLogRefresh {
     let client: OpenportClient
 
     /// The order of `rows` by `timestamp` (nulls skipped), if it is monotonic and not constant.
-    static func order(of rows: [Record], field: String = "timestamp") -> Order? {
+    static func order(of rows: PackedRows, field: String = "timestamp") -> Order? {
         var ascending = true, descending = true, seen = 0
         var previous: Timestamp?
-        var schema: Schema?
-        var position: Int?
-        for r in rows {
-            if r.schema !== schema {
-                schema = r.schema
-                position = r.schema.position(of: field)
-            }
-            guard let p = position, case .time(let t) = r[position: p] else { continue }
+        for v in rows.values(of: field) {
+            guard case .time(let t) = v else { continue }
             if let p = previous {
                 if t < p { ascending = false }
                 if t > p { descending = false }
@@ -42,7 +36,7 @@ struct ClickLogRefresh {
     /// of them (the count comes with it, and it holds what is new when that is less than a
     /// page), and the rows at the other end. Nothing new costs those two; more than a page,
     /// what is left of it.
-    func refresh(_ resource: Resource, cached: [Record]) async throws -> [Record]? {
+    func refresh(_ resource: Resource, cached: PackedRows) async throws -> PackedRows? {
         let k = ClickLogRefresh.overlap
         guard cached.count >= k, let order = ClickLogRefresh.order(of: cached) else { return nil }
         let old = cached.count
@@ -55,7 +49,7 @@ struct ClickLogRefresh {
         guard total >= old else { return nil } // rows were removed: only a full fetch is right
         if total == old {
             // Same size: the rows at both ends must be the ones cached (nothing removed and added).
-            guard Array(head.results.prefix(k)) == Array(cached.prefix(k)), tail.results == Array(cached.suffix(k)) else {
+            guard Array(head.results.prefix(k)) == cached.records(in: 0..<k), tail.results == cached.records(in: (old - k)..<old) else {
                 return nil
             }
             return cached
@@ -70,8 +64,8 @@ struct ClickLogRefresh {
                 guard rest.count == total else { return nil }
                 fetched += rest.rows
             }
-            guard fetched.count == added + k, Array(fetched.prefix(k)) == Array(cached.suffix(k)) else { return nil }
-            return cached + fetched.dropFirst(k)
+            guard fetched.count == added + k, Array(fetched.prefix(k)) == cached.records(in: (old - k)..<old) else { return nil }
+            return cached + PackedRows(fetched.dropFirst(k))
         case .newestFirst:
             // New rows at the start: the cached head must follow them.
             var fetched = head.results
@@ -80,23 +74,13 @@ struct ClickLogRefresh {
                 guard rest.count == total else { return nil }
                 fetched += rest.rows
             }
-            guard fetched.count >= added + k, Array(fetched[added..<(added + k)]) == Array(cached.prefix(k)) else { return nil }
-            return Array(fetched.prefix(added)) + cached
+            guard fetched.count >= added + k, Array(fetched[added..<(added + k)]) == cached.records(in: 0..<k) else { return nil }
+            return PackedRows(fetched.prefix(added)) + cached
         }
     }
 
-    /// The distinct `key_name`s of some clicks (one lookup of the field per schema, not per row).
-    static func keyNames(_ rows: ArraySlice<Record>) -> Set<String> {
-        var names = Set<String>()
-        var schema: Schema?
-        var position: Int?
-        for r in rows {
-            if r.schema !== schema {
-                schema = r.schema
-                position = r.schema.position(of: "key_name")
-            }
-            if let p = position, case .string(let n) = r[position: p] { names.insert(n) }
-        }
-        return names
+    /// The distinct `key_name`s of some clicks (read from the column, not row by row).
+    static func keyNames(_ rows: PackedRows) -> Set<String> {
+        Set(rows.valueCounts(of: "key_name").keys.compactMap(\.string))
     }
 }

@@ -51,7 +51,7 @@ public enum CompletionCache {
         for resource in keptFields.keys.sorted(by: { $0.rawValue < $1.rawValue }) {
             guard case .list(let rows) = root[resource.rawValue] else { continue }
             let records = rows.prefix(rowLimit).compactMap(\.record)
-            cache.store(resource, records: records, seconds: 0, requests: 0)
+            cache.store(resource, records: PackedRows(records), seconds: 0, requests: 0)
         }
         return cache
     }
@@ -141,6 +141,12 @@ public enum PrivateFile {
 
     /// Replaces `path` with `bytes`, as ``write(_:to:)`` does with text.
     public static func write(bytes: [UInt8], to path: String) throws {
+        try write(to: path) { write in try bytes.withUnsafeBytes(write) }
+    }
+
+    /// Replaces `path` with what `produce` hands its writer, piece by piece (a large file
+    /// need not be whole in memory), as ``write(_:to:)`` does with text.
+    public static func write(to path: String, _ produce: ((UnsafeRawBufferPointer) throws -> Void) throws -> Void) throws {
         var target = path
         if let resolved = try? FileManager.default.destinationOfSymbolicLink(atPath: path) {
             target = resolved.hasPrefix("/") ? resolved : (path as NSString).deletingLastPathComponent + "/" + resolved
@@ -152,10 +158,18 @@ public enum PrivateFile {
         guard fd >= 0 else { throw Failure(description: "cannot write in \(dir): \(String(cString: strerror(errno)))") }
         let temporary = String(decoding: template.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
         var ok = fchmod(fd, 0o600) == 0
-        var offset = 0
-        while ok, offset < bytes.count {
-            let n = bytes[offset...].withUnsafeBytes { systemWrite(fd, $0.baseAddress, $0.count) }
-            if n > 0 { offset += n } else if n < 0, errno == EINTR { continue } else { ok = false }
+        if ok {
+            do {
+                try produce { piece in
+                    var offset = 0
+                    while offset < piece.count {
+                        let n = systemWrite(fd, piece.baseAddress! + offset, piece.count - offset)
+                        if n > 0 { offset += n } else if n < 0, errno == EINTR { continue } else { throw Failure(description: "") }
+                    }
+                }
+            } catch {
+                ok = false
+            }
         }
         if ok { ok = fsync(fd) == 0 }
         let error = errno

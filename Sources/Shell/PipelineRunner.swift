@@ -172,6 +172,20 @@ struct FieldCheck: Sendable {
     func guarding(_ batches: RecordBatches) -> RecordBatches {
         guard !references.isEmpty else { return batches }
         let check = self
+        return RecordBatches.deferred {
+            let batches = try await batches.resolved()
+            // Packed rows stay packed (a pipeline reads their columns): their first row is checked.
+            if let packed = batches.packed {
+                if let first = packed.first { try check.verify(first) }
+                return batches
+            }
+            return check.checking(batches)
+        }
+    }
+
+    /// `batches`, their first record checked as it passes.
+    private func checking(_ batches: RecordBatches) -> RecordBatches {
+        let check = self
         return RecordBatches { out in
             var checked = false
             for try await batch in batches {

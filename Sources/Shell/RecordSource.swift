@@ -16,7 +16,7 @@ struct RecordSource: Sendable {
     /// `limit` asks for no more rows than that (one request where the server allows).
     func rows(_ resource: Resource, limit: Int? = nil) -> RecordBatches {
         if settings.useCache, let entry = cache.fresh(resource, within: settings.freshness[resource] ?? .zero) {
-            return RecordSource.replay(limit.map { Array(entry.records.prefix($0)) } ?? entry.records)
+            return RecordBatches.replay(limit.map { entry.records.rows(in: 0..<$0) } ?? entry.records)
         }
         if let limit {
             return client.scan(resource, limit: min(limit, settings.pageSize), maxRows: limit, concurrency: settings.concurrency)
@@ -34,7 +34,7 @@ struct RecordSource: Sendable {
         let client = self.client
         return RecordBatches { out in
             defer { progress?.finish() }
-            var all: [Record] = []
+            var all = PackedRows.Builder()
             for try await batch in upstream {
                 if keep { all.append(contentsOf: batch) }
                 try await out.send(batch)
@@ -44,7 +44,7 @@ struct RecordSource: Sendable {
             progress?.finish()
             if keep {
                 let elapsed = ContinuousClock.now - started
-                cache.store(resource, records: all, seconds: elapsed.inSeconds,
+                cache.store(resource, records: all.finish(), seconds: elapsed.inSeconds,
                             requests: client.requestCount - requestsBefore)
             }
         }
@@ -52,10 +52,12 @@ struct RecordSource: Sendable {
 
     /// A stale click log refreshed by fetching only the new rows when that is provably right,
     /// else by a full scan.
-    private func incremental(_ resource: Resource, cached: [Record], started: ContinuousClock.Instant,
+    private func incremental(_ resource: Resource, cached: PackedRows, started: ContinuousClock.Instant,
                              requestsBefore: Int) -> RecordBatches {
         let source = self
-        return RecordBatches { out in
+        // Deferred: the rows are known once the refresh is done, and then they are packed
+        // rows a pipeline can read by columns (or, failing that, a full scan's stream).
+        return RecordBatches.deferred {
             // A key renamed or deleted since the clicks were fetched has relabelled its
             // clicks on the server, in place, where new rows cannot show it: look at
             // the keys first (storing them compares them with the cached ones).
@@ -66,7 +68,7 @@ struct RecordSource: Sendable {
             // The distinct names the cached clicks carry, kept with them from refresh to
             // refresh (so a follow that polls every 5 s does not reread every row).
             let entry = source.cache.any(resource)
-            let clickNames = entry?.keyNames ?? RecordSource.keyNames(cached[...])
+            let clickNames = entry?.keyNames ?? ClickLogRefresh.keyNames(cached)
             let relabelled = (entry?.needsFullScan ?? false) || !clickNames.isSubset(of: names)
             if !relabelled, let rows = try await ClickLogRefresh(client: source.client).refresh(resource, cached: cached) {
                 let elapsed = ContinuousClock.now - started
@@ -76,26 +78,20 @@ struct RecordSource: Sendable {
                     // The same rows: fresh again, and the disk keeps them as they are.
                     source.cache.renew(resource, seconds: elapsed.inSeconds,
                                        requests: source.client.requestCount - requestsBefore)
-                    try await out.send(rows)
-                    return
+                    return RecordBatches.replay(rows)
                 }
-                let known = clickNames.union(RecordSource.keyNames(rows.prefix(added)))
-                    .union(RecordSource.keyNames(rows.suffix(added)))
+                let known = clickNames.union(ClickLogRefresh.keyNames(rows.rows(in: 0..<added)))
+                    .union(ClickLogRefresh.keyNames(rows.rows(in: (rows.count - added)..<rows.count)))
                 source.cache.store(resource, records: rows,
                                    seconds: elapsed.inSeconds,
                                    requests: source.client.requestCount - requestsBefore,
                                    keyNames: known)
-                try await out.send(rows)
-                return
+                return RecordBatches.replay(rows)
             }
             source.cache.invalidate(resource)
-            for try await batch in source.rows(resource) { try await out.send(batch) }
-            try Task.checkCancellation()
+            return source.rows(resource)
         }
     }
-
-    /// The distinct `key_name`s of some clicks.
-    static func keyNames(_ rows: ArraySlice<Record>) -> Set<String> { ClickLogRefresh.keyNames(rows) }
 
     /// How many rows a resource has, with a row to check field names on: from the cache,
     /// else one request for one row.
@@ -110,7 +106,7 @@ struct RecordSource: Sendable {
     /// Every row, awaited (for joins and lookups).
     func all(_ resource: Resource) async throws -> [Record] {
         if settings.useCache, let entry = cache.fresh(resource, within: settings.freshness[resource] ?? .zero) {
-            return entry.records
+            return Array(entry.records)
         }
         var collected: [Record] = []
         for try await batch in rows(resource) { collected.append(contentsOf: batch) }

@@ -11,7 +11,7 @@ import Synchronization
 public final class SessionCache: Sendable {
     /// One resource's rows as last fetched in full.
     public struct Entry: Sendable {
-        public var records: [Record]
+        public var records: PackedRows
         public var fetchedAt: ContinuousClock.Instant
         /// Wall time the fetch took, and the requests it made.
         public var fetchSeconds: Double
@@ -80,7 +80,7 @@ public final class SessionCache: Sendable {
         return entries.withLock { $0[resource] }
     }
 
-    public func store(_ resource: Resource, records: [Record], seconds: Double, requests: Int, keyNames: Set<String>? = nil) {
+    public func store(_ resource: Resource, records: PackedRows, seconds: Double, requests: Int, keyNames: Set<String>? = nil) {
         // Keys read from disk are compared too: a rename since another process fetched them counts.
         loadFromDisk(resource)
         let generation = UInt64.random(in: 1...UInt64.max)
@@ -172,7 +172,7 @@ public final class SessionCache: Sendable {
     }
 
     /// Whether a key of `old` is gone from `new`, or has another name there.
-    static func renamedOrRemoved(_ old: [Record], _ new: [Record]) -> Bool {
+    static func renamedOrRemoved(_ old: PackedRows, _ new: PackedRows) -> Bool {
         var names: [Value: Value] = [:]
         for k in new where !k["id"].isNull { names[k["id"]] = k["name"] }
         return old.contains { k in !k["id"].isNull && names[k["id"]] != k["name"] }
@@ -315,12 +315,5 @@ public final class SessionCache: Sendable {
 
 extension SessionCache.Entry {
     /// An estimate of the memory the rows hold, for `cache`.
-    public var approximateBytes: Int {
-        guard let first = records.first else { return 0 }
-        var perRow = MemoryLayout<Record>.stride + first.values.count * MemoryLayout<Value>.stride
-        for v in first.values {
-            if case .string(let s) = v, s.utf8.count > 15 { perRow += s.utf8.count + 32 }
-        }
-        return perRow * records.count
-    }
+    public var approximateBytes: Int { records.approximateBytes }
 }

@@ -90,11 +90,21 @@ struct Plan {
     var steps: [any RowStep] = []
     var reducer: (any Reducer)?
     var writer: (any TextWriter)?
+    /// What it was made from, for a ``PackedScan`` to take the first stages over.
+    let stages: [any Stage]
+    let ranges: [Range<Int>]
+    let context: EvaluationContext
 
-    init(_ stages: [any Stage], ranges: [Range<Int>], context: EvaluationContext, renderer: (any TextWriter)?) throws {
+    /// `reshaped`: the rows it gets have fields of an earlier stage's making (`group`), so
+    /// each stage checks the fields it names on them.
+    init(_ stages: [any Stage], ranges: [Range<Int>], context: EvaluationContext, renderer: (any TextWriter)?,
+         reshaped: Bool = false) throws {
+        self.stages = stages
+        self.ranges = ranges
+        self.context = context
         var i = 0
         // After a stage that reshapes records, each stage's fields are checked on the rows it gets.
-        var reshaped = false
+        var reshaped = reshaped
         func checked(_ step: any RowStep, _ stage: any Stage) -> any RowStep {
             reshaped && !stage.fieldReferences.isEmpty ? CheckedStep(step, references: stage.fieldReferences) : step
         }
@@ -116,8 +126,31 @@ struct Plan {
     }
 
     /// Pulls batches through the steps until the input ends or a step is satisfied, then
-    /// flushes; text goes to `out` as it is made.
+    /// flushes; text goes to `out` as it is made. Rows packed in memory go through a
+    /// ``PackedScan`` first, when the first stages can be done on their columns.
     func run(_ input: RecordBatches, into out: inout some TextOutputStream) async throws -> (records: [Record], value: Value?) {
+        // Nothing is asked of a source that a satisfied step (`first 0`) will not read.
+        let input = steps.contains(where: { $0.isSatisfied }) ? input : try await input.resolved()
+        if let packed = input.packed, let scan = try PackedScan(stages, context: context) {
+            let rest = try Plan(Array(stages[scan.consumed...]), ranges: Array(ranges[scan.consumed...]), context: context,
+                                renderer: writer, reshaped: scan.reshapes)
+            switch try scan.run(packed) {
+            case .value(let value):
+                if let writer = rest.writer { out.write(writer.value(value)) }
+                return ([], value)
+            case .rows(var rows):
+                return try await rest.pump(&rows, into: &out).result
+            }
+        }
+        var iterator = input.makeAsyncIterator()
+        let (result, satisfied) = try await pump(&iterator, into: &out)
+        if satisfied { await Self.terminate(input) }
+        return result
+    }
+
+    /// Runs the steps over what `input` gives; `satisfied` when it stopped reading early.
+    func pump<Input: AsyncIteratorProtocol>(_ input: inout Input, into out: inout some TextOutputStream) async throws
+        -> (result: (records: [Record], value: Value?), satisfied: Bool) where Input.Element == [Record] {
         var collected: [Record] = []
         func deliver(_ rows: [Record], _ out: inout some TextOutputStream) throws {
             guard !rows.isEmpty else { return }
@@ -131,8 +164,7 @@ struct Plan {
         }
         var satisfied = steps.contains { $0.isSatisfied }
         if !satisfied {
-            var iterator = input.makeAsyncIterator()
-            while let batch = try await iterator.next() {
+            while let batch = try await input.next() {
                 var rows = batch
                 for step in steps where !rows.isEmpty { rows = try step.take(rows) }
                 try deliver(rows, &out)
@@ -143,7 +175,6 @@ struct Plan {
             }
             if !satisfied { try Task.checkCancellation() }
         }
-        if satisfied { await Self.terminate(input) }
         for i in steps.indices {
             var rows = try steps[i].flush()
             for step in steps[(i + 1)...] where !rows.isEmpty { rows = try step.take(rows) }
@@ -154,7 +185,7 @@ struct Plan {
         if let writer {
             out.write(value.map(writer.value) ?? writer.finish())
         }
-        return (collected, value)
+        return ((collected, value), satisfied)
     }
 
     /// Ends `input` early, so its producer's `onTermination` runs and the fetch stops.
