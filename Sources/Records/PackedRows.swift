@@ -11,8 +11,9 @@
 /// timestamps' offsets and digits). Ports, addresses and names are codes into a dictionary
 /// of their distinct values; timestamps are microseconds and a tag for their text's form.
 public struct PackedRows: RandomAccessCollection, Sendable {
-    /// Rows in a block at most.
-    public static let blockRows = 65_536
+    /// Rows in a block at most: a fetch holds this many as records before it packs them
+    /// (about 1 MB of clicks), so a scan's memory is the pages in flight plus the packed rows.
+    public static let blockRows = 8_192
 
     /// A run of rows of one block.
     public struct Part: Sendable {
@@ -205,29 +206,38 @@ public struct PackedRows: RandomAccessCollection, Sendable {
         }
     }
 
-    /// How many rows hold each value of `field`, as a dictionary keyed by value (so equal
-    /// values, by `==`, count together); rows without the field count as null.
-    public func valueCounts(of field: String) -> [Value: Int] {
+    /// How many rows hold each value of `field` that `keep` accepts, as a dictionary keyed
+    /// by value (so equal values, by `==`, count together); rows without the field count as
+    /// null. `keep` sees each distinct value of a dictionary once, and the others row by row.
+    public func valueCounts(of field: String, where keep: (Value) -> Bool = { _ in true }) -> [Value: Int] {
         var counts: [Value: Int] = [:]
         // Per dictionary (blocks of one fetch share one): a counter per code.
         var perCode: [ObjectIdentifier: (dictionary: ValueDictionary, counts: [Int])] = [:]
         for part in parts {
             switch part.block.column(named: field) {
             case .absent:
-                counts[.null, default: 0] += part.rows.count
+                if keep(.null) { counts[.null, default: 0] += part.rows.count }
             case .column(.codes(let codes, let dictionary)):
                 let id = ObjectIdentifier(dictionary)
                 var tally = perCode.removeValue(forKey: id)?.counts ?? [Int](repeating: 0, count: dictionary.values.count)
                 for row in part.rows { tally[codes[row]] += 1 }
                 perCode[id] = (dictionary, tally)
             case .column(let column):
-                for row in part.rows { counts[column[row], default: 0] += 1 }
+                for row in part.rows {
+                    let v = column[row]
+                    if keep(v) { counts[v, default: 0] += 1 }
+                }
             case .mixed:
-                for row in part.rows { counts[part.block.value(of: field, row: row), default: 0] += 1 }
+                for row in part.rows {
+                    let v = part.block.value(of: field, row: row)
+                    if keep(v) { counts[v, default: 0] += 1 }
+                }
             }
         }
         for (dictionary, tally) in perCode.values {
-            for (code, n) in tally.enumerated() where n > 0 { counts[dictionary.values[code], default: 0] += n }
+            for (code, n) in tally.enumerated() where n > 0 && keep(dictionary.values[code]) {
+                counts[dictionary.values[code], default: 0] += n
+            }
         }
         return counts
     }

@@ -1,18 +1,30 @@
 /// Bytes that packed columns live in: allocated for a block built in this process, or the
-/// whole snapshot read from disk (one allocation that every block of it points into).
+/// whole snapshot read from disk (one allocation, or a mapping of the file, that every block
+/// of it points into).
 public final class PackedMemory: @unchecked Sendable {
     // Safe to share: only the code that allocates it writes to it (a builder sealing a block,
     // a reader filling it from a file), before any other reference exists; read-only after.
     let base: UnsafeMutableRawPointer
     public let byteCount: Int
+    private let release: @Sendable (UnsafeMutableRawPointer, Int) -> Void
 
     /// `byteCount` bytes, aligned for any column; fill them through ``bytes`` before sharing.
     public init(byteCount: Int) {
         self.byteCount = byteCount
         base = .allocate(byteCount: Swift.max(byteCount, 8), alignment: 16)
+        release = { p, _ in p.deallocate() }
     }
 
-    deinit { base.deallocate() }
+    /// Memory the caller made (a file mapped read-only, page-aligned), given back through
+    /// `release` when the last block that points into it is gone. Never written to.
+    public init(mapped base: UnsafeMutableRawPointer, byteCount: Int,
+                release: @escaping @Sendable (UnsafeMutableRawPointer, Int) -> Void) {
+        self.base = base
+        self.byteCount = byteCount
+        self.release = release
+    }
+
+    deinit { release(base, byteCount) }
 
     /// The bytes, to fill before the memory is shared, or to read.
     public var bytes: UnsafeMutableRawBufferPointer { UnsafeMutableRawBufferPointer(start: base, count: byteCount) }

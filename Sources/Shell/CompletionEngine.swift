@@ -160,11 +160,14 @@ final class ValueIndex: Sendable {
         let path = field.split(separator: ".").map(String.init)
         if path.count == 1 {
             // Read from the field's column: a count per distinct value, no row made.
-            counts = entry.records.valueCounts(of: field)
+            counts = entry.records.valueCounts(of: field, where: ValueIndex.offered)
         } else {
-            for r in entry.records { counts[r.value(at: path), default: 0] += 1 }
+            for r in entry.records {
+                let v = r.value(at: path)
+                if ValueIndex.offered(v) { counts[v, default: 0] += 1 }
+            }
         }
-        let values = ValueIndex.ranked(counts.filter { ValueIndex.offered($0.key) })
+        let values = ValueIndex.ranked(counts)
         built.withLock { $0[key] = (entry.fetchedAt, values) }
         return values
     }
@@ -174,7 +177,7 @@ final class ValueIndex: Sendable {
     func warm(resource: Resource, cache: SessionCache) {
         guard let entry = cache.any(resource), let first = entry.records.first else { return }
         let fields = first.fields
-        let counts = fields.map { entry.records.valueCounts(of: $0).filter { ValueIndex.offered($0.key) } }
+        let counts = fields.map { entry.records.valueCounts(of: $0, where: ValueIndex.offered) }
         built.withLock { b in
             for (i, f) in fields.enumerated() where !counts[i].isEmpty {
                 b[Key(resource: resource, field: f)] = (entry.fetchedAt, ValueIndex.ranked(counts[i]))

@@ -377,13 +377,23 @@ public final class DiskStore: Sendable {
     }
 
     /// A whole file in memory that packed rows can point into, or nil when it cannot be read.
+    ///
+    /// The file is mapped (read-only, private): its pages are the page cache's, nothing is
+    /// copied, and a new process answers from millions of rows at once. opsh never changes a
+    /// `.rows` file in place (it writes a new one and renames it over the old, whose pages
+    /// the mapping keeps); only a file cut short by hand under a running opsh could fault.
+    /// Where mapping fails, the file is read.
     static func readMemory(_ path: String) -> PackedMemory? {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { return nil }
         defer { close(fd) }
         var s = stat()
         guard fstat(fd, &s) == 0 else { return nil }
-        let memory = PackedMemory(byteCount: Int(s.st_size))
+        let size = Int(s.st_size)
+        if size > 0, let mapped = mmap(nil, size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0), mapped != MAP_FAILED {
+            return PackedMemory(mapped: mapped, byteCount: size) { p, n in munmap(p, n) }
+        }
+        let memory = PackedMemory(byteCount: size)
         let done = readFully(fd, into: memory.bytes.baseAddress!, count: memory.byteCount)
         guard done >= 0 else { return nil }
         guard done < memory.byteCount else { return memory }
