@@ -52,11 +52,11 @@ def timed(cmd, env=None, stdin=None):
     return seconds, p.stdout, p.stderr, rss_kb / 1024
 
 
-def opsh_session(url, token, lines, extra_env=None):
+def opsh_session(url, token, lines, extra_env=None, binary=OPSH):
     """Runs lines in one opsh session with timing on; returns [(ms, requests)], stdout lines, RSS MB."""
     env = dict(os.environ, OPENPORT_API_URL=url, OPENPORT_TOKEN=token, **(extra_env or {}))
     script = "set timing on\n" + "\n".join(lines) + "\n"
-    _, out, err, rss = timed([OPSH], env=env, stdin=script)
+    _, out, err, rss = timed([binary], env=env, stdin=script)
     times = [(float(m.group(1)), int(m.group(2))) for m in re.finditer(r"time: ([\d.]+) ms, (\d+) request", err)]
     return times[1:], out.split("\n"), rss
 
@@ -215,11 +215,11 @@ def main():
         try:
             limit = math.ceil(CLICKS / MAX_PAGE) / CONNECTIONS * latency / 1000
             rows = []
-            times, out, rss = opsh_session(url, token, [QUERY, QUERY])
-            answer = out[0].strip()
-            (cold_ms, cold_req), (warm_ms, warm_req) = times
-            rows.append(("opsh, cold (first query of a session)", cold_ms / 1000, cold_req, rss, answer))
-            rows.append(("opsh, warm (same query again)", warm_ms / 1000, warm_req, rss, out[1].strip()))
+            for name, binary in opsh_binaries():
+                times, out, rss = opsh_session(url, token, [QUERY, QUERY], binary=binary)
+                (cold_ms, cold_req), (warm_ms, warm_req) = times
+                rows.append((f"{name}, cold (first query of a session)", cold_ms / 1000, cold_req, rss, out[0].strip()))
+                rows.append((f"{name}, warm (same query again)", warm_ms / 1000, warm_req, rss, out[1].strip()))
 
             def peer(name, cmd):
                 secs, pout, perr, prss = timed(cmd)
@@ -261,17 +261,18 @@ def main():
         lines = ["clicks | count", "clicks | first 10 | count", "clicks | count",
                  "clicks | where port=6260 | count", "clicks | where port=6260 | count",
                  "clicks | group source_ip | first 10", "clicks | sort -timestamp | first 10"]
-        times, _, rss = opsh_session(url, token, lines)
+        runs = [(name,) + opsh_session(url, token, lines, binary=binary) for name, binary in opsh_binaries()]
         print("## Requests and in-memory work\n")
-        print("| line | time | requests |")
-        print("| --- | ---: | ---: |")
+        print("| line | " + " | ".join(f"{r[0]}: time | requests" for r in runs) + " |")
+        print("| --- |" + " ---: | ---: |" * len(runs))
         labels = ["clicks | count (nothing cached)", "clicks | first 10 (nothing cached)", None,
                   "clicks | where port=6260 | count (fetch all, cache)", "clicks | where port=6260 | count (cached)",
                   "clicks | group source_ip | first 10 (cached)", "clicks | sort -timestamp | first 10 (cached)"]
-        for label, (ms, req) in zip(labels, times):
+        for i, label in enumerate(labels):
             if label:
-                print(f"| `{label}` | {ms:.1f} ms | {req} |")
-        print(f"\nPeak RSS of that opsh process, holding every click: {rss:.0f} MB.\n")
+                print(f"| `{label}` | " + " | ".join(f"{r[1][i][0]:.1f} ms | {r[1][i][1]}" for r in runs) + " |")
+        print("\nPeak RSS of that process, holding every click: "
+              + ", ".join(f"{r[0]} {r[3]:.0f} MB" for r in runs) + ".\n")
         dump = os.path.join(tempfile.gettempdir(), "opsh-bench-clicks.json")
         subprocess.run([OPSH, "-c", "clicks | json > " + dump], check=True,
                        env=dict(os.environ, OPENPORT_API_URL=url, OPENPORT_TOKEN=token))
@@ -381,6 +382,7 @@ DUCK_SCRIPT = """
 import duckdb, json, sys, time
 path, queries = sys.argv[1], json.loads(sys.argv[2])
 con = duckdb.connect()
+con.execute("set enable_progress_bar = false")
 started = time.perf_counter()
 con.execute(f"create table clicks as select * from read_json('{path}', format='newline_delimited')")
 load = time.perf_counter() - started
@@ -400,7 +402,7 @@ print(json.dumps(out))
 def duckdb_run(python, path):
     """DuckDB over the JSON lines at path: (load ms, [(median ms, best ms, answer)], peak RSS MB)."""
     _, out, _, rss = timed([python, "-c", DUCK_SCRIPT, path, json.dumps(DUCK_QUERIES)])
-    result = json.loads(out)
+    result = json.loads(out.strip().splitlines()[-1])
     return result["load_ms"], [(q["ms"], q["best"], q["answer"]) for q in result["queries"]], rss
 
 
@@ -479,7 +481,7 @@ def scale_figures():
     for line in (SCALE_QUERIES[0], "clicks | jsonl > FILE"):
         key = line.split(" > ")[0]
         cells = [f"{fmt_s(flat[(key, n)][0])}, {flat[(key, n)][1]:.0f} MB" for n in SCALE_SIZES]
-        print(f"| `{line}` | " + " | ".join(cells) + " |")
+        print(f"| `{line.replace('|', chr(92) + '|')}` | " + " | ".join(cells) + " |")
     print()
 
 
@@ -517,15 +519,15 @@ def interactive_figures():
                  '__complete "clicks | where po"', "__complete 'keys \"Pi L'",
                  '__complete "clicks | where source_ip="', '__complete "clicks | where source_ip="',
                  '__complete "sessions | select key."']
-        times, _, _ = opsh_session(url, token, lines)
+        runs = [(name, opsh_session(url, token, lines, binary=binary)[0]) for name, binary in opsh_binaries()]
         print("## At the prompt\n")
-        print("| TAB on (1,044 keys and 178,268 clicks cached) | time |")
-        print("| --- | ---: |")
+        print("| TAB on (1,044 keys and 178,268 clicks cached) | " + " | ".join(name for name, _ in runs) + " |")
+        print("| --- |" + " ---: |" * len(runs))
         labels = [None, None, "`clicks | where po`", "`keys \"Pi L`", "`clicks | where source_ip=` (first TAB just after the fetch: builds the value index)",
                   "`clicks | where source_ip=` (index ready: built in the background after a fetch)", "`sessions | select key.`"]
-        for label, (ms, _) in zip(labels, times):
+        for i, label in enumerate(labels):
             if label:
-                print(f"| {label} | {ms:.1f} ms |")
+                print(f"| {label} | " + " | ".join(f"{times[i][0]:.1f} ms" for _, times in runs) + " |")
         print(f"\nStart to prompt (best of 10, at a pseudo-terminal, no demo emulator): "
               f"{prompt_time(url, token) * 1000:.0f} ms.\n")
     finally:
@@ -552,14 +554,14 @@ def over_time_figures(follow_seconds=20):
     try:
         chart = "clicks | group timestamp by day | chart > /dev/null"
         lines = ["clicks | where port > 0 | count", chart, chart, chart, "set timezone Europe/Brussels", chart, chart, chart]
-        times, _, _ = opsh_session(url, token, lines)
-        utc = median([ms for ms, _ in times[1:4]])
-        brussels = median([ms for ms, _ in times[5:8]])
+        runs = [(name, opsh_session(url, token, lines, binary=binary)[0]) for name, binary in opsh_binaries()]
         print("## Over time\n")
-        print("| line, over 178,268 cached clicks | time (median of 3) |")
-        print("| --- | ---: |")
-        print(f"| `clicks \\| group timestamp by day \\| chart` (UTC) | {utc:.1f} ms |")
-        print(f"| the same in Europe/Brussels | {brussels:.1f} ms |")
+        print("| line, over 178,268 cached clicks, median of 3 | " + " | ".join(name for name, _ in runs) + " |")
+        print("| --- |" + " ---: |" * len(runs))
+        print("| `clicks \\| group timestamp by day \\| chart` (UTC) | "
+              + " | ".join(f"{median([ms for ms, _ in times[1:4]]):.1f} ms" for _, times in runs) + " |")
+        print("| the same in Europe/Brussels | "
+              + " | ".join(f"{median([ms for ms, _ in times[5:8]]):.1f} ms" for _, times in runs) + " |")
         env = dict(os.environ, OPENPORT_API_URL=url, OPENPORT_TOKEN=token)
         base_wall, base_cpu = cpu_seconds([OPSH], env, "clicks | where port > 0 | count\n")
         wall, cpu = cpu_seconds([OPSH], env, f"clicks | where port > 0 | count\nclicks | follow --for {follow_seconds}s\n")

@@ -85,8 +85,12 @@ struct PackedScan {
         case .count:
             var n = 0
             for part in rows.parts {
-                let mask = try Filter.mask(part, filters)
-                n += mask.map { $0.reduce(0) { $0 + Int($1) } } ?? part.rows.count
+                // One comparison: its verdicts added up as they are read, no mask kept.
+                if filters.count == 1, let counted = try filters[0].count(part) {
+                    n += counted
+                } else {
+                    n += try Filter.mask(part, filters).map(ColumnTest.ones) ?? part.rows.count
+                }
             }
             return .value(.int(n))
         case .group(let step, let field):
@@ -152,11 +156,18 @@ struct PackedScan {
         }
 
         func count<Code: FixedWidthInteger>(_ codes: UnsafeBufferPointer<Code>, _ rows: Range<Int>, _ mask: [UInt8]?, _ step: GroupStep) {
+            let values = dictionary.values
             counts.withUnsafeMutableBufferPointer { counts in
-                for (i, row) in rows.enumerated() where mask.map({ $0[i] != 0 }) ?? true {
-                    let c = Int(codes[row])
-                    if counts[c] == 0, groups[c] < 0 { groups[c] = step.group(of: dictionary.values[c]) }
-                    counts[c] += 1
+                groups.withUnsafeMutableBufferPointer { groups in
+                    @inline(__always) func add(_ c: Int) {
+                        if counts[c] == 0, groups[c] < 0 { groups[c] = step.group(of: values[c]) }
+                        counts[c] += 1
+                    }
+                    if let mask {
+                        for (i, row) in rows.enumerated() where mask[i] != 0 { add(Int(codes[row])) }
+                    } else {
+                        for row in rows { add(Int(codes[row])) }
+                    }
                 }
             }
         }
@@ -266,6 +277,26 @@ private final class Filter {
         return mask
     }
 
+    /// How many rows of `part` pass, when the test is one comparison on a column of codes
+    /// (counted without a mask); nil otherwise.
+    func count(_ part: PackedRows.Part) throws -> Int? {
+        guard case .compare(let field, let test, let verdicts) = test,
+              case .column(.codes(let codes, let dictionary)) = part.block.column(named: field) else { return nil }
+        try check(part, nil)
+        let byCode = verdicts.of(dictionary, test)
+        let lo = part.rows.lowerBound
+        let n = part.rows.count
+        return byCode.withUnsafeBufferPointer { v in
+            codes.withBuffer { buffer in
+                switch buffer {
+                case .one(let b): return ColumnTest.count(b, from: lo, n, v)
+                case .two(let b): return ColumnTest.count(b, from: lo, n, v)
+                case .four(let b): return ColumnTest.count(b, from: lo, n, v)
+                }
+            }
+        }
+    }
+
     private func check(_ part: PackedRows.Part, _ mask: [UInt8]?) throws {
         guard !checks.isEmpty else { return }
         var left: [LiteralCheck] = []
@@ -367,6 +398,24 @@ private indirect enum ColumnTest {
             for i in 0..<n { out[i] = test(part.block.value(of: field, row: lo + i)) ? 1 : 0 }
         }
         return out
+    }
+
+    /// The verdicts of `n` rows from `lo`, added up.
+    @inline(__always)
+    static func count<Code: FixedWidthInteger>(_ codes: UnsafeBufferPointer<Code>, from lo: Int, _ n: Int,
+                                               _ verdicts: UnsafeBufferPointer<UInt8>) -> Int {
+        var total = 0
+        for i in lo..<(lo + n) { total &+= Int(verdicts[Int(codes[i])]) }
+        return total
+    }
+
+    /// How many rows a mask keeps.
+    static func ones(_ mask: [UInt8]) -> Int {
+        mask.withUnsafeBufferPointer { m in
+            var total = 0
+            for x in m { total &+= Int(x) }
+            return total
+        }
     }
 
     @inline(__always)
