@@ -30,6 +30,9 @@ public enum RowCodec {
     /// Nested lists and objects deeper than this are refused (a damaged file cannot recurse
     /// without end).
     static let maxDepth = 64
+    /// Rows in a block at most, as read (a damaged count cannot make millions of rows from
+    /// nothing); above what ``PackedRows/blockRows`` writes, so that can grow.
+    static let maxBlockRows = 1 << 20
 
     // MARK: encoding
 
@@ -458,7 +461,7 @@ extension RowCodec.Reader {
     /// offset, schema, tag and code checked.
     mutating func block(memory: PackedMemory, schemas: [Schema], dictionaries: [ValueDictionary]) throws(RowCodec.Damaged) -> RowBlock {
         let rows = try varint()
-        guard rows <= UInt64(PackedRows.blockRows) else { throw RowCodec.Damaged("a block of \(rows) rows") }
+        guard rows <= UInt64(RowCodec.maxBlockRows) else { throw RowCodec.Damaged("a block of \(rows) rows") }
         let count = Int(rows)
         let schemaCount = try self.count(minimumBytesEach: 1)
         guard (1...255).contains(schemaCount) else { throw RowCodec.Damaged("a block of \(schemaCount) schemas") }

@@ -19,7 +19,8 @@ extension Interpreter {
         let filters = try Pipeline(parsing: String(filterText.dropLast(filterText.hasSuffix("|") ? 1 : 0)))
         let deadline = follow.seconds.map { ContinuousClock.now + .seconds($0) }
         let interval = settings.followInterval
-        var known = try await source.all(resource)
+        // The rows as packed in the cache: each poll compares their ends, not every row.
+        var known = try await source.packedRows(resource)
         do {
             while true {
                 var wait = interval
@@ -30,7 +31,7 @@ extension Interpreter {
                 }
                 try await Task.sleep(for: wait)
                 cache.markStale(resource)
-                let now = try await source.all(resource)
+                let now = try await source.packedRows(resource)
                 var lines: [String] = []
                 if resource == .clicks {
                     let fresh = Interpreter.arrived(before: known, after: now)
@@ -38,7 +39,7 @@ extension Interpreter {
                         lines = try await filtered(fresh, through: filters, resource: resource).map(FollowLine.line)
                     }
                 } else {
-                    let (came, went) = Interpreter.sessionChanges(before: known, after: now)
+                    let (came, went) = Interpreter.sessionChanges(before: Array(known), after: Array(now))
                     lines = try await filtered(came, through: filters, resource: resource).map { "+ " + FollowLine.line($0) }
                         + (try await filtered(went, through: filters, resource: resource)).map { "- " + FollowLine.line($0) }
                 }
@@ -64,12 +65,12 @@ extension Interpreter {
     /// The clicks in `after` that `before` did not hold, oldest first. The refresh keeps the
     /// old rows as a block at one end (new clicks are added at the other); failing that (a
     /// full refetch), whatever `after` holds more of than `before`.
-    static func arrived(before: [Record], after: [Record]) -> [Record] {
+    static func arrived(before: PackedRows, after: PackedRows) -> [Record] {
         let extra = after.count - before.count
         guard extra > 0 else { return [] }
         if let first = before.first, let last = before.last {
-            if after[0] == first, after[before.count - 1] == last { return Array(after[before.count...]) }
-            if after[extra] == first, after[after.count - 1] == last { return Array(after[..<extra].reversed()) }
+            if after[0] == first, after[before.count - 1] == last { return after.records(in: before.count..<after.count) }
+            if after[extra] == first, after[after.count - 1] == last { return after.records(in: 0..<extra).reversed() }
         }
         var seen: [Record: Int] = [:]
         for r in before { seen[r, default: 0] += 1 }

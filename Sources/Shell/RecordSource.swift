@@ -104,13 +104,20 @@ struct RecordSource: Sendable {
     }
 
     /// Every row, awaited (for joins and lookups).
-    func all(_ resource: Resource) async throws -> [Record] {
+    func all(_ resource: Resource) async throws -> [Record] { Array(try await packedRows(resource)) }
+
+    /// Every row, packed: the cache's own when fresh, else after a fetch (for `follow`,
+    /// which compares the log from poll to poll without making a record of every row).
+    func packedRows(_ resource: Resource) async throws -> PackedRows {
         if settings.useCache, let entry = cache.fresh(resource, within: settings.freshness[resource] ?? .zero) {
-            return Array(entry.records)
+            return entry.records
         }
-        var collected: [Record] = []
-        for try await batch in rows(resource) { collected.append(contentsOf: batch) }
-        return collected
+        let batches = try await rows(resource).resolved()
+        if let packed = batches.packed { return packed }
+        var builder = PackedRows.Builder()
+        for try await batch in batches { builder.append(contentsOf: batch) }
+        try Task.checkCancellation()
+        return builder.finish()
     }
 
     /// Rows already in memory, as one batch (sharing the cache's storage, not copying it).
