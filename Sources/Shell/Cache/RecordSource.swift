@@ -1,0 +1,172 @@
+import Foundation
+import OpenportAPI
+import Query
+import Records
+import Synchronization
+
+/// Rows of a resource for a pipeline: from the session cache when fresh, else from the API,
+/// streamed page by page; a scan that completes is kept in the cache.
+struct RecordSource: Sendable {
+    let client: OpenportClient
+    let cache: SessionCache
+    let settings: Settings
+    let progress: ProgressReporter?
+
+    /// Rows for a pipeline that may stop early (`first N`) or need everything.
+    /// `limit` asks for no more rows than that (one request where the server allows).
+    func rows(_ resource: Resource, limit: Int? = nil) -> RecordBatches {
+        if settings.useCache, let entry = cache.fresh(resource, within: settings.freshness[resource] ?? .zero) {
+            return RecordBatches.replay(limit.map { entry.records.rows(in: 0..<$0) } ?? entry.records)
+        }
+        if let limit {
+            return client.scan(resource, limit: min(limit, settings.pageSize), maxRows: limit, concurrency: settings.concurrency)
+        }
+        if resource == .clicks, settings.useCache, let cached = cache.any(resource), let refresh = incremental(cached) {
+            return refresh
+        }
+        return fullScan(resource)
+    }
+
+    /// Every row of the list, read afresh, and kept in the cache when the scan completes. Clicks
+    /// are read under the keys' names as they are before the scan begins (their ``Provenance``):
+    /// a key renamed while it runs shows as a change at the next refresh.
+    func fullScan(_ resource: Resource) -> RecordBatches {
+        let source = self
+        return RecordBatches { out in
+            let started = ContinuousClock.now
+            let requestsBefore = source.client.requestCount
+            let keep = source.settings.useCache
+            let keyMap = resource == .clicks && keep ? try await source.keyMapBeforeScan() : nil
+            let began = Date().timeIntervalSince1970
+            let progress = source.progress
+            defer { progress?.finish() }
+            let upstream = source.client.scan(resource, limit: source.settings.pageSize, concurrency: source.settings.concurrency,
+                                              progress: progress?.reporter(for: resource, started: started))
+            var all = PackedRows.Builder()
+            for try await batch in upstream {
+                if keep { all.append(contentsOf: batch) }
+                try await out.send(batch)
+            }
+            // A cancelled stream ends quietly: never take that for the whole list.
+            try Task.checkCancellation()
+            progress?.finish()
+            guard keep else { return }
+            let rows = all.finish()
+            let provenance = Provenance(keyMap: keyMap, keyNames: resource == .clicks ? Provenance.keyNames(rows) : nil,
+                                        fullScanWall: began)
+            source.cache.store(resource, records: rows, seconds: (ContinuousClock.now - started).inSeconds,
+                               requests: source.client.requestCount - requestsBefore, provenance: provenance)
+        }
+    }
+
+    /// A stale click log brought up to date with a few requests (``ListRefresh``) when the rows
+    /// prove that is right; nil when they cannot (no order, no key names to check against, a
+    /// full scan due by `set rescan`).
+    ///
+    /// The keys are fetched afresh at the same time: a key renamed or deleted since the clicks
+    /// were read has relabelled its clicks on the server, in place, where neither end of the
+    /// list shows it. Any key of the clicks' ``KeyMap`` with another name now (or gone), or a
+    /// name on a click that no key has, means a full scan.
+    private func incremental(_ entry: SessionCache.Entry) -> RecordBatches? {
+        let now = Date().timeIntervalSince1970
+        guard !entry.needsFullScan, let map = entry.provenance.keyMap,
+              now - entry.provenance.fullScanWall < settings.rescan.inSeconds,
+              let order = ListOrder.of(entry.records, field: "timestamp") else { return nil }
+        let source = self
+        // Deferred: the rows are known once the refresh is done, and then they are packed rows
+        // a pipeline can read by columns (or, failing that, a full scan's stream).
+        return RecordBatches.deferred {
+            let started = ContinuousClock.now
+            let requestsBefore = source.client.requestCount
+            async let keysNow = source.keysAfresh()
+            async let refreshed = ListRefresh(client: source.client, resource: .clicks).refresh(cached: entry.records, order: order)
+            let current = KeyMap(keys: try await keysNow)
+            let result = try await refreshed
+            let names = entry.provenance.keyNames ?? Provenance.keyNames(entry.records)
+            guard map.changed(in: current).isEmpty, names.isSubset(of: current.allNames), let result else {
+                // Not provably current: read it all (after the keys, fetched just now).
+                return source.fullScan(.clicks)
+            }
+            let n = result.rows.count
+            let added = result.rows.rows(in: 0..<(order == .newestFirst ? result.added : 0))
+                + result.rows.rows(in: (n - (order == .oldestFirst ? result.added : 0))..<n)
+            let provenance = Provenance(keyMap: map.adding(newIn: current), keyNames: names.union(Provenance.keyNames(added)),
+                                        fullScanWall: entry.provenance.fullScanWall)
+            let seconds = (ContinuousClock.now - started).inSeconds
+            let requests = source.client.requestCount - requestsBefore
+            if result.added == 0, result.removed == 0 {
+                // The same rows: fresh again, and the disk keeps them as they are.
+                source.cache.renew(.clicks, seconds: seconds, requests: requests, provenance: provenance)
+            } else {
+                source.cache.store(.clicks, records: result.rows, seconds: seconds, requests: requests, provenance: provenance)
+            }
+            return RecordBatches.replay(result.rows)
+        }
+    }
+
+    /// The keys' names for a scan of the clicks about to begin; nil when the keys cannot be
+    /// read (the clicks are then kept without them, and the next refresh reads them all again).
+    func keyMapBeforeScan() async throws -> KeyMap? {
+        do {
+            return KeyMap(keys: try await all(.keys))
+        } catch let error as APIError where error.kind != .cancelled {
+            return nil
+        }
+    }
+
+    /// Every key, fetched now whatever the cache holds (and kept in it).
+    func keysAfresh() async throws -> [Record] {
+        let started = ContinuousClock.now
+        let requestsBefore = client.requestCount
+        var keys: [Record] = []
+        for try await batch in client.scan(.keys, limit: settings.pageSize, concurrency: settings.concurrency) {
+            keys.append(contentsOf: batch)
+        }
+        try Task.checkCancellation()
+        if settings.useCache {
+            cache.store(.keys, records: PackedRows(keys), seconds: (ContinuousClock.now - started).inSeconds,
+                        requests: client.requestCount - requestsBefore)
+        }
+        return keys
+    }
+
+    /// How many rows a resource has, with a row to check field names on: from the cache,
+    /// else one request for one row.
+    func count(_ resource: Resource) async throws -> (count: Int, sample: Record?) {
+        if settings.useCache, let entry = cache.fresh(resource, within: settings.freshness[resource] ?? .zero) {
+            return (entry.records.count, entry.records.first)
+        }
+        let page = try await client.page(resource, limit: 1)
+        return (page.count ?? page.results.count, page.results.first)
+    }
+
+    /// Every row, awaited (for joins and lookups).
+    func all(_ resource: Resource) async throws -> [Record] { Array(try await packedRows(resource)) }
+
+    /// Every row, packed: the cache's own when fresh, else after a fetch (for `follow`, which
+    /// compares the log from poll to poll without making a record of every row).
+    /// A list that changed under a scan in a way its rows could not place is read again, up to
+    /// three times: nothing has been shown of it yet.
+    func packedRows(_ resource: Resource) async throws -> PackedRows {
+        if settings.useCache, let entry = cache.fresh(resource, within: settings.freshness[resource] ?? .zero) {
+            return entry.records
+        }
+        var attempt = 1
+        while true {
+            do {
+                let batches = try await rows(resource).resolved()
+                if let packed = batches.packed { return packed }
+                var builder = PackedRows.Builder()
+                for try await batch in batches { builder.append(contentsOf: batch) }
+                try Task.checkCancellation()
+                return builder.finish()
+            } catch let changed as ScanChanged where attempt < 3 {
+                _ = changed
+                attempt += 1
+            }
+        }
+    }
+
+    /// Rows already in memory, as one batch (sharing the cache's storage, not copying it).
+    static func replay(_ records: [Record]) -> RecordBatches { RecordBatches.replay(records) }
+}
