@@ -65,6 +65,12 @@ public struct Where: Stage, RecordStage, Equatable {
     }
 
     func makeStep(_ context: EvaluationContext) throws -> any RowStep {
+        WhereStep(condition.makeTest(context), checks: try literalChecks(context))
+    }
+
+    /// The checks that each literal fits the values it meets (and that each regular
+    /// expression compiles: an error now, before any row is read).
+    func literalChecks(_ context: EvaluationContext) throws -> [LiteralCheck] {
         var checks: [LiteralCheck] = []
         for c in condition.comparisons {
             guard case .value(let literal) = c.operand else { continue }
@@ -82,7 +88,7 @@ public struct Where: Stage, RecordStage, Equatable {
                                            literal: literal, prepared: PreparedLiteral(literal, now: context.now)))
             }
         }
-        return WhereStep(condition.makeTest(context), checks: checks)
+        return checks
     }
 }
 
