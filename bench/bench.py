@@ -253,6 +253,7 @@ def main():
     over_time_figures()
     disk_cache_figures()
     interactive_figures()
+    suggestion_figures()
     scale_figures()
 
     # Requests for the cheap questions, and in-memory pipelines over cached rows (no latency).
@@ -438,6 +439,88 @@ def interactive_figures():
         proc.wait()
 
 
+def keystroke_latencies(env, history_dir, setting, keys, quiet=0.05):
+    """Starts opsh --demo at a pseudo-terminal and types `keys` one at a time; for each, the
+    seconds from the write to the last byte the terminal got in answer (answers end when the
+    terminal is quiet for `quiet` s, which is not counted)."""
+    import pty
+    import select
+    master, slave = pty.openpty()
+    p = subprocess.Popen([OPSH, "--demo"], stdin=slave, stdout=slave, stderr=slave, close_fds=True,
+                         env=dict(env, HOME=history_dir, XDG_STATE_HOME=history_dir + "/state"))
+    os.close(slave)
+
+    def read_until(marker, timeout=30):
+        seen = b""
+        deadline = time.perf_counter() + timeout
+        while marker not in seen and time.perf_counter() < deadline:
+            r, _, _ = select.select([master], [], [], 1)
+            if r:
+                seen += os.read(master, 65536)
+        return seen
+
+    def answer():
+        last = None
+        while True:
+            r, _, _ = select.select([master], [], [], quiet)
+            if not r:
+                return last
+            os.read(master, 65536)
+            last = time.perf_counter()
+
+    read_until(b"demo> ")
+    answer()
+    if setting:
+        os.write(master, setting.encode() + b"\r")
+        read_until(b"demo> ")
+        answer()
+    os.write(master, b"clicks | where port=")
+    answer()
+    times = []
+    for key in keys:
+        sent = time.perf_counter()
+        os.write(master, key)
+        done = answer()
+        if done is not None:
+            times.append(done - sent)
+    os.write(master, b"\x15\x04")
+    p.wait(timeout=10)
+    os.close(master)
+    return times
+
+
+def suggestion_figures(history_lines=10_000, rounds=100):
+    """Issue 25: a suggestion from 10,000 lines of history is drawn in under 1 ms. Typed at a
+    pseudo-terminal, suggestions on and off side by side: each key changes the suggestion
+    (`0` after `port=` matches only the oldest line, so the whole history is searched;
+    backspace brings back the newest)."""
+    home = tempfile.mkdtemp()
+    os.makedirs(home + "/state/opsh")
+    with open(home + "/state/opsh/history", "w") as f:
+        f.write("_HiStOrY_V2_\n")
+        for i in range(history_lines):
+            f.write(f"clicks\\040|\\040where\\040port={i}\\040|\\040count\n")
+    env = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "OPENPORT_TOKEN", "OPENPORT_API_URL")}
+    env.update(TERM="xterm-256color", LANG="C.UTF-8")
+    keys = [b"0", b"\x7f"] * rounds
+    rows = []
+    for label, setting in (("suggestions on", None), ("set suggest off", "set suggest off")):
+        times = sorted(keystroke_latencies(env, home, setting, keys))
+        rows.append((label, times))
+    print(f"## At the prompt: suggestions from {history_lines:,} lines of history\n")
+    print("Keystroke to the last byte on the terminal, at a pseudo-terminal, release build; each key changes "
+          "the suggestion (`0` after `clicks | where port=` matches only the oldest line, backspace the newest).\n")
+    print("| prompt | keys | median | 90th percentile | max |")
+    print("| --- | ---: | ---: | ---: | ---: |")
+    for label, times in rows:
+        n = len(times)
+        print(f"| {label} | {n} | {times[n // 2] * 1000:.2f} ms | {times[n * 9 // 10] * 1000:.2f} ms | {times[-1] * 1000:.2f} ms |")
+    on, off = rows[0][1], rows[1][1]
+    cost = on[len(on) // 2] - off[len(off) // 2]
+    print(f"\nA suggestion costs {cost * 1000:.2f} ms a key at the median "
+          f"({'under' if cost < 0.001 else 'NOT under'} 1 ms): the difference of the two medians.\n")
+
+
 def cpu_seconds(cmd, env, stdin):
     """Runs cmd under /usr/bin/time; returns (wall seconds, user + system CPU seconds)."""
     with tempfile.NamedTemporaryFile() as t:
@@ -485,5 +568,7 @@ if __name__ == "__main__":
         disk_cache_figures()
     elif sys.argv[1:] == ["scale"]:
         scale_figures()
+    elif sys.argv[1:] == ["suggest"]:
+        suggestion_figures()
     else:
         main()

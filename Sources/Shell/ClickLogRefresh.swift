@@ -42,14 +42,34 @@ struct ClickLogRefresh {
     /// of them (the count comes with it, and it holds what is new when that is less than a
     /// page), and the rows at the other end. Nothing new costs those two; more than a page,
     /// what is left of it.
+    /// The requests a refresh sends at once, before it knows what is new.
+    struct Plan {
+        let order: Order
+        /// The rows at the start of the list, and at its end.
+        let head: (offset: Int, limit: Int)
+        let tail: (offset: Int, limit: Int)
+        /// How many requests that is (more follow only when more than a page is new).
+        var requests: Int { 2 }
+    }
+
+    /// What a refresh of `cached` will ask for first; nil when it cannot prove anything
+    /// (too few rows, or no order): the log is then scanned in full. `explain` reads this.
+    static func plan(cached: [Record], pageSize: Int) -> Plan? {
+        let k = overlap
+        guard cached.count >= k, let order = order(of: cached) else { return nil }
+        let page = max(k, pageSize)
+        // Oldest first: new rows follow the cached tail; newest first: they come before the head.
+        return Plan(order: order, head: (0, order == .newestFirst ? page : k),
+                    tail: (cached.count - k, order == .oldestFirst ? page : k))
+    }
+
     func refresh(_ resource: Resource, cached: [Record]) async throws -> [Record]? {
         let k = ClickLogRefresh.overlap
-        guard cached.count >= k, let order = ClickLogRefresh.order(of: cached) else { return nil }
+        guard let plan = ClickLogRefresh.plan(cached: cached, pageSize: client.config.pageSize) else { return nil }
+        let order = plan.order
         let old = cached.count
-        let page = max(k, client.config.pageSize)
-        // Oldest first: new rows follow the cached tail; newest first: they come before the head.
-        async let headRequest = client.page(resource, limit: order == .newestFirst ? page : k, offset: 0)
-        async let tailRequest = client.page(resource, limit: order == .oldestFirst ? page : k, offset: old - k)
+        async let headRequest = client.page(resource, limit: plan.head.limit, offset: plan.head.offset)
+        async let tailRequest = client.page(resource, limit: plan.tail.limit, offset: plan.tail.offset)
         let (head, tail) = try await (headRequest, tailRequest)
         guard let total = head.count, tail.count == total else { return nil } // the list changed between them
         guard total >= old else { return nil } // rows were removed: only a full fetch is right

@@ -25,6 +25,8 @@ public enum ExpectedKind: Sendable, Equatable {
     case file
     /// One of these words: `by` after `group F`, then `day`, `hour`, ...
     case choice([String])
+    /// The name of one of the user's saved queries.
+    case savedQuery
     case nothing
 }
 
@@ -50,6 +52,10 @@ public indirect enum ArgumentKind: Sendable, Equatable {
     case commandLine(flagsWithValue: [String])
     /// One of these words, each followed by arguments of its own kind (`cache clear RESOURCE`).
     case subcommands([String: ArgumentKind])
+    /// Names of saved queries (`saved rm NAME`).
+    case savedQueries
+    /// A new name, then a line or stages of its own (`save NAME LINE`).
+    case nameThenLine
 }
 
 /// The analysis of a line up to the cursor.
@@ -188,10 +194,12 @@ extension CompletionAnalyzer {
     static func arguments(_ rest: [Word], kind: ArgumentKind, ctx: (ExpectedKind) -> CompletionContext,
                           prefix: String, quoted: Bool) -> CompletionContext {
         switch kind {
-        case .none, .apiPath, .commandLine:
+        case .none, .apiPath, .commandLine, .nameThenLine:
             return ctx(.nothing)
         case .resources:
             return ctx(.resource)
+        case .savedQueries:
+            return ctx(.savedQuery)
         case .topic:
             return rest.isEmpty ? ctx(.topic) : ctx(.nothing)
         case .port:
@@ -234,18 +242,29 @@ extension CompletionAnalyzer {
             return String(chars[start..<i])
         }
         skipBlanks()
-        guard case .commandLine(let flags) = commands(word()), i < chars.count else { return nil }
-        while true {
+        let kind = commands(word())
+        guard i < chars.count else { return nil }
+        switch kind {
+        case .commandLine(let flags):
+            while true {
+                skipBlanks()
+                let start = i
+                let w = word()
+                let flag = w.hasPrefix("--") && flags.contains(String(w.dropFirst(2)))
+                let option = Double(w) != nil || flag
+                if option, i >= cursor { return nil }  // still typing the options
+                if Double(w) != nil { continue }
+                if flag { skipBlanks(); _ = word(); continue }
+                i = start
+                break
+            }
+        case .nameThenLine:
             skipBlanks()
-            let start = i
-            let w = word()
-            let flag = w.hasPrefix("--") && flags.contains(String(w.dropFirst(2)))
-            let option = Double(w) != nil || flag
-            if option, i >= cursor { return nil }  // still typing the options
-            if Double(w) != nil { continue }
-            if flag { skipBlanks(); _ = word(); continue }
-            i = start
-            break
+            _ = word()
+            if i >= cursor { return nil }  // still typing the name
+            skipBlanks()
+        default:
+            return nil
         }
         guard cursor >= i else { return nil }
         return (String(chars[i...]), i)

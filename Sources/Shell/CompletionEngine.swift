@@ -13,16 +13,37 @@ struct CompletionEngine: Sendable {
     /// Starts a background fetch of a resource (at most one at a time per resource).
     let prefetch: @Sendable (Resource) -> Void
     let stageNames: [String]
+    /// The user's saved queries: their names complete where a command or a stage may stand,
+    /// and their parameters as the values they stand for.
+    var savedQueries: @Sendable () -> [SavedQuery] = { [] }
 
     func complete(_ line: String, cursor: Int) -> Completion {
-        let ctx = CompletionAnalyzer.analyze(line, cursor: cursor, commands: CommandCatalog.argumentKind)
-        let words = candidates(for: ctx)
+        let saved = savedQueries()
+        var ctx: CompletionContext
+        if let standIn = SavedQueryCompletion.standIn(line, cursor: cursor, queries: saved) {
+            ctx = CompletionAnalyzer.analyze(standIn.text, cursor: standIn.text.count, commands: CommandCatalog.argumentKind)
+            ctx.wordStart += standIn.shift
+        } else {
+            ctx = CompletionAnalyzer.analyze(line, cursor: cursor, commands: CommandCatalog.argumentKind)
+        }
+        let words = candidates(for: ctx) + savedNames(for: ctx.kind, saved)
         let matching = words.filter { $0.text.hasPrefix(ctx.prefix) }
         let insert = matching.map { w in
             CompletionCandidate(insert: w.raw ? w.text : CompletionEngine.quoteIfNeeded(w.text, forceQuote: ctx.quoted || w.quote),
                                 display: TerminalSafe.escape(w.text), appendSpace: w.space)
         }
         return Completion(wordStart: ctx.wordStart, candidates: insert)
+    }
+
+    /// The saved queries that fit where the cursor is: lines where a command may stand,
+    /// stages after `|`, any of them as a help topic or after `saved rm`.
+    private func savedNames(for kind: ExpectedKind, _ saved: [SavedQuery]) -> [Word] {
+        switch kind {
+        case .command: return saved.filter { !$0.isStage }.map { Word(text: $0.name) }
+        case .stage: return saved.filter(\.isStage).map { Word(text: $0.name) }
+        case .topic, .savedQuery: return saved.map { Word(text: $0.name) }
+        default: return []
+        }
     }
 
     /// A candidate: `raw` is inserted as it is, `quote` always in quotes.
@@ -43,7 +64,7 @@ struct CompletionEngine: Sendable {
         case .settingValue(let name):
             switch name {
             case "format": return OutputFormat.allCases.map { Word(text: $0.rawValue) }
-            case "pager", "cache", "timing": return [Word(text: "on"), Word(text: "off")]
+            case "pager", "cache", "timing", "suggest": return [Word(text: "on"), Word(text: "off")]
             case "timezone": return ["UTC", "local"].map { Word(text: $0) } + TimeZone.knownTimeZoneIdentifiers.sorted().map { Word(text: $0) }
             case "charset": return ["auto", "utf8", "ascii"].map { Word(text: $0) }
             default: return []
@@ -72,7 +93,7 @@ struct CompletionEngine: Sendable {
             return files(prefix: ctx.prefix)
         case .choice(let words):
             return words.map { Word(text: $0) }
-        case .nothing:
+        case .savedQuery, .nothing:
             return []
         }
     }

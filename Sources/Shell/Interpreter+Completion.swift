@@ -6,8 +6,9 @@ extension Interpreter {
     /// TAB: analyses the line, then offers what the cache holds. Never waits on the network:
     /// a resource that is not cached yet is fetched in the background for the next TAB.
     public var completer: Completer {
+        let saved = self.saved
         let engine = CompletionEngine(cache: cache, values: valueIndex, prefetch: { [weak self] r in self?.prefetch(r) },
-                                      stageNames: StageCatalog.all.map { $0.name })
+                                      stageNames: StageCatalog.all.map { $0.name }, savedQueries: { saved.all })
         return { line, cursor in engine.complete(line, cursor: cursor) }
     }
 

@@ -20,16 +20,21 @@ public final class Interpreter: Sendable {
         public var assumeYes: Bool
         /// What the prompt says the API is: "demo", or the host.
         public var apiLabel: String
+        /// The config profile in use, if any (the right prompt names it).
+        public var profile: String?
 
-        public init(interactive: Bool = false, assumeYes: Bool = false, apiLabel: String = "") {
+        public init(interactive: Bool = false, assumeYes: Bool = false, apiLabel: String = "", profile: String? = nil) {
             self.interactive = interactive
             self.assumeYes = assumeYes
             self.apiLabel = apiLabel
+            self.profile = profile
         }
     }
 
     public let client: OpenportClient
     public let cache: SessionCache
+    /// The user's saved queries (`save`, `saved`), expanded in every line run.
+    public let saved: SavedQueries
     let output: OutputSink
     let terminal: TerminalInfo
     let options: Options
@@ -44,9 +49,10 @@ public final class Interpreter: Sendable {
 
     public init(client: OpenportClient, settings: Settings = Settings(), output: OutputSink,
                 terminal: TerminalInfo = .none, options: Options = Options(), cache: SessionCache = SessionCache(),
-                ask: (@Sendable (String) -> Bool)? = nil) {
+                saved: SavedQueries = SavedQueries(path: nil), ask: (@Sendable (String) -> Bool)? = nil) {
         self.client = client
         self.cache = cache
+        self.saved = saved
         self.output = output
         self.terminal = terminal
         self.options = options
@@ -66,21 +72,30 @@ public final class Interpreter: Sendable {
 
     /// `opsh demo> ` or `opsh api.openport.io> `, coloured at a terminal.
     public var prompt: String {
-        let label = options.apiLabel.isEmpty ? "opsh> " : "opsh \(options.apiLabel)> "
-        return terminal.color ? "\u{1b}[1;36m\(label)\u{1b}[0m" : label
+        let label = options.apiLabel.isEmpty ? "opsh>" : "opsh \(options.apiLabel)>"
+        // The reset goes before the last character: libedit drops an escape that ends the
+        // prompt, which would leave the line typed, and what the command prints, in colour.
+        return terminal.color ? "\u{1b}[1;36m\(label)\u{1b}[0m " : label + " "
     }
 
     /// Runs one line. Never throws: every failure becomes ``Outcome/failed(_:)`` with one line.
+    /// Saved queries in it run as their lines; a mistake inside one is shown at its name.
     public func run(_ line: String) async -> Outcome {
         lines.withLock { $0.append(line) }
-        let pipeline: Pipeline
+        let expansion: SavedQueryExpansion?
         do {
-            pipeline = try Pipeline(parsing: line)
+            expansion = try SavedQueryExpansion(of: line, queries: saved.all)
         } catch {
             return .failed(TerminalSafe.escape(error.description), column: error.column, length: error.length)
         }
+        guard let expansion else { return await runExpanded(line) }
+        return expansion.placing(await runExpanded(expansion.text))
+    }
+
+    /// Runs a line in which no saved query is left.
+    private func runExpanded(_ line: String) async -> Outcome {
         do {
-            return try await execute(pipeline, line: line)
+            return try await execute(Interpreter.parse(line), line: line)
         } catch let error as ShellError {
             return .failed(TerminalSafe.escape(error.message))
         } catch let error as APIError {
@@ -94,11 +109,24 @@ public final class Interpreter: Sendable {
         }
     }
 
+    /// The line as a pipeline; for a command that reads the rest of its line itself
+    /// (``CommandSpec/readsLine``), only its name.
+    static func parse(_ line: String) throws(QueryError) -> Pipeline {
+        let chars = Array(line)
+        let start = chars.firstIndex { !$0.isWhitespace } ?? chars.count
+        let end = chars[start...].firstIndex { $0.isWhitespace } ?? chars.count
+        let word = String(chars[start..<end])
+        if let command = CommandCatalog.command(named: word), command.spec.readsLine {
+            return Pipeline(command: Command(name: word, nameRange: start..<end))
+        }
+        return try Pipeline(parsing: line)
+    }
+
     /// Finds the line's command in the catalogue, reads its arguments, runs it.
     private func execute(_ pipeline: Pipeline, line: String) async throws -> Outcome {
         let name = pipeline.command.name
         guard let command = CommandCatalog.command(named: name) else {
-            let nearest = Suggest.nearest(name, among: CommandCatalog.names)
+            let nearest = Suggest.nearest(name, among: CommandCatalog.names + saved.all.filter { !$0.isStage }.map(\.name))
             throw QueryError("unknown command '\(TerminalSafe.escape(name))'" + (nearest == nil ? "; 'help' lists the commands" : ""),
                              column: pipeline.command.nameRange.lowerBound,
                              length: max(1, pipeline.command.nameRange.count), suggestion: nearest)

@@ -12,19 +12,40 @@ struct RecordSource: Sendable {
     let settings: Settings
     let progress: ProgressReporter?
 
+    /// How rows of a resource are had: what ``rows(_:limit:)`` does, and `explain` reads.
+    enum Fetch {
+        /// From the cache, fresh: no request.
+        case cached(SessionCache.Entry)
+        /// The first rows only, not kept (`first N`).
+        case first(Int)
+        /// A stale click log, refreshed with only what is new when the data proves that is enough.
+        case refresh(SessionCache.Entry)
+        /// Every row, in pages.
+        case scan
+    }
+
+    /// How `rows(resource, limit:)` will get them now.
+    func fetch(_ resource: Resource, limit: Int? = nil) -> Fetch {
+        if settings.useCache, let entry = cache.fresh(resource, within: settings.freshness[resource] ?? .zero) { return .cached(entry) }
+        if let limit { return .first(limit) }
+        if resource == .clicks, settings.useCache, let stale = cache.any(resource), !stale.needsFullScan { return .refresh(stale) }
+        return .scan
+    }
+
     /// Rows for a pipeline that may stop early (`first N`) or need everything.
     /// `limit` asks for no more rows than that (one request where the server allows).
     func rows(_ resource: Resource, limit: Int? = nil) -> RecordBatches {
-        if settings.useCache, let entry = cache.fresh(resource, within: settings.freshness[resource] ?? .zero) {
-            return RecordSource.replay(limit.map { Array(entry.records.prefix($0)) } ?? entry.records)
-        }
-        if let limit {
-            return client.scan(resource, limit: min(limit, settings.pageSize), maxRows: limit, concurrency: settings.concurrency)
-        }
         let started = ContinuousClock.now
         let requestsBefore = client.requestCount
-        if resource == .clicks, settings.useCache, let stale = cache.any(resource), !stale.needsFullScan {
+        switch fetch(resource, limit: limit) {
+        case .cached(let entry):
+            return RecordSource.replay(limit.map { Array(entry.records.prefix($0)) } ?? entry.records)
+        case .first(let limit):
+            return client.scan(resource, limit: min(limit, settings.pageSize), maxRows: limit, concurrency: settings.concurrency)
+        case .refresh(let stale):
             return incremental(resource, cached: stale.records, started: started, requestsBefore: requestsBefore)
+        case .scan:
+            break
         }
         let upstream = client.scan(resource, limit: settings.pageSize, concurrency: settings.concurrency,
                                    progress: progress?.reporter(for: resource, started: started))

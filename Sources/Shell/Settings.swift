@@ -14,6 +14,8 @@ public struct Settings: Sendable {
     public var timeout = 30
     /// Print each command's wall time and HTTP requests on stderr.
     public var timing = false
+    /// At the prompt, show the rest of the last matching history line after the cursor.
+    public var suggest = true
     /// The zone `group F by day` counts in: UTC, local (TZ) or Area/City.
     public var zone: BucketZone = .utc
     /// `auto` (Unicode unless the locale says otherwise), `utf8` or `ascii`, for `chart`.
@@ -43,6 +45,7 @@ public struct Settings: Sendable {
             ("retries", String(retries)),
             ("timeout", "\(timeout)s"),
             ("timing", timing ? "on" : "off"),
+            ("suggest", suggest ? "on" : "off"),
             ("timezone", zone.name),
             ("charset", charset),
             ("follow.interval", Settings.describe(followInterval)),
@@ -55,7 +58,7 @@ public struct Settings: Sendable {
 
     /// The names `set` accepts, for completion and "did you mean".
     public static let names: [String] = ["format", "pager", "page-size", "concurrency", "cache", "retries", "timeout", "timing",
-                                         "timezone", "charset", "follow.interval"]
+                                         "suggest", "timezone", "charset", "follow.interval"]
         + Resource.allCases.map { "ttl.\($0.rawValue)" }
 
     /// Applies `set NAME VALUE`; the error says what values fit.
@@ -90,6 +93,7 @@ public struct Settings: Sendable {
             }
             timeout = Int(d.components.seconds)
         case "timing": timing = try bool()
+        case "suggest": suggest = try bool()
         case "timezone":
             guard let z = BucketZone(setting: value) else {
                 throw ShellError("timezone is UTC, local or a zone name like Europe/Brussels, not '\(value)'")

@@ -174,8 +174,9 @@ struct Opsh: ParsableCommand {
             } : nil
         let interpreter = Interpreter(
             client: client, settings: settings, output: output, terminal: terminal,
-            options: .init(interactive: interactive, assumeYes: yes, apiLabel: demo ? "demo" : config.host),
-            cache: SessionCache(disk: disk))
+            options: .init(interactive: interactive, assumeYes: yes, apiLabel: demo ? "demo" : config.host,
+                           profile: demo ? nil : resolved.profile),
+            cache: SessionCache(disk: disk), saved: SavedQueries(path: SavedQueries.path(environment: environment)))
         if interactive, !demo, config.token == nil {
             output.message("opsh: no token: run 'opsh login' or set OPENPORT_TOKEN to your account's API token (nodes works without one)\n")
         }
@@ -196,10 +197,13 @@ struct Opsh: ParsableCommand {
                 let cache = interpreter.cache
                 Thread.detachNewThread { for r in Resource.allCases { _ = cache.any(r) } }
             }
-            let editor = EditLineReader(completer: interpreter.completer, historyFile: Opsh.historyPath(environment))
+            // Suggestions are drawn dim: not where colours are unwelcome (NO_COLOR, TERM=dumb).
+            let editor = EditLineReader(completer: interpreter.completer, historyFile: Opsh.historyPath(environment),
+                                        suggest: { terminal.color && interpreter.settings.suggest },
+                                        rightPrompt: { interpreter.rightPrompt })
             let reader: LineReader = keeper.map { CompletionCacheSyncingReader(editor, keeper: $0) } ?? editor
             let prompt = { interpreter.prompt }
-            status = Repl(interpreter: interpreter, reader: reader, interactive: true, keepGoing: true, output: output)
+            status = Repl(interpreter: interpreter, reader: reader, interactive: true, keepGoing: keepGoing, output: output)
                 .run(prompt: prompt())
         } else {
             status = Repl(interpreter: interpreter, reader: PlainLineReader(fileDescriptor: scriptFD), interactive: false,

@@ -72,9 +72,20 @@ import Testing
             return lastLine == expected
         }
 
-        /// The row of the screen the cursor's line is on (the last non-empty row).
-        var lastLine: String {
+        /// The row of the screen the cursor's line is on (the last non-empty row), without
+        /// the right prompt at its end.
+        var lastLine: String { Shell.withoutRightPrompt(lastRow) }
+
+        /// That row as the screen shows it, right prompt and all.
+        var lastRow: String {
             session.screenText.split(separator: "\n", omittingEmptySubsequences: true).last.map(String.init) ?? ""
+        }
+
+        /// A prompt's row without the right prompt (`demo · clicks 3m`, two blanks or more
+        /// before it, at the end of the row).
+        static func withoutRightPrompt(_ row: String) -> String {
+            guard row.hasPrefix("opsh ") else { return row }
+            return row.replacing(/[ ]{2,}[^ ]+( · clicks [^ ]+)?$/, with: "")
         }
 
         /// Waits until the last screen row is exactly `expected`.

@@ -25,8 +25,8 @@ import Testing
                 for example in spec.examples {
                     let r = await shell.run(example.line)
                     #expect(r.outcome == .ok, "\(spec.name): \(example.line) gave \(r)")
-                    // Each prints something, but those that change state (set, refresh, cache clear).
-                    let quiet = ["set", "refresh"].contains(spec.name) || example.line.hasPrefix("cache clear")
+                    // Each prints something, but those that change state (set, refresh, cache clear, save).
+                    let quiet = ["set", "refresh", "save"].contains(spec.name) || example.line.hasPrefix("cache clear")
                     #expect(!r.out.isEmpty || quiet, "\(spec.name): \(example.line) printed nothing")
                 }
             }

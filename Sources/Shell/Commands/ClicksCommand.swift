@@ -10,5 +10,5 @@ struct ClicksCommand: ListingCommand {
         examples: [("clicks | where port=6260 | count", "clicks on port 6260's link"),
                    ("clicks | where timestamp > 2022-12-24 | group source_ip | first 5", "who clicked most since a day (-7d: this week)"),
                    ("clicks | where source_ip in (10.0.0.0/8, 217.81.0.0/16) | count", "clicks from either of two networks")],
-        isSource: true)
+        isSource: true, reads: .listing(.clicks))
 }

@@ -7,7 +7,7 @@ struct GetCommand: ShellCommand {
     static let spec = CommandSpec(
         name: "get", synopsis: "get PATH", summary: "GET any API path; a list feeds the pipeline",
         examples: [("get keys/374/", "one key as the API returns it"), ("get sessions/ | count", "a list path works like a command")],
-        arguments: .apiPath, isSource: true)
+        arguments: .apiPath, isSource: true, reads: .path)
 
     let path: String
 

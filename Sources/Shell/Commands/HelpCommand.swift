@@ -10,7 +10,7 @@ struct HelpCommand: ShellCommand {
     func run(_ invocation: Invocation, in shell: Interpreter) async throws -> Outcome {
         let pipeline = invocation.pipeline
         let help = Help(color: shell.terminal.color && pipeline.redirect == nil,
-                        width: shell.terminal.stdoutIsTerminal ? shell.terminal.width() : nil)
+                        width: shell.terminal.stdoutIsTerminal ? shell.terminal.width() : nil, saved: shell.saved.all)
         try await shell.emit(help.text(for: invocation.arguments.first?.text), pipeline: pipeline, prose: true)
         return .ok
     }

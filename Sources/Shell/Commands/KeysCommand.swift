@@ -15,7 +15,7 @@ struct KeysCommand: ShellCommand {
         """,
         examples: [("keys | where name ~ pi | select id,name,last_connection_time", "keys whose name mentions pi"),
                    ("keys | sort -last_connection_time | first 5", "the five keys seen most recently")],
-        arguments: .keys(subcommands: subcommands), isSource: true)
+        arguments: .keys(subcommands: subcommands), isSource: true, reads: .keys)
 
     static func parse(_ invocation: Invocation) throws -> KeysCommand { KeysCommand() }
 

@@ -6,7 +6,7 @@ struct OpenCommand: ShellCommand {
     static let spec = CommandSpec(
         name: "open", synopsis: "open PORT", summary: "a session's links (not visited)",
         examples: [("open 6260", "the links of the session on port 6260")],
-        arguments: .port)
+        arguments: .port, reads: .every(.sessions))
 
     let port: Int
 

@@ -1,3 +1,4 @@
+import Foundation
 import OpenportAPI
 import Query
 import Records
@@ -19,6 +20,11 @@ struct Invocation: Sendable {
     let line: String
 
     var arguments: [CommandArgument] { pipeline.command.arguments }
+
+    /// The line after the command's name, as typed (for a command that ``CommandSpec/readsLine``).
+    var rawArguments: String {
+        String(line.dropFirst(pipeline.command.nameRange.upperBound)).trimmingCharacters(in: .whitespaces)
+    }
 
     /// For a command (or subcommand, `keys rm`) that prints no records: stages after it are an error.
     static func refuseStages(_ pipeline: Pipeline, after name: String) throws {

@@ -12,7 +12,7 @@ struct WatchCommand: ShellCommand {
         """,
         examples: [("watch 10 sessions | count", "the number of live sessions, every 10 seconds"),
                    ("watch 30 clicks | where timestamp > -1h | group port | first 5", "the busiest ports of the last hour")],
-        arguments: .commandLine(flagsWithValue: ["times"]), isSource: true)
+        arguments: .commandLine(flagsWithValue: ["times"]), isSource: true, reads: .line)
 
     static func parse(_ invocation: Invocation) throws -> WatchCommand { WatchCommand() }
 
