@@ -20,10 +20,6 @@ int ceditline_set_prompt(EditLine *el, ceditline_prompt_fn fn, char ignore) {
     return el_set(el, EL_PROMPT_ESC, fn, ignore);
 }
 
-int ceditline_set_right_prompt(EditLine *el, ceditline_prompt_fn fn, char ignore) {
-    return el_set(el, EL_RPROMPT_ESC, fn, ignore);
-}
-
 int ceditline_set_reader(EditLine *el, ceditline_read_fn fn) {
     return el_set(el, EL_GETCFN, fn);
 }

@@ -47,11 +47,6 @@ func editLineEdit(_ editLine: OpaquePointer, _ key: Int32) -> UInt8 {
     reader(of: editLine).editKey()
 }
 
-/// Enter: the right prompt off the line, then libedit's ed-newline (EL_ADDFN "opsh-newline").
-func editLineNewline(_ editLine: OpaquePointer, _ key: Int32) -> UInt8 {
-    reader(of: editLine).newlineKey()
-}
-
 /// EL_GETCFN: the next key, with the suggestion drawn while the user thinks.
 func editLineRead(_ editLine: OpaquePointer, _ character: UnsafeMutablePointer<wchar_t>) -> Int32 {
     reader(of: editLine).readKey(into: character)
@@ -94,15 +89,6 @@ extension EditLineReader {
         moveToEnd()
         el_insertstr(editLine, "^C")
         el_push(editLine, "\n")
-        return ccRefresh
-    }
-
-    /// Takes the right prompt off (redrawn without it now), then ends the line through the
-    /// key bound to ed-newline, pushed as input.
-    func newlineKey() -> UInt8 {
-        hideSuggestion()
-        if !rightPromptShown.isEmpty { setRightPrompt("") }
-        el_push(editLine, EditLineReader.endOfLineBytes)
         return ccRefresh
     }
 
@@ -176,10 +162,7 @@ extension EditLineReader {
     /// false the rows that make room for the redisplay are left for the caller to write.
     func belowTheLine(before: String, after: String, text: String, afterwards: Bool = true) -> String {
         let rows = rowsOfLine(before: before, after: after)
-        // The line stays above as it was, without the right prompt: cleared from its end.
-        let end = TerminalText.columns(of: prompt) + TerminalText.columns(of: before + after)
-        let clear = rows.last == 0 && !rightPromptShown.isEmpty ? "\r\u{1B}[\(end + 1)G\u{1B}[K" : ""
-        return clear + String(repeating: "\r\n", count: rows.last - rows.cursor + 1) + text
+        return String(repeating: "\r\n", count: rows.last - rows.cursor + 1) + text
             + (afterwards ? String(repeating: "\r\n", count: rows.cursor) : "")
     }
 
@@ -194,58 +177,89 @@ extension EditLineReader {
 }
 
 extension EditLineReader {
-    /// One key for libedit. Before waiting for it, the suggestion for the line is drawn (when
-    /// no key is waiting already); when it comes, the suggestion is taken off the screen,
-    /// unless the key is the suggestion's next character, typed through it.
+    /// One key for libedit. Before waiting for it, the suggestion and the right prompt are
+    /// drawn (when no key is waiting already). When it comes they are taken off the screen
+    /// before libedit acts on it, in the same write as libedit's answer, unless the key is
+    /// a character typed at the end of the line: then the right prompt stays while the line
+    /// leaves room, and the suggestion while the character is its next one, typed through.
     func readKey(into character: UnsafeMutablePointer<wchar_t>) -> Int32 {
-        if !input.hasPending { showSuggestion() }
+        if !input.hasPending { showExtras() }
         errno = 0
         guard let scalar = input.character() else {
-            hideSuggestion()
+            hideExtras(flush: true)
             return errno == 0 ? 0 : -1
         }
-        if let drawn = drawnSuggestion, let next = drawn.shown.first, drawn.shown.count > 1,
-           next.unicodeScalars.count == 1, next.unicodeScalars.first == scalar, scalar.value >= 0x20,
-           ceditline_editor(editLine).map({ String(cString: $0) }) == "emacs" {
+        let typed = scalar.value >= 0x20 && scalar.value != 0x7F
+            && ceditline_editor(editLine).map({ String(cString: $0) }) == "emacs"
+        let (before, after) = lineAroundCursor
+        let atEnd = typed && after.isEmpty && !before.contains("\n")
+        let lineEnd = TerminalText.columns(of: prompt) + TerminalText.columns(of: before)
+        if let drawn = drawnSuggestion, atEnd, drawn.shown.count > 1, drawn.shown.unicodeScalars.first == scalar,
+           drawn.shown.first?.unicodeScalars.count == 1 {
             // libedit writes the character over the dimmed one: the rest stays where it is.
             drawnSuggestion = SuggestionLayout(shifting: drawn)
         } else {
-            // Not flushed: libedit's answer to the key goes out in the same write, so the
-            // line is never seen without its suggestion and then with it again.
-            hideSuggestion(flush: false)
+            hideSuggestion()
+        }
+        let width = TerminalText.columns(of: String(Character(scalar)))
+        if let right = drawnRightPrompt, !(atEnd && right.leavesRoom(lineEnd: lineEnd + width)) {
+            fputs(right.erasing(cursorColumn: lineCursorColumn(before)), output)
+            drawnRightPrompt = nil
         }
         character.pointee = wchar_t(bitPattern: scalar.value)
         return 1
     }
 
-    /// Draws the suggestion for the line (or takes a stale one off): only at the end of a
-    /// one-row line, with suggestions on, never over the right prompt.
-    func showSuggestion() {
-        let (before, after) = lineAroundCursor
-        guard suggest(), after.isEmpty, !before.isEmpty, !before.contains("\n"),
-              let rest = suggestions.suggestion(for: before) else {
-            offered = nil
-            hideSuggestion()
-            return
-        }
-        let width = terminalWidth
-        let end = TerminalText.columns(of: prompt) + TerminalText.columns(of: before)
-        let rightColumns = TerminalText.columns(of: rightPromptShown)
-        // libedit draws the right prompt on the first row when at least a column is left before it.
-        let rightShown = rightColumns > 0 && end < width && width - end - rightColumns > 1
-        let layout = SuggestionLayout(suggestion: rest, cursorColumn: end % width, width: width,
-                                      rightPromptColumns: rightShown ? rightColumns : 0)
-        offered = layout == nil ? nil : (before, rest)
-        guard layout != drawnSuggestion else { return }
-        write((drawnSuggestion?.erasing ?? "") + (layout?.drawing ?? ""))
-        drawnSuggestion = layout
+    /// The cursor's column on its row, with `before` the line up to it.
+    func lineCursorColumn(_ before: String) -> Int {
+        (TerminalText.columns(of: prompt) + TerminalText.columns(of: before)) % terminalWidth
     }
 
-    /// Takes the drawn suggestion off the screen.
-    func hideSuggestion(flush: Bool = true) {
+    /// Draws what is drawn around the line: the right prompt while the line leaves it room on
+    /// the prompt's row, and the suggestion for the line (or takes a stale one off), only at
+    /// the end of a one-row line, with suggestions on, never over the right prompt.
+    func showExtras() {
+        let (before, after) = lineAroundCursor
+        let width = terminalWidth
+        let promptColumns = TerminalText.columns(of: prompt)
+        let lineEnd = promptColumns + TerminalText.columns(of: before + after)
+        let oneRow = lineEnd < width && !(before + after).contains("\n")
+        let right = oneRow ? RightPromptLayout(text: rightPromptText, lineEnd: lineEnd, width: width) : nil
+        var text = ""
+        if right != drawnRightPrompt {
+            let cursor = lineCursorColumn(before)
+            text += (drawnRightPrompt?.erasing(cursorColumn: cursor) ?? "") + (right?.drawing(cursorColumn: cursor) ?? "")
+            drawnRightPrompt = right
+        }
+        var layout: SuggestionLayout?
+        if suggest(), after.isEmpty, !before.isEmpty, oneRow, let rest = suggestions.suggestion(for: before) {
+            layout = SuggestionLayout(suggestion: rest, cursorColumn: lineEnd, width: width, rightPromptColumns: right?.columns ?? 0)
+            offered = layout == nil ? nil : (before, rest)
+        } else {
+            offered = nil
+        }
+        if layout != drawnSuggestion {
+            text += (drawnSuggestion?.erasing ?? "") + (layout?.drawing ?? "")
+            drawnSuggestion = layout
+        }
+        if !text.isEmpty { write(text) }
+    }
+
+    /// Takes the drawn suggestion off the screen. Not flushed: libedit's answer to the key
+    /// goes out in the same write, so the line is never seen without it and then with it.
+    func hideSuggestion() {
         guard let drawn = drawnSuggestion else { return }
         fputs(drawn.erasing, output)
-        if flush { fflush(output) }
         drawnSuggestion = nil
+    }
+
+    /// Takes the suggestion and the right prompt off the screen, now.
+    func hideExtras(flush: Bool) {
+        hideSuggestion()
+        if let right = drawnRightPrompt {
+            fputs(right.erasing(cursorColumn: lineCursorColumn(lineAroundCursor.before)), output)
+            drawnRightPrompt = nil
+        }
+        if flush { fflush(output) }
     }
 }

@@ -42,12 +42,13 @@ public final class EditLineReader: LineReader {
     /// The suggestion on screen, and the one last offered (what → takes).
     var drawnSuggestion: SuggestionLayout?
     var offered: (line: String, rest: String)?
-    /// The prompts as libedit reads them (escapes marked); owned here, freed in deinit.
+    /// The right prompt of this line, and where it is on screen when it is.
+    var rightPromptText = ""
+    var drawnRightPrompt: RightPromptLayout?
+    /// The prompt as libedit reads it (escapes marked); owned here, freed in deinit.
     private var promptText: UnsafeMutablePointer<CChar>?
-    private var rightPromptText: UnsafeMutablePointer<CChar>?
-    /// The prompts as given, for measuring where the line starts and ends.
+    /// The prompt as given, for measuring where the line starts.
     private(set) var prompt = ""
-    private(set) var rightPromptShown = ""
     /// Set by the Ctrl-C key function during `el_gets`.
     var interrupted = false
 
@@ -90,7 +91,6 @@ public final class EditLineReader: LineReader {
         ceditline_set_clientdata(editLine, Unmanaged.passUnretained(self).toOpaque())
         let ignore = CChar(bitPattern: UInt8(Self.promptIgnore.value))
         ceditline_set_prompt(editLine, editLinePrompt, ignore)
-        ceditline_set_right_prompt(editLine, editLineRightPrompt, ignore)
         ceditline_set_reader(editLine, editLineRead)
         ceditline_set_editor(editLine, "emacs")
         ceditline_set_history(editLine, history)
@@ -101,7 +101,9 @@ public final class EditLineReader: LineReader {
         input.onResize = { [unowned self] in
             el_resize(self.editLine)
             self.drawnSuggestion = nil
+            self.drawnRightPrompt = nil
             ceditline_refresh(self.editLine)
+            self.showExtras()
         }
         // While editing, Ctrl-C is a key (bound below), never SIGINT; see `interruptKey`.
         ceditline_setty(editLine, "-d", "-isig")
@@ -116,13 +118,14 @@ public final class EditLineReader: LineReader {
         el_end(editLine)  // restores the terminal
         history_end(history)
         free(promptText)
-        free(rightPromptText)
     }
 
     public func readLine(prompt: String) -> LineInput {
-        setPrompts(prompt, right: rightPrompt())
+        setPrompt(prompt)
+        rightPromptText = rightPrompt()
         interrupted = false
         drawnSuggestion = nil
+        drawnRightPrompt = nil
         offered = nil
         var count: Int32 = 0
         // Editing mode before the prompt is drawn, not at el_gets' first read (see shim).
@@ -180,18 +183,15 @@ public final class EditLineReader: LineReader {
         return columns > 0 ? columns : 80
     }
 
-    private func setPrompts(_ prompt: String, right: String) {
-        if promptText == nil || prompt != self.prompt {
-            self.prompt = prompt
-            free(promptText)
-            promptText = strdup(TerminalText.markingEscapes(prompt, ignore: Self.promptIgnore))
-        }
-        if rightPromptText == nil || right != rightPromptShown { setRightPrompt(right) }
+    private func setPrompt(_ prompt: String) {
+        guard promptText == nil || prompt != self.prompt else { return }
+        self.prompt = prompt
+        free(promptText)
+        promptText = strdup(TerminalText.markingEscapes(prompt, ignore: Self.promptIgnore))
     }
 
-    /// The prompts for libedit (called from C).
+    /// The prompt for libedit (called from C).
     var promptPointer: UnsafeMutablePointer<CChar>? { promptText }
-    var rightPromptPointer: UnsafeMutablePointer<CChar>? { rightPromptText }
 
     /// `\e` at the end of a line (pgcli): the line before it, or the last one run, in
     /// `$EDITOR`; what comes back is shown after the prompt and runs.
@@ -216,7 +216,6 @@ public final class EditLineReader: LineReader {
         ceditline_add_function(editLine, "opsh-accept-word", "Take a word of the suggestion, else move a word", editLineAcceptWord)
         ceditline_add_function(editLine, "opsh-paste", "Insert pasted text", editLinePaste)
         ceditline_add_function(editLine, "opsh-edit", "Edit the line in $EDITOR, then run it", editLineEdit)
-        ceditline_add_function(editLine, "opsh-newline", "Take the right prompt off, then end the line", editLineNewline)
     }
 
     /// TAB and Ctrl-R (incremental history search) where text is typed (emacs, vi insert);
@@ -233,24 +232,6 @@ public final class EditLineReader: LineReader {
         ceditline_bind_alternate(editLine, "\\e[200~", "opsh-paste")
         ceditline_bind(editLine, "^X^E", "opsh-edit")
         ceditline_bind_alternate(editLine, "v", "opsh-edit")
-        for key in ["^M", "^J"] {
-            ceditline_bind(editLine, key, "opsh-newline")
-            ceditline_bind_alternate(editLine, key, "opsh-newline")
-        }
-        ceditline_bind(editLine, Self.endOfLineKey, "ed-newline")
-        ceditline_bind_alternate(editLine, Self.endOfLineKey, "ed-newline")
-    }
-
-    /// A key no terminal sends, bound to libedit's own ed-newline: Enter pushes it after
-    /// taking the right prompt off the line (lines run stay in the scrollback without it).
-    static let endOfLineKey = "\\e[7999~"
-    static let endOfLineBytes = "\u{1B}[7999~"
-
-    /// Sets the right prompt (its escapes marked) without drawing it.
-    func setRightPrompt(_ right: String) {
-        rightPromptShown = right
-        free(rightPromptText)
-        rightPromptText = strdup(TerminalText.markingEscapes(right, ignore: Self.promptIgnore))
     }
 
     /// libedit drops non-ASCII input unless the C library's character type is UTF-8.
@@ -296,7 +277,3 @@ private func editLinePrompt(_ editLine: OpaquePointer) -> UnsafeMutablePointer<C
     reader(of: editLine).promptPointer
 }
 
-/// EL_RPROMPT_ESC callback.
-private func editLineRightPrompt(_ editLine: OpaquePointer) -> UnsafeMutablePointer<CChar>? {
-    reader(of: editLine).rightPromptPointer
-}

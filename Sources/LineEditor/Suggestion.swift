@@ -110,3 +110,33 @@ struct SuggestionLayout: Equatable {
     /// What removes it: spaces over it, the cursor back.
     var erasing: String { String(repeating: " ", count: columns) + "\u{1B}[\(columns)D" }
 }
+
+/// Where the right prompt goes on the prompt's row: ending a column before the edge, with at
+/// least one blank between it and the line; drawn by opsh itself (libedit's EL_RPROMPT
+/// redraws the line a character at a time around it), dim, then the cursor back.
+struct RightPromptLayout: Equatable {
+    var text: String
+    /// Its first column (from 0) and how many it takes.
+    var start: Int
+    var columns: Int
+
+    /// nil when there is nothing to show or the line (ending at column `lineEnd` of the
+    /// prompt's row) leaves no room.
+    init?(text: String, lineEnd: Int, width: Int) {
+        let columns = TerminalText.columns(of: text)
+        let start = width - 1 - columns
+        guard columns > 0, lineEnd + 1 < start else { return nil }
+        self.text = text
+        self.start = start
+        self.columns = columns
+    }
+
+    /// Whether a line that ends at `lineEnd` still leaves it room.
+    func leavesRoom(lineEnd: Int) -> Bool { lineEnd + 1 < start }
+
+    func drawing(cursorColumn: Int) -> String { "\u{1B}[\(start + 1)G" + text + "\u{1B}[\(cursorColumn + 1)G" }
+
+    func erasing(cursorColumn: Int) -> String {
+        "\u{1B}[\(start + 1)G" + String(repeating: " ", count: columns) + "\u{1B}[\(cursorColumn + 1)G"
+    }
+}

@@ -82,6 +82,10 @@ public final class Interpreter: Sendable {
     /// Saved queries in it run as their lines; a mistake inside one is shown at its name.
     public func run(_ line: String) async -> Outcome {
         lines.withLock { $0.append(line) }
+        // Progress is drawn for this line only: what a cancelled scan reports after it ended
+        // would land on the next prompt.
+        progressReporter.resume()
+        defer { progressReporter.suspend() }
         let expansion: SavedQueryExpansion?
         do {
             expansion = try SavedQueryExpansion(of: line, queries: saved.all)

@@ -163,29 +163,30 @@ final class ProgressReporter: Sendable {
         { [self] p in
             let now = ContinuousClock.now
             let elapsed = now - started
-            guard elapsed > .milliseconds(300) || p.waiting != nil, !muted.isSet else { return }
-            let draw = state.withLock { s -> Bool in
-                // A wait the server asked for is always drawn: it explains the pause.
-                if p.waiting == nil, let last = s.lastDraw, now - last < .milliseconds(100) { return false }
-                s.lastDraw = now
-                s.shown = true
-                return true
-            }
-            guard draw else { return }
+            guard elapsed > .milliseconds(300) || p.waiting != nil else { return }
             let seconds = elapsed.inSeconds
             let rate = seconds > 0 ? Int(Double(p.rows) / seconds) : 0
             let of = p.total.map { " of \(ProgressReporter.group($0))" } ?? ""
             let wait = p.waiting.map { String(format: ", server asked to wait %.0f s", $0.rounded(.up)) } ?? ""
-            output.message("\r\u{1b}[2K\(resource.rawValue): \(ProgressReporter.group(p.rows))\(of) rows (\(ProgressReporter.group(rate))/s)\(wait)")
+            // Drawn holding the lock, after checking the mute under it: a scan still winding
+            // down after its line ended (Ctrl-C) never draws over the next prompt.
+            state.withLock { s in
+                guard !muted.isSet else { return }
+                // A wait the server asked for is always drawn: it explains the pause.
+                if p.waiting == nil, let last = s.lastDraw, now - last < .milliseconds(100) { return }
+                s.lastDraw = now
+                s.shown = true
+                output.message("\r\u{1b}[2K\(resource.rawValue): \(ProgressReporter.group(p.rows))\(of) rows (\(ProgressReporter.group(rate))/s)\(wait)")
+            }
         }
     }
 
+    /// Clears the progress line, if one is drawn.
     func finish() {
-        let wasShown = state.withLock { s -> Bool in
-            defer { s = (false, nil) }
-            return s.shown
+        state.withLock { s in
+            if s.shown { output.message("\r\u{1b}[2K") }
+            s = (false, nil)
         }
-        if wasShown { output.message("\r\u{1b}[2K") }
     }
 
     /// 178268 → "178,268".

@@ -9,8 +9,7 @@ extension Interpreter {
         let text = RightPrompt.text(account: options.profile ?? options.apiLabel,
                                     clicksAge: clicks.map { ContinuousClock.now - $0.fetchedAt }, stale: clicks?.stale ?? false)
         guard !text.isEmpty else { return "" }
-        // A blank after the reset: libedit drops an escape that ends a prompt (see `prompt`).
-        return terminal.color ? "\u{1b}[2m\(text)\u{1b}[0m " : text
+        return terminal.color ? "\u{1b}[2m\(text)\u{1b}[0m" : text
     }
 }
 

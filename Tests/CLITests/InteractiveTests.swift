@@ -223,7 +223,7 @@ import Testing
         let shell = try Shell()
         try shell.waitForPrompt()
         shell.session.send("keys | where name ~ ")
-        try shell.session.waitFor("keys | where name ~ ", timeout: Self.wait)
+        try shell.session.waitForScreen(Self.prompt + "keys | where name ~", timeout: Self.wait)
         shell.session.sendKeys(.ctrlC)
         try shell.waitForPrompt()
         // The half-typed line is gone: the new line starts empty and works.

@@ -20,9 +20,6 @@ FILE *_Nullable ceditline_output(EditLine *_Nonnull el);
 /// EL_PROMPT_ESC: the prompt, where text between two `ignore` characters takes no
 /// columns (ANSI colour codes), so libedit measures the prompt width right.
 int ceditline_set_prompt(EditLine *_Nonnull el, ceditline_prompt_fn _Nonnull fn, char ignore);
-/// EL_RPROMPT_ESC: the right prompt, drawn at the end of the first row when the line
-/// leaves room for it (libedit hides it otherwise); escapes marked as for the prompt.
-int ceditline_set_right_prompt(EditLine *_Nonnull el, ceditline_prompt_fn _Nonnull fn, char ignore);
 /// A character reader (EL_GETCFN): stores one character in `*ch`; returns 1, 0 at end of
 /// input, -1 on error.
 typedef int (*ceditline_read_fn)(EditLine *_Nonnull el, wchar_t *_Nonnull ch);
