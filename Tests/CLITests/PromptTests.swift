@@ -126,7 +126,7 @@ import Testing
         try shell.waitForPrompt()
         #expect(try shell.run("nodes | count") == ["3"])
         let output = shell.session.output
-        #expect(output.contains("\u{1B}[1;36mopsh demo>\u{1B}[0m nodes | count"), "\(String(reflecting: output.suffix(300)))")
+        #expect(output.contains("\u{1B}[1;36mopsh demo>\u{1B}[0m "), "\(String(reflecting: output.suffix(300)))")
         #expect(output.contains("\u{1B}[2mdemo\u{1B}[0m"), "\(String(reflecting: output.suffix(300)))")
         try shell.quit()
     }
