@@ -389,13 +389,15 @@ def scale_figures():
     print("With the cache on, the rows are kept for the next command, so peak RSS grows with the log.\n")
 
 
-def prompt_time(url, token, runs=10):
-    """Seconds from starting opsh at a terminal to its prompt on the screen (best of runs)."""
+def prompt_time(url, token, runs=10, home=None):
+    """Seconds from starting opsh at a terminal to its prompt on the screen (best of runs);
+    `home` holds its history (state/opsh/history), else there is none."""
     import pty
     import select
     best = None
+    home = home or tempfile.mkdtemp()
     env = dict(os.environ, OPENPORT_API_URL=url, OPENPORT_TOKEN=token, TERM="xterm", NO_COLOR="1",
-               HOME=tempfile.mkdtemp(), XDG_STATE_HOME=tempfile.mkdtemp())
+               HOME=home, XDG_STATE_HOME=home + "/state")
     for _ in range(runs):
         master, slave = pty.openpty()
         started = time.perf_counter()
@@ -459,14 +461,21 @@ def keystroke_latencies(env, history_dir, setting, keys, quiet=0.05):
                 seen += os.read(master, 65536)
         return seen
 
+    drawn = [0]
+
     def answer():
+        """The time of the last byte of the answer: the first may take long on a loaded
+        machine; the answer ends when nothing more comes for `quiet` s."""
         last = None
+        wait = 5
         while True:
-            r, _, _ = select.select([master], [], [], quiet)
+            r, _, _ = select.select([master], [], [], wait)
             if not r:
                 return last
-            os.read(master, 65536)
+            chunk = os.read(master, 65536)
+            drawn[0] += chunk.count(b"\x1b[2m | count")
             last = time.perf_counter()
+            wait = quiet
 
     read_until(b"demo> ")
     answer()
@@ -486,7 +495,7 @@ def keystroke_latencies(env, history_dir, setting, keys, quiet=0.05):
     os.write(master, b"\x15\x04")
     p.wait(timeout=10)
     os.close(master)
-    return times
+    return times, drawn[0]
 
 
 def suggestion_figures(history_lines=10_000, rounds=100):
@@ -505,8 +514,11 @@ def suggestion_figures(history_lines=10_000, rounds=100):
     keys = [b"0", b"\x7f"] * rounds
     rows = []
     for label, setting in (("suggestions on", None), ("set suggest off", "set suggest off")):
-        times = sorted(keystroke_latencies(env, home, setting, keys))
-        rows.append((label, times))
+        times, drawn = keystroke_latencies(env, home, setting, keys)
+        expected = rounds if setting is None else 0
+        if drawn != expected:
+            sys.exit(f"bench: {label}: the oldest line's suggestion was drawn {drawn} times, not {expected}")
+        rows.append((label, sorted(times)))
     print(f"## At the prompt: suggestions from {history_lines:,} lines of history\n")
     print("Keystroke to the last byte on the terminal, at a pseudo-terminal, release build; each key changes "
           "the suggestion (`0` after `clicks | where port=` matches only the oldest line, backspace the newest).\n")
@@ -518,7 +530,17 @@ def suggestion_figures(history_lines=10_000, rounds=100):
     on, off = rows[0][1], rows[1][1]
     cost = on[len(on) // 2] - off[len(off) // 2]
     print(f"\nA suggestion costs {cost * 1000:.2f} ms a key at the median "
-          f"({'under' if cost < 0.001 else 'NOT under'} 1 ms): the difference of the two medians.\n")
+          f"({'under' if cost < 0.001 else 'NOT under'} 1 ms): the difference of the two medians.")
+    proc, url, token = start_emulator(0)
+    try:
+        empty = tempfile.mkdtemp()
+        pairs = [(prompt_time(url, token, home=empty), prompt_time(url, token, home=home)) for _ in range(3)]
+    finally:
+        proc.terminate()
+        proc.wait()
+    best_empty, best_full = min(p[0] for p in pairs), min(p[1] for p in pairs)
+    print(f"Start to prompt, best of 30 each, taken in turns: {best_empty * 1000:.0f} ms with no history, "
+          f"{best_full * 1000:.0f} ms with the {history_lines:,} lines to load ({best_full / best_empty:.2f}×).\n")
 
 
 def cpu_seconds(cmd, env, stdin):

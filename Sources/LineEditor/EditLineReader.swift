@@ -30,6 +30,10 @@ public final class EditLineReader: LineReader {
     let output: UnsafeMutablePointer<FILE>
     private let history: OpaquePointer
     private let historyFile: HistoryFile?
+    /// History is written to its file beside the command that was just entered (10,000
+    /// lines take libedit tens of milliseconds); the next line waits for that write.
+    private let saving = DispatchGroup()
+    private let saveQueue = DispatchQueue(label: "opsh.history")
     let completer: Completer
     /// Keys as they arrive, for libedit and for a paste.
     let input = TerminalInput()
@@ -99,6 +103,9 @@ public final class EditLineReader: LineReader {
         ceditline_set_signal(editLine, 1)
         ceditline_watch_resize()
         input.onResize = { [unowned self] in
+            // What was drawn for the old width (the right prompt at its far end) may now be
+            // anywhere on the row: clear from its start, then draw the line again.
+            self.write("\r\u{1B}[J")
             el_resize(self.editLine)
             self.drawnSuggestion = nil
             self.drawnRightPrompt = nil
@@ -115,12 +122,14 @@ public final class EditLineReader: LineReader {
     }
 
     deinit {
+        saving.wait()
         el_end(editLine)  // restores the terminal
         history_end(history)
         free(promptText)
     }
 
     public func readLine(prompt: String) -> LineInput {
+        saving.wait()
         setPrompt(prompt)
         rightPromptText = rightPrompt()
         interrupted = false
@@ -161,13 +170,16 @@ public final class EditLineReader: LineReader {
     }
 
     /// Adds `line` to history (blank lines are skipped, a repeat of the last one folded)
-    /// and saves history to the file, if there is one.
+    /// and saves history to the file, if there is one, while the line runs.
     public func remember(_ line: String) {
         guard line.contains(where: { !$0.isWhitespace }) else { return }
+        saving.wait()  // a batch enters its lines one after another
         ceditline_history_enter(history, line)
         suggestions.add(line)
-        if let file = historyFile, file.prepare() {
-            ceditline_history_save(history, file.path)
+        guard let file = historyFile else { return }
+        let history = HistoryHandle(pointer: self.history)
+        saveQueue.async(group: saving) {
+            if file.prepare() { ceditline_history_save(history.pointer, file.path) }
         }
     }
 
@@ -242,6 +254,13 @@ public final class EditLineReader: LineReader {
             _ = setlocale(LC_CTYPE, "C.UTF-8")
         }
     }
+}
+
+/// libedit's history, handed to the queue that saves it. `@unchecked Sendable` is safe here:
+/// only that queue touches it while a save runs, because the main thread, the only other
+/// user, waits for the save (`saving`) before it edits a line or enters one again.
+private struct HistoryHandle: @unchecked Sendable {
+    let pointer: OpaquePointer
 }
 
 /// The terminal's bracketed-paste mode: on while a line is edited, so a paste arrives

@@ -82,6 +82,15 @@ import Testing
         }
     }
 
+    @Test func aSavedQueryIsExplainedAsTheLineItRuns() async throws {
+        try await ShellHarness.with { shell in
+            _ = await shell.run("save hits clicks | where port=$1 | count")
+            let r = await shell.run("explain hits 6260")
+            #expect(r.out.hasPrefix("clicks | where port=6260 | count\nrequests  5\n"), "\(r)")
+            #expect(await Self.check("hits 6260", in: shell) == 5)
+        }
+    }
+
     @Test func mistakesAreTheLinesOwn() async throws {
         try await ShellHarness.with { shell in
             let unknown = await shell.run("explain clikcs | count")
