@@ -50,7 +50,7 @@ public struct Page: Sendable {
 
 /// The total changed while a scan was running and the rows do not prove where: the rows
 /// already read may miss or repeat some. Whoever consumes the scan should start again.
-public struct ScanChanged: Error, Sendable {
+public struct ScanChanged: Error, Sendable, CustomStringConvertible {
     public var before: Int
     public var after: Int
     /// What the rows failed to prove, for a bug report.
@@ -60,6 +60,10 @@ public struct ScanChanged: Error, Sendable {
         self.before = before
         self.after = after
         self.reason = reason
+    }
+
+    public var description: String {
+        "the list changed while it was read (\(before) → \(after) rows\(reason.isEmpty ? "" : "; " + reason)); run the line again"
     }
 }
 

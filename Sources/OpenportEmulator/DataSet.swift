@@ -79,7 +79,36 @@ struct ClickTable: Sendable {
     /// The id of the key each row was made through (-1: none), so that renaming or deleting
     /// a key relabels its clicks, as the server does.
     var keyIds: [Int32] = []
+    /// When each row's click happened (microseconds since 1970, also for a row shown with a
+    /// null timestamp): the order of the list.
+    var times: [Int64] = []
     var count: Int { ends.count }
+
+    /// Removes the rows at `positions`.
+    mutating func remove(_ positions: Set<Int>) {
+        guard !positions.isEmpty else { return }
+        var kept = ClickTable()
+        kept.bytes.reserveCapacity(bytes.count)
+        for i in 0..<count where !positions.contains(i) { kept.append(row(i), keyId: keyIds[i], time: times[i]) }
+        self = kept
+    }
+
+    /// Puts the one row of `other` before position `i`.
+    mutating func insert(_ other: ClickTable, at i: Int) {
+        var merged = ClickTable()
+        merged.bytes.reserveCapacity(bytes.count + other.bytes.count)
+        for j in 0..<i { merged.append(row(j), keyId: keyIds[j], time: times[j]) }
+        for j in 0..<other.count { merged.append(other.row(j), keyId: other.keyIds[j], time: other.times[j]) }
+        for j in i..<count { merged.append(row(j), keyId: keyIds[j], time: times[j]) }
+        self = merged
+    }
+
+    private mutating func append(_ row: ArraySlice<UInt8>, keyId: Int32, time: Int64) {
+        bytes.append(contentsOf: row)
+        ends.append(bytes.count)
+        keyIds.append(keyId)
+        times.append(time)
+    }
 
     func row(_ i: Int) -> ArraySlice<UInt8> {
         bytes[(i == 0 ? 0 : ends[i - 1])..<ends[i]]
@@ -143,7 +172,7 @@ struct ClickGenerator: Sendable {
     static let nullName: [UInt8] = Array(",\"key_name\":null}".utf8)
     static let timestampKey: [UInt8] = Array(",\"timestamp\":".utf8)
 
-    mutating func appendRow(micros: Int64, to table: inout ClickTable) {
+    mutating func appendRow(micros: Int64, to table: inout ClickTable, exactTime: Bool = false) {
         let u = rng.unit()
         let p: Int
         if let hot = hotPortIndex, u < hotPortShare {
@@ -161,11 +190,11 @@ struct ClickGenerator: Sendable {
         let s = rng.unit()
         table.bytes.append(contentsOf: pool[min(pool.count - 1, Int(Double(pool.count) * s * s * s))])
         table.bytes.append(contentsOf: ClickGenerator.timestampKey)
-        if rng.chance(0.001) {
+        if !exactTime, rng.chance(0.001) {
             table.bytes.append(contentsOf: "null".utf8)
         } else {
             // ~2% of the rows have whole seconds (DRF then omits the fraction).
-            let t = rng.chance(0.02) ? micros - micros % 1_000_000 : micros
+            let t = !exactTime && rng.chance(0.02) ? micros - micros % 1_000_000 : micros
             BrusselsTime.appendQuoted(micros: t, to: &table.bytes)
         }
         // A few clicks of keys deleted long ago: the server shows them with key_name null.
@@ -173,12 +202,28 @@ struct ClickGenerator: Sendable {
         table.bytes.append(contentsOf: orphan ? ClickGenerator.nullName : nameSuffix[p])
         table.ends.append(table.bytes.count)
         table.keyIds.append(orphan ? -1 : portKeyIds[p])
+        table.times.append(micros)
     }
 
     /// Later clicks through key `id` carry `name` (null once the key is deleted).
     mutating func relabel(keyId id: Int, name: String?) {
         for p in portKeyIds.indices where portKeyIds[p] == Int32(id) {
             nameSuffix[p] = name.map { ClickTable.keyNameMarker + JSONOut.quoted($0) + [UInt8(ascii: "}")] } ?? ClickGenerator.nullName
+        }
+    }
+
+    /// Clicks written late: each at a random place in the middle of the list (not the first or
+    /// last 5 %), with a time between its neighbours'.
+    mutating func insertLate(_ n: Int, into table: inout ClickTable) {
+        for _ in 0..<max(0, n) {
+            let margin = max(1, table.count / 20)
+            guard table.count > 2 * margin else { return }
+            let i = margin + rng.below(table.count - 2 * margin)
+            let (before, after) = (table.times[i - 1], table.times[i])
+            guard after - before > 2 else { continue }
+            var row = ClickTable()
+            appendRow(micros: before + 1 + Int64(rng.below(Int(after - before - 1))), to: &row, exactTime: true)
+            table.insert(row, at: i)
         }
     }
 

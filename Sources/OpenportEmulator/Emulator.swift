@@ -90,6 +90,39 @@ public final class Emulator: Sendable {
         store.addClicks(n, token: token)
     }
 
+    /// Clicks that happened a while ago but are written only now: each lands in the middle of
+    /// the list, by its time (neither end of the list shows them).
+    public func insertLateClicks(_ n: Int, token: String = EmulatorAccounts.demoToken) {
+        store.insertLateClicks(n, token: token)
+    }
+
+    /// Removes `n` clicks from the middle of the list (neither end shows it).
+    public func removeMiddleClicks(_ n: Int, token: String = EmulatorAccounts.demoToken) {
+        store.removeMiddleClicks(n, token: token)
+    }
+
+    /// Removes the `n` oldest clicks, as a retention purge would.
+    public func purgeOldestClicks(_ n: Int, token: String = EmulatorAccounts.demoToken) {
+        store.purgeOldestClicks(n, token: token)
+    }
+
+    /// Renames a key as the website would: its clicks are shown under the new name at once.
+    @discardableResult
+    public func renameKey(id: Int, to name: String, token: String = EmulatorAccounts.demoToken) -> Bool {
+        store.updateKey(token, id: id, name: name, publicKey: nil) != nil
+    }
+
+    /// Deletes a key as the website would: its sessions go, its clicks show `key_name` null.
+    @discardableResult
+    public func deleteKey(id: Int, token: String = EmulatorAccounts.demoToken) -> Bool {
+        store.deleteKey(token, id: id)
+    }
+
+    /// The ids of the keys called `name`, in id order.
+    public func keyIDs(named name: String, token: String = EmulatorAccounts.demoToken) -> [Int] {
+        store.keyIDs(token, named: name)
+    }
+
     /// Changes `EmulatorOptions.appendRate` from now on (0 stops new clicks).
     public func setAppendRate(_ clicksPerSecond: Double) {
         store.setAppendRate(clicksPerSecond)

@@ -20,6 +20,11 @@ public struct EmulatorOptions: Sendable {
     /// listed at the end (`oldestFirst`) or at the front (`newestFirst`) per `clickOrder`.
     /// Their content follows from `seed`; they are added as requests arrive, when due.
     public var appendRate: Double = 0
+    /// How long a page's `count` query takes before its rows are read, while clicks are being
+    /// appended (`appendRate` > 0). Django REST Framework's `LimitOffsetPagination` runs the
+    /// two as separate queries: clicks that arrive between them are in the rows but not in the
+    /// count, so the count and the rows of one page disagree, as on a real server.
+    public var countQueryTime: Duration = .milliseconds(20)
     /// Serve HTTPS with this certificate instead of plain HTTP.
     public var tls: EmulatorTLS?
     public init() {}

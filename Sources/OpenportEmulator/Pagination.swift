@@ -144,10 +144,16 @@ struct Page {
     }
 
     /// The rows to return (empty when `offset` is past the end).
-    var range: Range<Int> {
+    var range: Range<Int> { slice.clamped(to: 0..<count) }
+
+    /// What DRF's `paginate_queryset` slices, `queryset[offset:offset + limit]`, once the count
+    /// allows it (`count == 0 or offset > count` gives no rows): the slice is taken of the list
+    /// as it is when the rows are read, which may hold more rows than the count (a second query,
+    /// read before them) says. The caller clamps it to the list it reads.
+    var slice: Range<Int> {
         if count == 0 || offset > count { return 0..<0 }
         let end = offset.addingReportingOverflow(limit)
-        return offset..<(end.overflow ? count : min(end.partialValue, count))
+        return offset..<(end.overflow ? Int.max : end.partialValue)
     }
 
     /// `get_next_link`

@@ -115,9 +115,9 @@ struct API {
                 }
             }, allow: allow)
         case (.clicks, _):
-            // Count and rows under one lock: on a busy account they must describe the same instant.
+            // The count, then the rows, in two reads (see Store.clickPage).
             var rows: [UInt8] = []
-            let count = store.clickPage(token, page: { Page(query: req.query, count: $0, maxLimit: maxPageSize).range }, into: &rows)
+            let count = store.clickPage(token, page: { Page(query: req.query, count: $0, maxLimit: maxPageSize).slice }, into: &rows)
             let page = Page(query: req.query, count: count, maxLimit: maxPageSize)
             return .json(200, page.envelope(base: req.absolutePath, query: req.query) { out in
                 out.append(contentsOf: rows)

@@ -9,6 +9,7 @@ final class Store: @unchecked Sendable {
     private var rng: SplitMix64
     private var requests = 0
     let clickOrder: ClickOrder
+    let countQueryTime: Duration
     /// Clicks added to the demo account per second, from `appendStart`; `appended` so far.
     private var appendRate: Double
     private var appendStart = ContinuousClock.now
@@ -21,6 +22,7 @@ final class Store: @unchecked Sendable {
         nextKeyId = built.nextKeyId
         rng = built.rng
         clickOrder = options.clickOrder
+        countQueryTime = options.countQueryTime
     }
 
     private func locked<T>(_ body: () throws -> T) rethrows -> T {
@@ -59,6 +61,10 @@ final class Store: @unchecked Sendable {
 
     func key(_ token: String, id: Int) -> Key? {
         locked { accounts[token]?.keys.first { $0.id == id } }
+    }
+
+    func keyIDs(_ token: String, named name: String) -> [Int] {
+        locked { accounts[token]?.keys.filter { $0.name == name }.map(\.id) ?? [] }
     }
 
     func createKey(_ token: String, name: String, publicKey: String) -> Key? {
@@ -146,21 +152,16 @@ final class Store: @unchecked Sendable {
         }
     }
 
-    /// One page of clicks: the count and the rows of the range `page` picks for it, read
-    /// together (a list that grows between the two would contradict its own count).
+    /// One page of clicks, read as Django REST Framework reads it: the count first, then the
+    /// rows of the range `page` picks for that count, in a second query. On a busy account
+    /// (`appendRate` > 0) the clicks that arrive during the count query (`countQueryTime`) land
+    /// between the two, so the rows come from a list longer than the count says.
     func clickPage(_ token: String, page: (Int) -> Range<Int>, into out: inout [UInt8]) -> Int {
-        locked {
-            guard let table = accounts[token]?.clicks else { return 0 }
-            let n = table.count
-            let r = page(n).clamped(to: 0..<n)
-            var first = true
-            for i in r {
-                if !first { out.append(UInt8(ascii: ",")) }
-                first = false
-                out.append(contentsOf: table.row(clickOrder == .oldestFirst ? i : n - 1 - i))
-            }
-            return n
-        }
+        let n = clickCount(token)
+        let busy = locked { appendRate > 0 }
+        if busy { appendDueClicks(now: .now + countQueryTime) }
+        clickRows(token, page(n), into: &out)
+        return n
     }
 
     /// The rows of `range` (in listing order), joined with `,`.
@@ -176,6 +177,38 @@ final class Store: @unchecked Sendable {
                 out.append(contentsOf: table.row(clickOrder == .oldestFirst ? i : n - 1 - i))
             }
         }
+    }
+
+    /// Changes one account's clicks in place (the table stays uniquely referenced meanwhile).
+    private func changeClicks(_ token: String, _ change: (inout ClickTable, inout ClickGenerator) -> Void) {
+        locked {
+            guard var account = accounts[token] else { return }
+            accounts[token] = nil
+            change(&account.clicks, &account.generator)
+            accounts[token] = account
+        }
+    }
+
+    /// Clicks that happened a while ago but are written only now: each lands at a random place
+    /// in the middle of the list, by its time (a late row).
+    func insertLateClicks(_ n: Int, token: String) {
+        changeClicks(token) { table, generator in generator.insertLate(n, into: &table) }
+    }
+
+    /// Removes `n` clicks from random places in the middle of the list (not the first or last 5 %).
+    func removeMiddleClicks(_ n: Int, token: String) {
+        changeClicks(token) { table, generator in
+            let margin = table.count / 20
+            guard table.count - 2 * margin > n else { return }
+            var chosen = Set<Int>()
+            while chosen.count < n { chosen.insert(margin + generator.rng.below(table.count - 2 * margin)) }
+            table.remove(chosen)
+        }
+    }
+
+    /// Removes the `n` oldest clicks (a retention purge).
+    func purgeOldestClicks(_ n: Int, token: String) {
+        changeClicks(token) { table, _ in table.remove(Set(0..<min(n, table.count))) }
     }
 
     func addClicks(_ n: Int, token: String) {

@@ -33,6 +33,8 @@ public enum CommandReads: Sendable, Equatable {
     case path
     /// Another line, once or again and again (`watch`, `explain`).
     case line
+    /// What the cache holds, or the resources named, fetched afresh now (`refresh`).
+    case refresh
 }
 
 /// Every command, in the order `help` lists them: the one place commands are named. Dispatch,

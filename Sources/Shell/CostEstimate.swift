@@ -28,7 +28,7 @@ struct CostEstimate: Equatable {
 }
 
 /// Estimates a line's cost from the decisions the shell will take when it runs it:
-/// ``RecordSource/fetch(_:limit:)`` for each resource, ``ClickLogRefresh/plan(cached:pageSize:)``
+/// ``RecordSource/fetch(_:limit:)`` for each resource, ``ListRefresh/requests(cachedRows:)``
 /// for a stale click log, ``Interpreter/joinedResources(for:from:)`` for `key.*` paths, and
 /// the pipeline's ``Pipeline/fetchHint``. Sends nothing.
 struct CostEstimator {
@@ -45,8 +45,8 @@ struct CostEstimator {
         return run.estimate
     }
 
-    /// Pages a scan of `rows` takes, `pageSize` a page (an empty list still costs one).
-    static func pages(rows: Int, pageSize: Int) -> Int { max(1, (rows + max(1, pageSize) - 1) / max(1, pageSize)) }
+    /// Pages a scan of `rows` takes, `pageSize` a page, as the scan plans them.
+    static func pages(rows: Int, pageSize: Int) -> Int { OpenportClient.scanRequests(rows: rows, pageSize: pageSize) }
 
     /// One line's estimate as it is built: resources read earlier in the line are fresh later.
     fileprivate struct Run {
@@ -54,6 +54,9 @@ struct CostEstimator {
         var estimate = CostEstimate()
         /// Resources this line will have fetched by now.
         var fetched: Set<Resource> = []
+        /// Resources `refresh` marks stale before it reads them (with `--full`, to be scanned).
+        var staled: Set<Resource> = []
+        var scanned: Set<Resource> = []
 
         mutating func command(_ pipeline: Pipeline, line: String) {
             let name = pipeline.command.name
@@ -71,7 +74,37 @@ struct CostEstimator {
                 path(pipeline)
             case .line:
                 innerLine(line, command: spec.name)
+            case .refresh:
+                refresh(pipeline)
             }
+        }
+
+        /// `refresh [--full] [RESOURCE...]`: marks them stale and reads them now, the click
+        /// log first (its refresh reads the keys afresh), as ``RefreshCommand`` does.
+        mutating func refresh(_ pipeline: Pipeline) {
+            let arguments = pipeline.command.arguments
+            let full = arguments.contains { if case .flag("full") = $0.kind { return true } else { return false } }
+            let named = arguments.compactMap { Resource(word: $0.text) }
+            let marked = named.isEmpty ? Resource.allCases : named
+            staled.formUnion(marked)
+            if full { scanned.formUnion(marked.filter { estimator.source.cache.any($0) != nil }) }
+            let held = marked.filter { !named.isEmpty || estimator.source.cache.any($0) != nil }
+                .sorted { ($0 == .clicks ? 0 : 1) < ($1 == .clicks ? 0 : 1) }
+            guard !held.isEmpty else { return estimate.notes.append("nothing is cached: nothing to fetch again") }
+            for r in held { read(r) }
+        }
+
+        /// How ``RecordSource/rows(_:limit:)`` will get a resource's rows at this point of the line.
+        func fetch(_ resource: Resource, limit: Int? = nil) -> RecordSource.Fetch {
+            var source = estimator.source
+            if staled.contains(resource) {
+                var settings = source.settings
+                settings.freshness[resource] = .zero
+                source = RecordSource(client: source.client, cache: source.cache, settings: settings, progress: nil)
+            }
+            let fetch = source.fetch(resource, limit: limit)
+            if scanned.contains(resource), case .refresh = fetch { return .scan }
+            return fetch
         }
 
         /// A listing and its stages: what the stages need decides what is fetched.
@@ -84,7 +117,7 @@ struct CostEstimator {
                 read(resource)
                 let every = Settings.describe(estimator.settings.followInterval)
                 estimate.notes.append("then every \(every) (follow.interval), until stopped: "
-                    + (resource == .clicks ? "a refresh of the click log (2 requests when nothing is new)" : "the sessions again (\(CostEstimator.pages(rows: size(of: resource) ?? 1, pageSize: estimator.settings.pageSize)) request)"))
+                    + (resource == .clicks ? "the click log brought up to date, as 'explain refresh clicks' shows" : "the sessions again (\(CostEstimator.pages(rows: size(of: resource) ?? 1, pageSize: estimator.settings.pageSize)) request)"))
                 return
             }
             switch pipeline.fetchHint {
@@ -103,7 +136,7 @@ struct CostEstimator {
         /// `clicks | count`: the cache's rows when fresh, else one request for one row.
         mutating func count(_ resource: Resource) {
             if reuses(resource) { return add(resource, 0, "counted in the rows this line fetched") }
-            if case .cached(let entry) = estimator.source.fetch(resource) {
+            if case .cached(let entry) = fetch(resource) {
                 return add(resource, 0, "counted in the cache: \(held(entry, resource))")
             }
             add(resource, 1, "1 request for 1 row: the count comes with it")
@@ -111,25 +144,29 @@ struct CostEstimator {
 
         /// Every row of a resource (or the first `limit`), as ``RecordSource/rows(_:limit:)`` gets them.
         mutating func read(_ resource: Resource, limit: Int? = nil, purpose: String = "") {
-            let why = purpose.isEmpty ? "" : " " + purpose
+            let why = purpose.isEmpty ? "" : "; " + purpose
             if reuses(resource) { return add(resource, 0, "fetched earlier in the line" + why) }
             let pageSize = estimator.settings.pageSize
-            switch estimator.source.fetch(resource, limit: limit) {
+            switch fetch(resource, limit: limit) {
             case .cached(let entry):
                 add(resource, 0, "in the cache: \(held(entry, resource))" + why)
             case .first(let n):
                 let page = max(1, min(n, pageSize))
-                let requests = CostEstimator.pages(rows: max(n, 1), pageSize: page)
+                let requests = n <= pageSize ? 1 : CostEstimator.pages(rows: n, pageSize: pageSize)
                 add(resource, requests, "only the first \(n) row\(n == 1 ? "" : "s"), at most \(page) a request (not kept)" + why)
-            case .refresh(let entry):
+            case .refresh(let entry, _, _):
                 refresh(resource, entry)
             case .scan:
                 scan(resource, why: why)
             }
         }
 
-        /// Every row, in pages; kept for later lines.
+        /// Every row, in pages; kept for later lines. The clicks are read under the keys'
+        /// names as they are before the scan (``RecordSource/fullScan(_:)``): the keys first.
         mutating func scan(_ resource: Resource, why: String) {
+            if resource == .clicks, estimator.settings.useCache {
+                read(.keys, purpose: "read first: the clicks are kept with the names of the keys they were read under")
+            }
             fetched.insert(resource)
             let pageSize = estimator.settings.pageSize
             guard let rows = size(of: resource) else {
@@ -138,29 +175,29 @@ struct CostEstimator {
             }
             let pages = CostEstimator.pages(rows: rows, pageSize: pageSize)
             let cached = estimator.source.cache.any(resource)
-            let state = cached == nil ? "not cached" : cached!.stale ? "the cached rows are stale (refresh)" : "the cached rows are older than ttl.\(resource.rawValue)"
-            add(resource, pages, "\(state): a scan of \(DigitGroups.text(rows)) rows, \(pages) page\(pages == 1 ? "" : "s") of \(DigitGroups.text(pageSize)), up to \(estimator.settings.concurrency) at a time" + why)
+            let state = cached == nil ? "not cached" : scanned.contains(resource) ? "read in full (--full)"
+                : cached!.stale || staled.contains(resource) ? "the cached rows are stale (refresh)" : "the cached rows are older than ttl.\(resource.rawValue)"
+            add(resource, pages, "\(state): a scan of \(DigitGroups.text(rows)) rows, \(pages) page\(pages == 1 ? "" : "s") of up to \(DigitGroups.text(pageSize)), \(estimator.settings.concurrency) at a time" + why)
             keep(resource)
         }
 
-        /// A stale click log: the keys first (a rename relabels clicks in place), then the
-        /// refresh's own requests, or a full scan when the refresh cannot prove anything.
+        /// A stale click log (``RecordSource/incremental``): the keys read afresh (a key renamed
+        /// or deleted relabels its clicks in place) and, at the same time, the pages
+        /// ``ListRefresh`` asks for; a full scan after them when they prove nothing.
         mutating func refresh(_ resource: Resource, _ entry: SessionCache.Entry) {
-            read(.keys, purpose: "to see whether a key was renamed or deleted since")
-            let names = Set((estimator.source.cache.any(.keys)?.records ?? []).compactMap { $0["name"].string })
-            let clickNames = entry.keyNames ?? RecordSource.keyNames(entry.records[...])
-            let relabelled = !names.isEmpty && !clickNames.isSubset(of: names)
-            fetched.insert(resource)
-            guard !relabelled, let plan = ClickLogRefresh.plan(cached: entry.records, pageSize: estimator.source.client.config.pageSize) else {
-                let pages = CostEstimator.pages(rows: entry.records.count, pageSize: estimator.settings.pageSize)
-                let why = relabelled ? "a key was renamed or deleted" : "the cached rows prove no order"
-                add(resource, pages, "stale, and \(why): a scan of about \(DigitGroups.text(entry.records.count)) rows, \(pages) pages", exact: false)
-                return keep(resource)
+            if let keys = size(of: .keys) {
+                let pages = CostEstimator.pages(rows: keys, pageSize: estimator.settings.pageSize)
+                add(.keys, pages, "afresh, whatever the cache holds, beside the clicks' refresh: a key renamed or deleted since relabels its clicks in place (\(DigitGroups.text(keys)) rows, \(pages) page\(pages == 1 ? "" : "s"))")
+            } else {
+                estimate.unknownSizes.insert(.keys)
+                add(.keys, 0, "afresh, beside the clicks' refresh; how many there are is not known yet", exact: false)
             }
+            fetched.formUnion([.keys, resource])
+            let requests = ListRefresh.requests(cachedRows: entry.records.count)
             // The wall time of the fetch: a stale entry's clock instant is set far back.
             let age = Interpreter.age(max(0, Date().timeIntervalSince1970 - entry.fetchedWall))
-            add(resource, plan.requests, "\(DigitGroups.text(entry.records.count)) rows cached \(age) ago, stale: a refresh asks for both ends at once "
-                + "(\(plan.order == .oldestFirst ? "oldest first" : "newest first")); more only if over \(DigitGroups.text(plan.order == .oldestFirst ? plan.tail.limit - ClickLogRefresh.overlap : plan.head.limit - ClickLogRefresh.overlap)) are new")
+            add(resource, requests, "\(DigitGroups.text(entry.records.count)) rows cached \(age) ago, stale: a refresh asks at once for both ends"
+                + (requests > 2 ? " and a page from the middle" : "") + "; more only if over a page of rows is new, and a full scan if the rows prove nothing")
             keep(resource)
         }
 

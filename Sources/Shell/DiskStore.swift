@@ -31,7 +31,9 @@ import Synchronization
 /// (`RESOURCE.rows.damaged`) with one warning, and rebuilt by the next fetch.
 public final class DiskStore: Sendable {
     /// Version of the `.rows` format; a file with another is set aside.
-    public static let formatVersion: UInt32 = 1
+    /// 2: the header holds the rows' provenance (the keys' names the clicks were read under,
+    /// the time of the last full scan) instead of only the clicks' key names.
+    public static let formatVersion: UInt32 = 2
     static let magic = Array("OPSHROWS".utf8)
 
     /// The store's directory.
@@ -60,7 +62,7 @@ public final class DiskStore: Sendable {
         public var fetchedWall: Double
         public var fetchSeconds: Double
         public var requests: Int
-        public var keyNames: Set<String>?
+        public var provenance: Provenance
         public var needsFullScan: Bool
         public var generation: UInt64
         public var stamp: Stamp
@@ -123,7 +125,7 @@ public final class DiskStore: Sendable {
         var requests: Int
         var generation: UInt64
         var rowCount: Int
-        var keyNames: Set<String>?
+        var provenance: Provenance
     }
 
     func decode(_ bytes: [UInt8], resource r: Resource) throws(RowCodec.Damaged) -> Snapshot {
@@ -140,7 +142,7 @@ public final class DiskStore: Sendable {
                 throw RowCodec.Damaged("it holds \(records.count) rows, not \(header.rowCount)")
             }
             return Snapshot(records: records, fetchedWall: header.fetchedWall, fetchSeconds: header.fetchSeconds,
-                            requests: header.requests, keyNames: header.keyNames, needsFullScan: false,
+                            requests: header.requests, provenance: header.provenance, needsFullScan: false,
                             generation: header.generation, stamp: Stamp())
         } }.get()
     }
@@ -171,19 +173,39 @@ public final class DiskStore: Sendable {
         let generation = try reader.varint()
         let rowCount = try reader.varint()
         guard rowCount < 1 << 40, wall.isFinite, seconds.isFinite else { throw RowCodec.Damaged("its header is damaged") }
-        var keyNames: Set<String>?
+        let provenance = try DiskStore.provenance(&reader)
+        return Header(account: account, resource: resource, fetchedWall: wall, fetchSeconds: seconds,
+                      requests: requests, generation: generation, rowCount: Int(rowCount), provenance: provenance)
+    }
+
+    /// The provenance after the header's counts: the full scan's time, then the key names and
+    /// the key map, each after a byte that says whether it is there.
+    static func provenance(_ reader: inout RowCodec.Reader) throws(RowCodec.Damaged) -> Provenance {
+        func text() throws(RowCodec.Damaged) -> String { try reader.text(try reader.count(minimumBytesEach: 1)) }
+        let fullScan = Double(bitPattern: try reader.varint())
+        guard fullScan.isFinite else { throw RowCodec.Damaged("its header is damaged") }
+        var provenance = Provenance(fullScanWall: fullScan)
         if try reader.byte() == 1 {
             let n = try reader.count(minimumBytesEach: 1)
             var names = Set<String>(minimumCapacity: n)
             for _ in 0..<n { names.insert(try text()) }
-            keyNames = names
+            provenance.keyNames = names
         }
-        return Header(account: account, resource: resource, fetchedWall: wall, fetchSeconds: seconds,
-                      requests: requests, generation: generation, rowCount: Int(rowCount), keyNames: keyNames)
+        if try reader.byte() == 1 {
+            let n = try reader.count(minimumBytesEach: 2)
+            var map = [Int: String?](minimumCapacity: n)
+            for _ in 0..<n {
+                let z = try reader.varint()
+                let id = Int(truncatingIfNeeded: Int64(bitPattern: (z >> 1) ^ (0 &- (z & 1))))
+                map[id] = try reader.byte() == 1 ? .some(try text()) : .some(nil)
+            }
+            provenance.keyMap = KeyMap(names: map)
+        }
+        return provenance
     }
 
     func encode(_ r: Resource, _ records: [Record], fetchedWall: Double, seconds: Double, requests: Int,
-                generation: UInt64, keyNames: Set<String>?) -> [UInt8] {
+                generation: UInt64, provenance: Provenance) -> [UInt8] {
         var out = DiskStore.magic
         var version = DiskStore.formatVersion.littleEndian
         withUnsafeBytes(of: &version) { out.append(contentsOf: $0) }
@@ -198,10 +220,26 @@ public final class DiskStore: Sendable {
         RowCodec.put(UInt64(max(0, requests)), &out)
         RowCodec.put(generation, &out)
         RowCodec.put(UInt64(records.count), &out)
-        if let keyNames {
+        RowCodec.put(provenance.fullScanWall.bitPattern, &out)
+        if let keyNames = provenance.keyNames {
             out.append(1)
             RowCodec.put(UInt64(keyNames.count), &out)
             for n in keyNames.sorted() { text(n) }
+        } else {
+            out.append(0)
+        }
+        if let map = provenance.keyMap {
+            out.append(1)
+            RowCodec.put(UInt64(map.names.count), &out)
+            for (id, name) in map.names.sorted(by: { $0.key < $1.key }) {
+                RowCodec.put(UInt64(bitPattern: (Int64(id) << 1) ^ (Int64(id) >> 63)), &out)
+                if let name {
+                    out.append(1)
+                    text(name)
+                } else {
+                    out.append(0)
+                }
+            }
         } else {
             out.append(0)
         }
@@ -260,12 +298,13 @@ public final class DiskStore: Sendable {
     /// Writes `records` as the rows of `r`, fetched from `fetchedWall` (when the fetch
     /// began); a rescan mark older than that is removed. `done` gets the new stamp.
     func save(_ r: Resource, _ records: [Record], fetchedWall: Double, seconds: Double, requests: Int, generation: UInt64,
-              keyNames: Set<String>?, done: @escaping @Sendable (Stamp) -> Void) {
+              provenance: Provenance, done: @escaping @Sendable (Stamp) -> Void) {
         queue.async { [self] in
             // The names the clicks carry, kept with them: the next refresh checks them, not every row.
-            let names = keyNames ?? (r == .clicks ? ClickLogRefresh.keyNames(records[...]) : nil)
+            var provenance = provenance
+            if r == .clicks, provenance.keyNames == nil { provenance.keyNames = Provenance.keyNames(records) }
             let bytes = encode(r, records, fetchedWall: fetchedWall, seconds: seconds, requests: requests,
-                               generation: generation, keyNames: names)
+                               generation: generation, provenance: provenance)
             done(locked {
                 removeLeftovers()
                 do {

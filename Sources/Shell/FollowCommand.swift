@@ -3,6 +3,16 @@ import OpenportAPI
 import Query
 import Records
 
+/// A click as itself: every field but `key_name`, which the server rewrites when the key is
+/// renamed or deleted.
+struct ClickIdentity: Hashable {
+    let values: [Value]
+
+    init(_ r: Record) {
+        values = zip(r.fields, r.values).compactMap { $0.0 == "key_name" ? nil : $0.1 }
+    }
+}
+
 /// `... | follow`: new clicks as they arrive; sessions as they come (+) and go (-).
 extension Interpreter {
     func follow(_ pipeline: Pipeline, line: String, resource: Resource) async throws {
@@ -30,7 +40,15 @@ extension Interpreter {
                 }
                 try await Task.sleep(for: wait)
                 cache.markStale(resource)
-                let now = try await source.all(resource)
+                let now: [Record]
+                do {
+                    now = try await source.all(resource)
+                } catch is ScanChanged {
+                    // The list kept changing under three scans in a row: nothing is lost by
+                    // waiting, the next poll compares with the same rows.
+                    output.message("opsh: the \(resource.rawValue) changed during each of 3 scans; following on\n")
+                    continue
+                }
                 var lines: [String] = []
                 if resource == .clicks {
                     let fresh = Interpreter.arrived(before: known, after: now)
@@ -63,20 +81,24 @@ extension Interpreter {
 
     /// The clicks in `after` that `before` did not hold, oldest first. The refresh keeps the
     /// old rows as a block at one end (new clicks are added at the other); failing that (a
-    /// full refetch), whatever `after` holds more of than `before`.
+    /// full rescan: rows purged, late rows in the middle, keys renamed), whatever `after` holds
+    /// more of than `before`, a click being the same click whatever its `key_name` now says
+    /// (a rename relabels old clicks; they are not new).
     static func arrived(before: [Record], after: [Record]) -> [Record] {
-        let extra = after.count - before.count
-        guard extra > 0 else { return [] }
-        if let first = before.first, let last = before.last {
+        if let first = before.first, let last = before.last, after.count > before.count {
+            let extra = after.count - before.count
             if after[0] == first, after[before.count - 1] == last { return Array(after[before.count...]) }
             if after[extra] == first, after[after.count - 1] == last { return Array(after[..<extra].reversed()) }
         }
-        var seen: [Record: Int] = [:]
-        for r in before { seen[r, default: 0] += 1 }
+        var seen: [ClickIdentity: Int] = [:]
+        for r in before { seen[ClickIdentity(r), default: 0] += 1 }
         var out: [Record] = []
         for r in after {
-            if let n = seen[r], n > 0 { seen[r] = n - 1 } else { out.append(r) }
+            let id = ClickIdentity(r)
+            if let n = seen[id], n > 0 { seen[id] = n - 1 } else { out.append(r) }
         }
+        // Listed newest first, the new ones come first: print them oldest first.
+        if let order = ListOrder.of(after, field: "timestamp"), order == .newestFirst { out.reverse() }
         return out
     }
 

@@ -108,8 +108,11 @@ public final class Interpreter: Sendable {
             return .failed(TerminalSafe.escape(error.description), column: error.column, length: error.length)
         } catch is CancellationError {
             return .cancelled
+        } catch let error as CustomStringConvertible {
+            return .failed(TerminalSafe.escape(client.redactor.redact(error.description)))
         } catch {
-            return .failed(TerminalSafe.escape(client.redactor.redact(String(describing: error))))
+            // Never a type's name or debug text: that tells a user nothing.
+            return .failed("opsh failed in a way it does not describe; run the line again, and report it if it happens again")
         }
     }
 

@@ -304,7 +304,7 @@ extension Interpreter {
     /// keys share the name, the count says so rather than credit one of them.
     func clickSummary(of key: Record, sessions: [Record]) -> String {
         guard let entry = cache.any(.clicks) else {
-            return "not counted: the click log is not loaded ('clicks | count' loads it)"
+            return "not counted: the click log is not cached ('refresh clicks' fetches it)"
         }
         guard case .string(let name) = key["name"] else { return "0" }
         let keys = cache.any(.keys)?.records ?? [key]

@@ -18,9 +18,10 @@ struct RecordSource: Sendable {
         case cached(SessionCache.Entry)
         /// The first rows only, not kept (`first N`).
         case first(Int)
-        /// A stale click log, refreshed with only what is new when the data proves that is enough.
-        case refresh(SessionCache.Entry)
-        /// Every row, in pages.
+        /// A stale click log brought up to date with a few requests (``ListRefresh``), the
+        /// keys read afresh beside it; a full scan after them when the rows prove nothing.
+        case refresh(SessionCache.Entry, ListOrder, KeyMap)
+        /// Every row, in pages (for clicks, after the keys: ``fullScan(_:)``).
         case scan
     }
 
@@ -28,33 +29,42 @@ struct RecordSource: Sendable {
     func fetch(_ resource: Resource, limit: Int? = nil) -> Fetch {
         if settings.useCache, let entry = cache.fresh(resource, within: settings.freshness[resource] ?? .zero) { return .cached(entry) }
         if let limit { return .first(limit) }
-        if resource == .clicks, settings.useCache, let stale = cache.any(resource), !stale.needsFullScan { return .refresh(stale) }
+        if resource == .clicks, settings.useCache, let cached = cache.any(resource), let (order, map) = refreshable(cached) {
+            return .refresh(cached, order, map)
+        }
         return .scan
     }
 
     /// Rows for a pipeline that may stop early (`first N`) or need everything.
     /// `limit` asks for no more rows than that (one request where the server allows).
     func rows(_ resource: Resource, limit: Int? = nil) -> RecordBatches {
-        let started = ContinuousClock.now
-        let requestsBefore = client.requestCount
         switch fetch(resource, limit: limit) {
         case .cached(let entry):
             return RecordSource.replay(limit.map { Array(entry.records.prefix($0)) } ?? entry.records)
         case .first(let limit):
             return client.scan(resource, limit: min(limit, settings.pageSize), maxRows: limit, concurrency: settings.concurrency)
-        case .refresh(let stale):
-            return incremental(resource, cached: stale.records, started: started, requestsBefore: requestsBefore)
+        case .refresh(let entry, let order, let map):
+            return incremental(entry, order: order, map: map)
         case .scan:
-            break
+            return fullScan(resource)
         }
-        let upstream = client.scan(resource, limit: settings.pageSize, concurrency: settings.concurrency,
-                                   progress: progress?.reporter(for: resource, started: started))
-        let cache = self.cache
-        let keep = settings.useCache
-        let progress = self.progress
-        let client = self.client
+    }
+
+    /// Every row of the list, read afresh, and kept in the cache when the scan completes. Clicks
+    /// are read under the keys' names as they are before the scan begins (their ``Provenance``):
+    /// a key renamed while it runs shows as a change at the next refresh.
+    func fullScan(_ resource: Resource) -> RecordBatches {
+        let source = self
         return RecordBatches { out in
+            let started = ContinuousClock.now
+            let requestsBefore = source.client.requestCount
+            let keep = source.settings.useCache
+            let keyMap = resource == .clicks && keep ? try await source.keyMapBeforeScan() : nil
+            let began = Date().timeIntervalSince1970
+            let progress = source.progress
             defer { progress?.finish() }
+            let upstream = source.client.scan(resource, limit: source.settings.pageSize, concurrency: source.settings.concurrency,
+                                              progress: progress?.reporter(for: resource, started: started))
             var all: [Record] = []
             for try await batch in upstream {
                 if keep { all.append(contentsOf: batch) }
@@ -63,60 +73,88 @@ struct RecordSource: Sendable {
             // A cancelled stream ends quietly: never take that for the whole list.
             try Task.checkCancellation()
             progress?.finish()
-            if keep {
-                let elapsed = ContinuousClock.now - started
-                cache.store(resource, records: all, seconds: elapsed.inSeconds,
-                            requests: client.requestCount - requestsBefore)
-            }
+            guard keep else { return }
+            let provenance = Provenance(keyMap: keyMap, keyNames: resource == .clicks ? Provenance.keyNames(all) : nil,
+                                        fullScanWall: began)
+            source.cache.store(resource, records: all, seconds: (ContinuousClock.now - started).inSeconds,
+                               requests: source.client.requestCount - requestsBefore, provenance: provenance)
         }
     }
 
-    /// A stale click log refreshed by fetching only the new rows when that is provably right,
-    /// else by a full scan.
-    private func incremental(_ resource: Resource, cached: [Record], started: ContinuousClock.Instant,
-                             requestsBefore: Int) -> RecordBatches {
+    /// The order a stale click log can be refreshed in with a few requests, and the keys'
+    /// names it was read under; nil when it cannot (no order, no key names to check against,
+    /// a full scan due by `set rescan`).
+    private func refreshable(_ entry: SessionCache.Entry) -> (ListOrder, KeyMap)? {
+        let now = Date().timeIntervalSince1970
+        guard !entry.needsFullScan, let map = entry.provenance.keyMap,
+              now - entry.provenance.fullScanWall < settings.rescan.inSeconds,
+              let order = ListOrder.of(entry.records, field: "timestamp") else { return nil }
+        return (order, map)
+    }
+
+    /// A stale click log brought up to date with a few requests (``ListRefresh``) when the rows
+    /// prove that is right.
+    ///
+    /// The keys are fetched afresh at the same time: a key renamed or deleted since the clicks
+    /// were read has relabelled its clicks on the server, in place, where neither end of the
+    /// list shows it. Any key of the clicks' ``KeyMap`` with another name now (or gone), or a
+    /// name on a click that no key has, means a full scan.
+    private func incremental(_ entry: SessionCache.Entry, order: ListOrder, map: KeyMap) -> RecordBatches {
         let source = self
         return RecordBatches { out in
-            // A key renamed or deleted since the clicks were fetched has relabelled its
-            // clicks on the server, in place, where new rows cannot show it: look at
-            // the keys first (storing them compares them with the cached ones).
-            let keys = try await source.all(.keys)
-            // Every name a click carries is a current key's name: one that is not
-            // belonged to a key renamed or deleted since.
-            let names = Set(keys.compactMap { $0["name"].string })
-            // The distinct names the cached clicks carry, kept with them from refresh to
-            // refresh (so a follow that polls every 5 s does not reread every row).
-            let entry = source.cache.any(resource)
-            let clickNames = entry?.keyNames ?? RecordSource.keyNames(cached[...])
-            let relabelled = (entry?.needsFullScan ?? false) || !clickNames.isSubset(of: names)
-            if !relabelled, let rows = try await ClickLogRefresh(client: source.client).refresh(resource, cached: cached) {
-                let elapsed = ContinuousClock.now - started
-                // New rows are at one end or the other (the refresh proved which).
-                let added = max(0, rows.count - cached.count)
-                if added == 0 {
-                    // The same rows: fresh again, and the disk keeps them as they are.
-                    source.cache.renew(resource, seconds: elapsed.inSeconds,
-                                       requests: source.client.requestCount - requestsBefore)
-                    try await out.send(rows)
-                    return
-                }
-                let known = clickNames.union(RecordSource.keyNames(rows.prefix(added)))
-                    .union(RecordSource.keyNames(rows.suffix(added)))
-                source.cache.store(resource, records: rows,
-                                   seconds: elapsed.inSeconds,
-                                   requests: source.client.requestCount - requestsBefore,
-                                   keyNames: known)
-                try await out.send(rows)
+            let started = ContinuousClock.now
+            let requestsBefore = source.client.requestCount
+            async let keysNow = source.keysAfresh()
+            async let refreshed = ListRefresh(client: source.client, resource: .clicks).refresh(cached: entry.records, order: order)
+            let current = KeyMap(keys: try await keysNow)
+            let result = try await refreshed
+            let names = entry.provenance.keyNames ?? Provenance.keyNames(entry.records)
+            guard map.changed(in: current).isEmpty, names.isSubset(of: current.allNames), let result else {
+                // Not provably current: read it all (after the keys, fetched just now).
+                for try await batch in source.fullScan(.clicks) { try await out.send(batch) }
                 return
             }
-            source.cache.invalidate(resource)
-            for try await batch in source.rows(resource) { try await out.send(batch) }
-            try Task.checkCancellation()
+            let added = result.rows.prefix(order == .newestFirst ? result.added : 0)
+                + result.rows.suffix(order == .oldestFirst ? result.added : 0)
+            let provenance = Provenance(keyMap: map.adding(newIn: current), keyNames: names.union(Provenance.keyNames(added)),
+                                        fullScanWall: entry.provenance.fullScanWall)
+            let seconds = (ContinuousClock.now - started).inSeconds
+            let requests = source.client.requestCount - requestsBefore
+            if result.added == 0, result.removed == 0 {
+                // The same rows: fresh again, and the disk keeps them as they are.
+                source.cache.renew(.clicks, seconds: seconds, requests: requests, provenance: provenance)
+            } else {
+                source.cache.store(.clicks, records: result.rows, seconds: seconds, requests: requests, provenance: provenance)
+            }
+            try await out.send(result.rows)
         }
     }
 
-    /// The distinct `key_name`s of some clicks.
-    static func keyNames(_ rows: ArraySlice<Record>) -> Set<String> { ClickLogRefresh.keyNames(rows) }
+    /// The keys' names for a scan of the clicks about to begin; nil when the keys cannot be
+    /// read (the clicks are then kept without them, and the next refresh reads them all again).
+    func keyMapBeforeScan() async throws -> KeyMap? {
+        do {
+            return KeyMap(keys: try await all(.keys))
+        } catch let error as APIError where error.kind != .cancelled {
+            return nil
+        }
+    }
+
+    /// Every key, fetched now whatever the cache holds (and kept in it).
+    func keysAfresh() async throws -> [Record] {
+        let started = ContinuousClock.now
+        let requestsBefore = client.requestCount
+        var keys: [Record] = []
+        for try await batch in client.scan(.keys, limit: settings.pageSize, concurrency: settings.concurrency) {
+            keys.append(contentsOf: batch)
+        }
+        try Task.checkCancellation()
+        if settings.useCache {
+            cache.store(.keys, records: keys, seconds: (ContinuousClock.now - started).inSeconds,
+                        requests: client.requestCount - requestsBefore)
+        }
+        return keys
+    }
 
     /// How many rows a resource has, with a row to check field names on: from the cache,
     /// else one request for one row.
@@ -129,13 +167,23 @@ struct RecordSource: Sendable {
     }
 
     /// Every row, awaited (for joins and lookups).
+    /// A list that changed under a scan in a way its rows could not place is read again, up to
+    /// three times: nothing has been shown of it yet.
     func all(_ resource: Resource) async throws -> [Record] {
         if settings.useCache, let entry = cache.fresh(resource, within: settings.freshness[resource] ?? .zero) {
             return entry.records
         }
-        var collected: [Record] = []
-        for try await batch in rows(resource) { collected.append(contentsOf: batch) }
-        return collected
+        var attempt = 1
+        while true {
+            do {
+                var collected: [Record] = []
+                for try await batch in rows(resource) { collected.append(contentsOf: batch) }
+                return collected
+            } catch let changed as ScanChanged where attempt < 3 {
+                _ = changed
+                attempt += 1
+            }
+        }
     }
 
     /// Rows already in memory, as one batch (sharing the cache's storage, not copying it).

@@ -23,8 +23,8 @@ public final class SessionCache: Sendable {
         /// Set when rows already fetched may have changed in place (the server relabels a
         /// key's clicks when the key is renamed or deleted): only a full scan is right.
         public var needsFullScan = false
-        /// For clicks: the distinct `key_name`s the rows carry, when known.
-        public var keyNames: Set<String>?
+        /// What the rows were read under (clicks: the keys' names then; when last scanned in full).
+        public var provenance: Provenance
         /// Seconds since 1970 when the fetch of these rows began (what the disk keeps).
         public var fetchedWall = Date().timeIntervalSince1970
         /// Names the snapshot of these rows on disk, when they were read from it or written to it.
@@ -37,6 +37,9 @@ public final class SessionCache: Sendable {
     }
 
     private let entries = Mutex<[Resource: Entry]>([:])
+    /// Per resource, the wall time of the last `refresh`: rows whose fetch began before it are
+    /// stale, whenever and from wherever (memory or disk) they are read.
+    private let staleBefore = Mutex<[Resource: Double]>([:])
     /// Where rows outlive the process (nil: memory only).
     public let disk: DiskStore?
     /// Per resource: whether the disk was read yet, what its files looked like when this
@@ -80,26 +83,25 @@ public final class SessionCache: Sendable {
         return entries.withLock { $0[resource] }
     }
 
-    public func store(_ resource: Resource, records: [Record], seconds: Double, requests: Int, keyNames: Set<String>? = nil) {
-        // Keys read from disk are compared too: a rename since another process fetched them counts.
+    /// Keeps the rows of a fetch that took `seconds` and began then; `provenance` says what they
+    /// were read under (by default: a scan of the whole list, begun when the fetch began).
+    public func store(_ resource: Resource, records: [Record], seconds: Double, requests: Int, provenance: Provenance? = nil) {
         loadFromDisk(resource)
         let generation = UInt64.random(in: 1...UInt64.max)
         let fetchedWall = Date().timeIntervalSince1970 - seconds
-        let relabelled = entries.withLock { e -> Bool in
-            var relabelled = false
-            if resource == .keys, let old = e[.keys], SessionCache.renamedOrRemoved(old.records, records) {
-                // The server has relabelled those keys' clicks: the cached ones are out of date.
-                SessionCache.requireFullScan(.clicks, in: &e)
-                relabelled = true
+        entries.withLock { e in
+            if resource == .keys, let map = e[.clicks]?.provenance.keyMap, !map.changed(in: KeyMap(keys: records)).isEmpty {
+                // A key the cached clicks name was renamed or deleted: the server has relabelled
+                // its clicks in place. They stay (for TAB) but are not served as current.
+                e[.clicks]?.stale = true
             }
-            var entry = Entry(records: records, fetchedAt: .now, fetchSeconds: seconds, requests: requests, keyNames: keyNames)
+            var entry = Entry(records: records, fetchedAt: .now, fetchSeconds: seconds, requests: requests,
+                              provenance: provenance ?? Provenance(fullScanWall: fetchedWall))
             entry.fetchedWall = fetchedWall
             entry.generation = disk == nil ? nil : generation
             e[resource] = entry
-            return relabelled
         }
-        guard let disk else { return }
-        if relabelled { writeDisk(.clicks) { disk.markRescan(.clicks, done: $0) } }
+        guard disk != nil else { return }
         let wait = diskState.withLock { d -> Duration? in
             let since = d[resource]?.lastSave.map { ContinuousClock.now - $0 }
             guard let since, since < SessionCache.saveInterval else { return nil }
@@ -131,16 +133,17 @@ public final class SessionCache: Sendable {
         diskState.withLock { $0[resource, default: DiskState()].lastSave = .now }
         writeDisk(resource) {
             disk.save(resource, entry.records, fetchedWall: entry.fetchedWall, seconds: entry.fetchSeconds,
-                      requests: entry.requests, generation: generation, keyNames: entry.keyNames, done: $0)
+                      requests: entry.requests, generation: generation, provenance: entry.provenance, done: $0)
         }
     }
 
     /// The rows of `resource` were fetched afresh and found unchanged: they count as fetched
     /// now, and the disk records the new time without rewriting them.
-    public func renew(_ resource: Resource, seconds: Double, requests: Int) {
+    public func renew(_ resource: Resource, seconds: Double, requests: Int, provenance: Provenance? = nil) {
         let fetchedWall = Date().timeIntervalSince1970 - seconds
         let generation = entries.withLock { e -> UInt64? in
             guard var entry = e[resource] else { return nil }
+            if let provenance { entry.provenance = provenance }
             entry.fetchedAt = .now
             entry.fetchedWall = fetchedWall
             entry.stale = false
@@ -171,16 +174,12 @@ public final class SessionCache: Sendable {
         e[resource] = entry
     }
 
-    /// Whether a key of `old` is gone from `new`, or has another name there.
-    static func renamedOrRemoved(_ old: [Record], _ new: [Record]) -> Bool {
-        var names: [Value: Value] = [:]
-        for k in new where !k["id"].isNull { names[k["id"]] = k["name"] }
-        return old.contains { k in !k["id"].isNull && names[k["id"]] != k["name"] }
-    }
-
     /// Keeps the rows but counts them as stale, so the next command refetches (and may
-    /// fetch only what is new, see ``ClickLogRefresh``).
+    /// fetch only what is new, see ``ListRefresh``); rows read from disk later count as stale
+    /// too, when their fetch began before now.
     public func markStale(_ resource: Resource) {
+        let now = Date().timeIntervalSince1970
+        staleBefore.withLock { $0[resource] = now }
         entries.withLock { e in
             guard var entry = e[resource] else { return }
             entry.fetchedAt = ContinuousClock.now - .seconds(1_000_000)
@@ -226,8 +225,9 @@ public final class SessionCache: Sendable {
             guard !diskState.withLock({ $0[resource]?.loaded ?? false }) else { return }
             let snapshot = entries.withLock { $0[resource] } == nil ? disk.load(resource) : nil
             if let snapshot {
+                let entry = entry(snapshot, resource)
                 entries.withLock { e in
-                    if e[resource] == nil { e[resource] = SessionCache.entry(snapshot) }
+                    if e[resource] == nil { e[resource] = entry }
                 }
             }
             diskState.withLock { d in
@@ -250,9 +250,10 @@ public final class SessionCache: Sendable {
         if now.rows == nil {
             if seen.rows != nil { _ = entries.withLock { $0.removeValue(forKey: resource) } }
         } else if now.rows != seen.rows || now.fetched != seen.fetched, let snapshot = disk.load(resource) {
+            let entry = entry(snapshot, resource)
             entries.withLock { e in
                 if e[resource].map({ snapshot.fetchedWall > $0.fetchedWall || snapshot.needsFullScan }) ?? true {
-                    e[resource] = SessionCache.entry(snapshot)
+                    e[resource] = entry
                 }
             }
         } else if now.rescan != nil, seen.rescan != now.rescan {
@@ -272,18 +273,26 @@ public final class SessionCache: Sendable {
         }
     }
 
-    /// An entry for rows read from disk: as old as their fetch.
-    private static func entry(_ s: DiskStore.Snapshot) -> Entry {
+    /// An entry for rows read from disk: as old as their fetch, and stale when fetched before
+    /// the last `refresh`.
+    private func entry(_ s: DiskStore.Snapshot, _ resource: Resource) -> Entry {
         let age = Date().timeIntervalSince1970 - s.fetchedWall
         // A fetch time in the future (a clock set back, a damaged file) counts as very old.
         let fetchedAt = age >= -1 && age < 1e9 ? ContinuousClock.now - .seconds(max(0, age)) : ContinuousClock.now - .seconds(1_000_000)
         var entry = Entry(records: s.records, fetchedAt: fetchedAt, fetchSeconds: s.fetchSeconds, requests: s.requests,
-                          keyNames: s.keyNames)
+                          provenance: s.provenance)
         entry.fetchedWall = s.fetchedWall
         entry.generation = s.generation
         if s.needsFullScan {
             entry.stale = true
             entry.needsFullScan = true
+        }
+        if let refreshed = staleBefore.withLock({ $0[resource] }), s.fetchedWall < refreshed { entry.stale = true }
+        // Keys fetched here since show a key renamed or deleted that these clicks still name.
+        if resource == .clicks, let map = s.provenance.keyMap,
+           let keys = entries.withLock({ $0[.keys] }), keys.fetchedWall > s.fetchedWall,
+           !map.changed(in: KeyMap(keys: keys.records)).isEmpty {
+            entry.stale = true
         }
         return entry
     }

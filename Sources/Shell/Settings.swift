@@ -22,6 +22,10 @@ public struct Settings: Sendable {
     public var charset = "auto"
     /// How often `follow` asks the server for what is new.
     public var followInterval: Duration = .seconds(5)
+    /// How old the last full scan of the click log may grow: an incremental refresh checks both
+    /// ends and one page in the middle, so a change elsewhere in the middle is seen by the next
+    /// full scan at the latest.
+    public var rescan: Duration = .seconds(3600)
     /// How long fetched rows count as fresh, per resource.
     public var freshness: [Resource: Duration] = [
         .sessions: .seconds(30), .keys: .seconds(300), .nodes: .seconds(3600), .clicks: .seconds(60),
@@ -49,6 +53,7 @@ public struct Settings: Sendable {
             ("timezone", zone.name),
             ("charset", charset),
             ("follow.interval", Settings.describe(followInterval)),
+            ("rescan", Settings.describe(rescan)),
         ]
         for r in Resource.allCases {
             rows.append(("ttl.\(r.rawValue)", Settings.describe(freshness[r] ?? .zero)))
@@ -58,7 +63,7 @@ public struct Settings: Sendable {
 
     /// The names `set` accepts, for completion and "did you mean".
     public static let names: [String] = ["format", "pager", "page-size", "concurrency", "cache", "retries", "timeout", "timing",
-                                         "suggest", "timezone", "charset", "follow.interval"]
+                                         "suggest", "timezone", "charset", "follow.interval", "rescan"]
         + Resource.allCases.map { "ttl.\($0.rawValue)" }
 
     /// Applies `set NAME VALUE`; the error says what values fit.
@@ -104,6 +109,11 @@ public struct Settings: Sendable {
                 throw ShellError("follow.interval takes a duration from 100ms to 1d (5s, 1m), not '\(value)'")
             }
             followInterval = d
+        case "rescan":
+            guard let d = Settings.parseDuration(value), d <= .seconds(365 * 86_400) else {
+                throw ShellError("rescan takes a duration like 1h, 30m or 0 (a full scan at every refresh), not '\(value)'")
+            }
+            rescan = d
         case "charset":
             guard ["auto", "utf8", "ascii"].contains(value.lowercased()) else {
                 throw ShellError("charset is auto, utf8 or ascii, not '\(value)'")

@@ -33,6 +33,8 @@ struct OpshEmulator: AsyncParsableCommand {
     @Option(name: .customLong("tls-key"), help: ArgumentHelp("The private key of --tls-cert (PEM).", valueName: "FILE"))
     var tlsKey: String?
     @Flag(help: "With --tls-cert, offer HTTP/2 by ALPN beside HTTP/1.1.") var http2 = false
+    @Flag(help: "Read changes to the demo account from stdin, a line each (add N, late N, remove-middle N, purge N, rename ID NAME, delete ID, key-ids NAME, append-rate R, count, requests), and answer each with a line on stdout.")
+    var commands = false
 
     func validate() throws {
         let loopback = ["127.0.0.1", "localhost", "::1"].contains(host) || host.hasPrefix("127.")
@@ -97,6 +99,7 @@ struct OpshEmulator: AsyncParsableCommand {
         let grow = DispatchSource.makeSignalSource(signal: SIGUSR1, queue: queue)
         grow.setEventHandler { emulator.addClicks(1000) }
         grow.resume()
+        if commands { EmulatorCommands.serve(emulator) }
 
         for await _ in stopRequested.stream { break }
         await emulator.stop()

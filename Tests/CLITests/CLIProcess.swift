@@ -112,8 +112,12 @@ enum CLI {
         _ = readers.wait(timeout: .now() + 5)
         let status = process.terminationReason == .uncaughtSignal
             ? 128 + process.terminationStatus : process.terminationStatus
-        return Result(status: status, stdout: collected.text(0), stderr: collected.text(1),
-                      elapsed: elapsed, timedOut: timedOut)
+        let result = Result(status: status, stdout: collected.text(0), stderr: collected.text(1),
+                            elapsed: elapsed, timedOut: timedOut)
+        if let shown = DebugText.find(in: result.stderr) {
+            Issue.record("a Swift type or debug description reached the user: \(shown)\n\(result)")
+        }
+        return result
     }
 
     /// `opsh arguments` in a fresh home.
@@ -147,20 +151,29 @@ final class EmulatorProcess {
     let baseURL: String
     let token: String
     private var stopped = false
+    /// With `commands`: where changes to the data are written (`opsh-emulator --commands`).
+    private let commandInput: FileHandle?
+    private let output: FileHandle
+    /// What stdout held after the last line read.
+    private var buffer = Data()
 
     struct StartFailure: Error, CustomStringConvertible { var description: String }
 
-    init(_ arguments: [String] = [], timeout: Duration = .seconds(20)) throws {
+    /// `commands`: the test changes the demo account's data while it runs (``send(_:)``).
+    init(_ arguments: [String] = [], commands: Bool = false, timeout: Duration = .seconds(20)) throws {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: try CLI.executable("opsh-emulator"))
-        process.arguments = ["--port", "0"] + arguments
+        process.arguments = ["--port", "0"] + arguments + (commands ? ["--commands"] : [])
         process.environment = ["PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"]
         let output = Pipe()
+        let input = Pipe()
         process.standardOutput = output
         process.standardError = FileHandle.nullDevice
-        process.standardInput = FileHandle.nullDevice
+        process.standardInput = commands ? input : FileHandle.nullDevice
         try process.run()
         self.process = process
+        self.output = output.fileHandleForReading
+        commandInput = commands ? input.fileHandleForWriting : nil
 
         // The one line: "opsh-emulator listening on URL (demo token: TOKEN)".
         let handle = output.fileHandleForReading
@@ -181,7 +194,9 @@ final class EmulatorProcess {
             }
             buffer.append(chunk)
         }
-        let line = String(decoding: buffer, as: UTF8.self)
+        let newline = buffer.firstIndex(of: UInt8(ascii: "\n"))!
+        let line = String(decoding: buffer[...newline], as: UTF8.self)
+        self.buffer = Data(buffer[buffer.index(after: newline)...])
         let pattern = /^opsh-emulator listening on (https?:\/\/127\.0\.0\.1:\d+\/api\/v2\/) \(demo token: ([^)\s]+)\)\n$/
         guard let match = line.wholeMatch(of: pattern) else {
             process.terminate()
@@ -189,6 +204,23 @@ final class EmulatorProcess {
         }
         baseURL = String(match.1)
         token = String(match.2)
+    }
+
+    /// Sends one change or question (see `opsh-emulator --help`) and returns its one-line answer.
+    @discardableResult
+    func send(_ command: String) throws -> String {
+        guard let commandInput else { throw StartFailure(description: "the emulator was started without commands") }
+        try commandInput.write(contentsOf: Data((command + "\n").utf8))
+        while !buffer.contains(UInt8(ascii: "\n")) {
+            let chunk = output.availableData
+            guard !chunk.isEmpty else { throw StartFailure(description: "opsh-emulator ended while answering '\(command)'") }
+            buffer.append(chunk)
+        }
+        let newline = buffer.firstIndex(of: UInt8(ascii: "\n"))!
+        let reply = String(decoding: buffer[..<newline], as: UTF8.self)
+        buffer = Data(buffer[buffer.index(after: newline)...])
+        if reply.hasPrefix("error") { throw StartFailure(description: "opsh-emulator: \(reply)") }
+        return reply
     }
 
     /// SIGTERM, then wait (SIGKILL after 5 s).
@@ -214,4 +246,22 @@ final class Locked<Value>: @unchecked Sendable {
     private var value: Value
     init(_ value: Value) { self.value = value }
     func withLock<R>(_ body: (inout Value) -> R) -> R { lock.withLock { body(&value) } }
+}
+
+/// Text a user must never see: a Swift value's debug description (`ScanChanged(before: 1,`),
+/// a type's full name, an Optional, a Foundation error's domain. Every process the tests run
+/// is checked for it on stderr.
+enum DebugText {
+    static let patterns = [
+        #"\b[A-Z][A-Za-z0-9]+\([a-z][A-Za-z0-9]*: "#, #"\bSwift\.[A-Z]"#, #"\bFoundation\.[A-Z]"#, #"\bOptional\("#,
+        "Error Domain=", #"\b[A-Z][A-Za-z]+Error\.[a-z][A-Za-z]+\b"#,
+    ]
+
+    /// The first such text in `text`, if any.
+    static func find(in text: String) -> Substring? {
+        for p in patterns {
+            if let m = text.firstMatch(of: try! Regex(p)) { return text[m.range] }
+        }
+        return nil
+    }
 }

@@ -123,7 +123,8 @@ import Testing
         let first = try await HTTP.get(emu.port, "/api/v2/openforiplinkclicks/?token=\(t)&limit=1")
         let n = first.object["count"] as? Int ?? 0
         #expect(n >= 500 + 40, "new clicks arrive while serving: \(n)")
-        #expect(emu.clickCount() == n)
+        // The count is read before the page's rows, as DRF does: clicks arriving meanwhile are not in it.
+        #expect(emu.clickCount() >= n)
         emu.setAppendRate(0)
         let stopped = try await HTTP.get(emu.port, "/api/v2/openforiplinkclicks/?token=\(t)&limit=1")
         try await Task.sleep(for: .milliseconds(100))

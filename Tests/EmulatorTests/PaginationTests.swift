@@ -91,3 +91,27 @@ import Testing
         #expect(keys == keys.sorted())
     }
 }
+
+/// Issue 20: the emulator pages clicks as Django REST Framework does on a busy account: the
+/// count in one query, the rows in another, so clicks that arrive in between are in the rows
+/// but not the count (and a page near the end holds more rows than the count leaves room for).
+@Suite struct CountApartFromRowsTests {
+    @Test func clicksArrivingDuringTheCountQueryAreInTheRowsButNotTheCount() async throws {
+        var options = EmulatorOptions()
+        options.clicks = 1_000
+        options.countQueryTime = .milliseconds(200)
+        let emulator = try await Emulator.start(options)
+        defer { Task { await emulator.stop() } }
+        let base = "/api/v2/openforiplinkclicks/?token=\(EmulatorAccounts.demoToken)&limit=1000&offset="
+        // Clicks arriving at 200 a second: about 40 during each count query.
+        emulator.setAppendRate(200)
+        let offset = emulator.clickCount() - 10
+        let r = try await HTTP.get(emulator.port, base + "\(offset)")
+        let body = try #require(r.json as? [String: Any])
+        let count = body["count"] as! Int
+        let rows = (body["results"] as! [[String: Any]]).count
+        #expect(rows < 1000, "the page reaches the end of the list")
+        #expect(offset + rows > count, "the rows run past the count: \(rows) rows from \(offset), count \(count)")
+        #expect(body["next"] is NSNull, "next comes from the count, as DRF's does")
+    }
+}

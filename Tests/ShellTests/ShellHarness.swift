@@ -3,6 +3,7 @@ import OpenportAPI
 import OpenportEmulator
 import Records
 import Shell
+import Testing
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
@@ -57,6 +58,11 @@ final class ShellHarness: Sendable {
     func run(_ line: String) async -> (outcome: Outcome, out: String, err: String) {
         output.reset()
         let outcome = await interpreter.run(line)
+        var shown = output.stderr
+        if case .failed(let message, _, _) = outcome { shown += message }
+        if let debug = shown.firstMatch(of: try! Regex(#"\b[A-Z][A-Za-z0-9]+\([a-z][A-Za-z0-9]*: |\bSwift\.[A-Z]|\bOptional\("#)) {
+            Issue.record("a Swift type or debug description reached the user: \(shown[debug.range])")
+        }
         return (outcome, output.stdout, output.stderr)
     }
 
