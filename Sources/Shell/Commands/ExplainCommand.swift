@@ -9,9 +9,9 @@ struct ExplainCommand: ShellCommand {
         details: """
         Says which lists LINE reads and how many requests each takes: none from a fresh cache,
         1 for a count (the server's count comes with one row), one per page for a scan (about
-        rows / page-size), 2 for a stale click log refreshed with only what is new; what the
-        cache holds and how old it is; and which stages run where (all of them in opsh; a
-        count or first N only changes what is asked). When it needs the size of a list that
+        rows / page-size; the click log after the keys), the keys and 2 or 3 pages for a stale
+        click log brought up to date; what the cache holds and how old it is; and which
+        stages run where (all of them in opsh; a count or first N only changes what is asked). When it needs the size of a list that
         is not cached it asks for it (1 request each, said and not counted). 'set timing on'
         then shows the same figures measured after each line, to compare.
         """,
