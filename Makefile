@@ -3,7 +3,7 @@ SWIFT ?= swift
 BIN := .build/debug
 RELEASE_BIN := .build/release
 
-.PHONY: all build release demo test test-deps bench fuzz fuzz-smoke fuzz-build deps clean completions \
+.PHONY: all build release demo test soak test-deps bench fuzz fuzz-smoke fuzz-build deps clean completions \
 	manual install install-files uninstall
 
 all: build
@@ -44,22 +44,26 @@ test-deps: deps
 
 # The manual's base page comes from the debug build here (the flags are the same in every
 # configuration): InstallTests installs it with the debug binaries through install-files.
-# The scan soaks (100 full scans under faults, twice) run alone after the rest: they use
-# both cores for minutes, which would starve the timed end-to-end tests beside them.
 test: test-deps
 	$(SWIFT) build
 	$(MAKE) manual MANUAL_CONFIG=debug
 	$(SWIFT) test
-	OPSH_SOAK=1 $(SWIFT) test --skip-build --filter 'ScanTests/(twentyPercent|thirtyPercent)'
+
+# The scan soaks (100 full scans under faults, twice): minutes of both cores, so a target
+# of their own, run alone (CI runs them after `make test`).
+soak: deps
+	OPSH_SOAK=1 $(SWIFT) test --filter SoakTests
 
 bench: deps release
 	bench/run
 
 # libFuzzer over the pure layers (lexer, parser, completion analyser, evaluator, JSON,
 # timestamps): Records and Query built as modules with coverage and ASan, then the entry in
-# fuzz/ with the completion analyser. Crashes land in $(FUZZ_DIR)/crashes/. Leak checks are
-# off: LeakSanitizer rescans the heap after nearly every input (the Swift runtime caches
-# metadata and the evaluator runs in a Task), cutting the rate tenfold.
+# fuzz/, which reads the shell's command catalogue from the built opsh. Crashes land in
+# $(FUZZ_DIR)/crashes/. Leak checks are off, at each input and at exit: LeakSanitizer rescans
+# the heap after nearly every input (the Swift runtime caches metadata and the evaluator runs
+# in a Task), cutting the rate tenfold, and at exit it takes the boxes of the catalogue's
+# indirect enums, held by a global, for leaks.
 SWIFTC ?= swiftc
 FUZZ_DIR := .build/fuzz
 FUZZ_FLAGS := -sanitize=fuzzer,address -parse-as-library -O -g -use-ld=lld
@@ -67,7 +71,7 @@ FUZZ_TIME ?= 60
 RECORDS_SRC := $(wildcard Sources/Records/*.swift)
 QUERY_SRC := $(shell find Sources/Query -name '*.swift' | sort)
 FUZZ_RUN = mkdir -p $(FUZZ_DIR)/corpus $(FUZZ_DIR)/crashes && \
-	$(FUZZ_DIR)/opsh-fuzz $(FUZZ_DIR)/corpus fuzz/corpus -artifact_prefix=$(FUZZ_DIR)/crashes/ \
+	ASAN_OPTIONS=detect_leaks=0 OPSH_COMMAND_SYNTAX=$(FUZZ_DIR)/command-syntax.json $(FUZZ_DIR)/opsh-fuzz $(FUZZ_DIR)/corpus fuzz/corpus -artifact_prefix=$(FUZZ_DIR)/crashes/ \
 	-max_len=131072 -timeout=10 -rss_limit_mb=4096 -detect_leaks=0 -print_final_stats=1
 
 $(FUZZ_DIR)/libRecords.a: $(RECORDS_SRC)
@@ -79,11 +83,17 @@ $(FUZZ_DIR)/libQuery.a: $(QUERY_SRC) $(FUZZ_DIR)/libRecords.a
 	$(SWIFTC) $(FUZZ_FLAGS) -module-name Query -I $(FUZZ_DIR) -emit-module -emit-module-path $(FUZZ_DIR)/Query.swiftmodule \
 		-emit-library -static -o $@ $(QUERY_SRC)
 
-$(FUZZ_DIR)/opsh-fuzz: fuzz/FuzzEntry.swift Sources/Shell/CompletionAnalyzer.swift $(FUZZ_DIR)/libQuery.a
+$(FUZZ_DIR)/opsh-fuzz: fuzz/FuzzEntry.swift $(FUZZ_DIR)/libQuery.a
 	$(SWIFTC) $(FUZZ_FLAGS) -module-name OpshFuzz -I $(FUZZ_DIR) -L $(FUZZ_DIR) -lQuery -lRecords \
-		Sources/Shell/CompletionAnalyzer.swift fuzz/FuzzEntry.swift -o $@
+		fuzz/FuzzEntry.swift -o $@
 
-fuzz-build: $(FUZZ_DIR)/opsh-fuzz
+# The shell's command catalogue, for the completion analyser under the fuzzer (no copy of it
+# in fuzz/): written by the built opsh.
+$(FUZZ_DIR)/command-syntax.json: build
+	@mkdir -p $(FUZZ_DIR)
+	$(BIN)/opsh --generate-command-syntax > $@
+
+fuzz-build: $(FUZZ_DIR)/opsh-fuzz $(FUZZ_DIR)/command-syntax.json
 
 # `make fuzz FUZZ_TIME=600` for longer; new inputs that find coverage go to $(FUZZ_DIR)/corpus.
 fuzz: fuzz-build

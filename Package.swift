@@ -14,6 +14,8 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
         .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
+        // Already built for async-http-client (through swift-certificates): SHA-256 for file names.
+        .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
     ],
     targets: [
         // libedit, as Debian's libedit-dev installs it, and a shim for its variadic calls.
@@ -22,7 +24,7 @@ let package = Package(
 
         // Pure: the record model shared by every layer (values, timestamps, JSON).
         .target(name: "Records"),
-        // Pure: the command language (lexer, parser, AST, evaluation).
+        // Pure: the command language (lexer, parser, AST, evaluation, completion analysis).
         .target(name: "Query", dependencies: ["Records"]),
         // The HTTP client for API v2.
         .target(name: "OpenportAPI", dependencies: [
@@ -37,8 +39,12 @@ let package = Package(
             .product(name: "HummingbirdHTTP2", package: "hummingbird"),
             .product(name: "NIOSSL", package: "swift-nio-ssl"),
         ]),
-        // The interpreter: commands, cache, completion, rendering, the REPL over a LineReader.
-        .target(name: "Shell", dependencies: ["Records", "Query", "OpenportAPI"]),
+        // The interpreter: commands, cache, completion, output, the REPL over a LineReader and
+        // a Terminal (both provided by the executable).
+        .target(name: "Shell", dependencies: [
+            "Records", "Query", "OpenportAPI",
+            .product(name: "Crypto", package: "swift-crypto"),
+        ]),
         // The terminal line reader (libedit).
         .target(name: "LineEditor", dependencies: ["CEditLine", "Shell"]),
 
@@ -52,13 +58,19 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
+        // What several test targets share: an emulator served to a client for a test body,
+        // and the scan fixtures.
+        .target(name: "TestSupport", dependencies: ["OpenportAPI", "OpenportEmulator", "Records"], path: "Tests/TestSupport"),
+
         .testTarget(name: "RecordsTests", dependencies: ["Records"]),
         .testTarget(name: "QueryTests", dependencies: ["Query", "Records"]),
-        .testTarget(name: "OpenportAPITests", dependencies: ["OpenportAPI", "OpenportEmulator", "Records"]),
+        .testTarget(name: "OpenportAPITests", dependencies: ["OpenportAPI", "OpenportEmulator", "Records", "TestSupport"]),
         .testTarget(name: "ShellTests", dependencies: ["Shell", "OpenportAPI", "OpenportEmulator", "Query", "Records"]),
         .testTarget(name: "LineEditorTests", dependencies: ["LineEditor", "Shell"]),
         .testTarget(name: "CLITests", dependencies: ["OpenportEmulator", "Query", "Shell"]),
         .testTarget(name: "EmulatorTests", dependencies: ["OpenportEmulator"]),
+        // The scan soaks (minutes of both cores): `make soak`, after `make test`.
+        .testTarget(name: "SoakTests", dependencies: ["OpenportAPI", "OpenportEmulator", "Records", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

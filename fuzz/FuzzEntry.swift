@@ -1,8 +1,11 @@
 // libFuzzer entry for opsh's pure layers: the lexer and parser of the command language, the
 // completion analyser, the JSON reader (and writer, round trip), DRF timestamps, and the
 // evaluator and renderers over a small fixed record set. Built by `make fuzz` (see Makefile):
-// Records and Query as modules, this file with Sources/Shell/CompletionAnalyzer.swift.
+// Records and Query as modules, then this file. The completion analyser reads the shell's real
+// command catalogue, which `opsh --generate-command-syntax` writes and `make fuzz` names in
+// OPSH_COMMAND_SYNTAX.
 import Dispatch
+import Foundation
 import Query
 import Records
 
@@ -70,12 +73,13 @@ public func fuzzOneInput(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     _ = Timestamp(text)
     _ = Timestamp(utf8: bytes)
 
-    // Completion at the end, in the middle, and at a cursor the first byte picks, with
-    // commands of every argument kind (the shell's catalogue is not built in here).
+    // Completion at the end, in the middle, and at a cursor the first byte picks, with the
+    // shell's commands.
     let count = text.count
-    _ = CompletionAnalyzer.analyze(text, cursor: count, commands: fuzzArgumentKind)
-    _ = CompletionAnalyzer.analyze(text, cursor: count / 2, commands: fuzzArgumentKind)
-    if let b = bytes.first { _ = CompletionAnalyzer.analyze(text, cursor: Int(b) % (count + 2), commands: fuzzArgumentKind) }
+    let commands = { (word: String) in commandSyntax[word] }
+    _ = CompletionAnalyzer.analyze(text, cursor: count, commands: commands)
+    _ = CompletionAnalyzer.analyze(text, cursor: count / 2, commands: commands)
+    if let b = bytes.first { _ = CompletionAnalyzer.analyze(text, cursor: Int(b) % (count + 2), commands: commands) }
 
     // Quoting: whatever completion inserts for a name, the parser reads back as that name.
     if !text.isEmpty, let quoted = try? Pipeline(parsing: "keys " + Quoting.doubleQuoted(text)),
@@ -108,18 +112,13 @@ public func fuzzOneInput(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     return 0
 }
 
-/// A command for each kind of argument, named after what it stands for.
-@Sendable func fuzzArgumentKind(_ word: String) -> ArgumentKind? {
-    switch word {
-    case "keys": return .keys(subcommands: ["add", "set", "replace", "rm"])
-    case "set": return .setting
-    case "help": return .topic
-    case "open": return .port
-    case "refresh": return .resources
-    case "get": return .apiPath
-    case "watch": return .commandLine(flagsWithValue: ["times"])
-    case "cache": return .subcommands(["clear": .resources])
-    case "clicks", "sessions", "nodes": return ArgumentKind.none
-    default: return nil
+/// The shell's command catalogue, as `opsh --generate-command-syntax` wrote it to the file
+/// that OPSH_COMMAND_SYNTAX names.
+let commandSyntax: [String: CommandSyntax] = {
+    guard let path = ProcessInfo.processInfo.environment["OPSH_COMMAND_SYNTAX"],
+          let data = FileManager.default.contents(atPath: path),
+          let syntax = try? JSONDecoder().decode([String: CommandSyntax].self, from: data), !syntax.isEmpty else {
+        fatalError("OPSH_COMMAND_SYNTAX must name the output of `opsh --generate-command-syntax` (make fuzz does this)")
     }
-}
+    return syntax
+}()

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Something the API, the network or the user's settings refused, with a message a person can act on.
 ///
 /// The message never contains the token: every URL in it went through ``Redactor``.
@@ -167,19 +169,9 @@ extension String {
 
     /// Percent-encodes for a query value: everything but RFC 3986 unreserved characters.
     func addingPercentEncodingForQuery() -> String? {
-        var out = ""
-        for b in utf8 {
-            switch b {
-            case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"),
-                 UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "."),
-                 UInt8(ascii: "_"), UInt8(ascii: "~"):
-                out.unicodeScalars.append(Unicode.Scalar(b))
-            default:
-                out += "%" + String(b, radix: 16, uppercase: true).leftPadded(to: 2)
-            }
-        }
-        return out
+        addingPercentEncoding(withAllowedCharacters: unreservedCharacters)
     }
-
-    func leftPadded(to n: Int) -> String { count >= n ? self : String(repeating: "0", count: n - count) + self }
 }
+
+/// RFC 3986's unreserved characters: what a query value keeps as it is.
+private let unreservedCharacters = CharacterSet(charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")

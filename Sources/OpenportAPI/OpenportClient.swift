@@ -10,8 +10,10 @@ import Synchronization
 ///
 /// Errors are ``APIError``s whose messages never contain the token.
 public final class OpenportClient: Sendable {
-    public let config: APIConfig
+    /// The configuration it was made with, but for ``paging``, which may change.
+    public var config: APIConfig { configuration.withLock { $0 } }
     public let redactor: Redactor
+    private let configuration: Mutex<APIConfig>
     private let http: HTTPClient
     private let requests = Atomic<Int>(0)
     private let requestsByResource = Mutex<[Resource: Int]>([:])
@@ -31,7 +33,7 @@ public final class OpenportClient: Sendable {
 
     public init(config: APIConfig) throws(APIError) {
         try config.validate()
-        self.config = config
+        self.configuration = Mutex(config)
         self.redactor = Redactor(token: config.token, secrets: config.proxy?.secrets ?? [])
         self.policy = Mutex(RetryPolicy(maxAttempts: config.maxAttempts, budget: config.retryBudget))
         var http = HTTPClient.Configuration()
@@ -106,6 +108,23 @@ public final class OpenportClient: Sendable {
             self.baseDelay = max(0, baseDelay)
             self.retryAfterCap = max(0, retryAfterCap)
         }
+    }
+
+    /// How many rows a page asks for, and how many pages a scan fetches at once.
+    public struct Paging: Sendable, Equatable {
+        public var pageSize: Int
+        public var concurrency: Int
+        public init(pageSize: Int, concurrency: Int) {
+            self.pageSize = pageSize
+            self.concurrency = concurrency
+        }
+    }
+
+    /// The paging in force: from ``APIConfig/pageSize`` and ``APIConfig/concurrency`` until
+    /// changed (`set page-size`), for every request after the change.
+    public var paging: Paging {
+        get { configuration.withLock { Paging(pageSize: $0.pageSize, concurrency: $0.concurrency) } }
+        set { configuration.withLock { $0.pageSize = max(1, newValue.pageSize); $0.concurrency = max(1, newValue.concurrency) } }
     }
 
     /// The policy in force: from ``APIConfig/maxAttempts`` and ``APIConfig/retryBudget`` until changed.

@@ -15,6 +15,18 @@ public enum Resource: String, CaseIterable, Sendable, Hashable {
         }
     }
 
+    /// The resource an API path lists, if it is one opsh knows: its last segment is the
+    /// resource's (`keys/`, `/api/v2/sessions/?x=1`, `openforiplinkclicks`). `monkeys/` is
+    /// none, and `keys/349/` is one key, not the list. The one rule for `get PATH`'s rows and
+    /// for how a scan of a path pages.
+    public init?(path: String) {
+        var p = Substring(path)
+        if let q = p.firstIndex(of: "?") { p = p[..<q] }
+        guard let last = p.split(separator: "/").last,
+              let r = Resource.allCases.first(where: { $0.path == last + "/" }) else { return nil }
+        self = r
+    }
+
     /// Whether the resource needs the account's token (nodes/ answers without one).
     public var needsToken: Bool { self != .nodes }
 

@@ -100,7 +100,7 @@ extension OpenportClient {
     /// stream with an ``APIError/Kind/notAList`` error.
     public func scan(path: String, limit: Int? = nil, concurrency: Int? = nil) -> RecordBatches {
         let (relative, query) = relativePath(path)
-        let resource = Resource.allCases.first { relative.hasSuffix($0.path) }
+        let resource = Resource(path: relative)
         return scan(scanSettings(path: relative, query: query, resource: resource, limit: limit, concurrency: concurrency),
                     progress: nil)
     }

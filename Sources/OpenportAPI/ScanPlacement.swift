@@ -177,8 +177,10 @@ extension ScanRun {
 
     func park(_ page: Parked) {
         parked.append(page)
-        // A few pages at most wait; one dropped is read again when the scan reaches it.
-        if parked.count > 2 * window.ceiling { parked.removeFirst() }
+        // As many wait as can be asked for ahead of the rows delivered (see `lookaheadPages`),
+        // so that a slow page does not make the ones after it be read again; one dropped all
+        // the same is read again when the scan reaches it.
+        if parked.count > lookaheadPages + window.ceiling { parked.removeFirst() }
     }
 
     /// Places the parked pages that a newly placed one made placeable, until none is.

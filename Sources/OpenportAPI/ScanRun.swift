@@ -112,6 +112,10 @@ final class ScanRun {
 
     var pagesPlanned: Int { step > 0 ? max(1, (target + step - 1) / step) : 1 }
 
+    /// How many pages ahead of the rows delivered may be asked for: enough to keep the window
+    /// full while one page is slow, few enough to keep memory bounded.
+    var lookaheadPages: Int { max(16, 4 * window.ceiling) }
+
     /// Whether every row wanted is delivered and the list is known to end there (or no more are wanted).
     var finished: Bool {
         complete || started && delivered >= target && (target >= settings.wanted || end == target || settled)
@@ -166,7 +170,7 @@ final class ScanRun {
     func launchReady(_ group: inout ThrowingTaskGroup<Event, any Error>) {
         let now = ContinuousClock.now
         guard pauseUntil <= now else { return }
-        let lookahead = delivered + max(16, 4 * window.ceiling) * max(1, step)
+        let lookahead = delivered + lookaheadPages * max(1, step)
         var i = 0
         while inFlight.count < window.limit, i < waiting.count {
             let u = waiting[i]

@@ -62,19 +62,15 @@ struct PreparedLiteral {
 
 /// Time literals: `now`, `-24h`, `2021-11-15`, `2021-11-15T18:23:34Z`.
 public enum TimeLiteral {
-    /// Units of a relative time, in microseconds.
-    static let units: [Character: Int64] = ["s": 1_000_000, "m": 60_000_000, "h": 3_600_000_000, "d": 86_400_000_000, "w": 604_800_000_000]
-
     /// The span of instants a literal stands for, in microseconds since the epoch; nil when
     /// it is not a time. `-7d` is the instant 7 days before `now`; `2021-11-15` the whole day
     /// in UTC; `2021-11-15T18:23:34` without an offset is read as UTC.
     public static func span(_ text: String, now: Timestamp) -> Range<Int64>? {
         if text.lowercased() == "now" { return now.micros..<(now.micros + 1) }
-        if let sign = text.first, sign == "-" || sign == "+", let unit = text.last, let size = units[unit],
-           text.count >= 3, let n = Int64(text.dropFirst().dropLast()), n >= 0 {
-            let (delta, overflow) = n.multipliedReportingOverflow(by: size)
-            guard !overflow else { return nil }
-            let t = sign == "-" ? now.micros - delta : now.micros + delta
+        if let sign = text.first, sign == "-" || sign == "+", let ms = DurationText.milliseconds(String(text.dropFirst())) {
+            let (delta, tooLong) = ms.multipliedReportingOverflow(by: 1_000)
+            let (t, outOfRange) = sign == "-" ? now.micros.subtractingReportingOverflow(delta) : now.micros.addingReportingOverflow(delta)
+            guard !tooLong, !outOfRange, t < Int64.max else { return nil }
             return t..<(t + 1)
         }
         let bytes = Array(text.utf8)
@@ -177,21 +173,7 @@ extension Comparison {
             }
             return { TypedComparison.equal($0, literal) != negate }
         case .less, .lessOrEqual, .greater, .greaterOrEqual:
-            let accepted: Set<Placement> = switch op {
-            case .less: [.below]
-            case .lessOrEqual: [.below, .inside]
-            case .greater: [.above]
-            default: [.inside, .above]
-            }
-            if literal.isNull { return { _ in false } }
-            if let n = literal.int {
-                let (below, inside, above) = (accepted.contains(.below), accepted.contains(.inside), accepted.contains(.above))
-                return { value in
-                    if case .int(let i) = value { return i < n ? below : i == n ? inside : above }
-                    return TypedComparison.placement(value, literal).map(accepted.contains) ?? false
-                }
-            }
-            return { TypedComparison.placement($0, literal).map(accepted.contains) ?? false }
+            return orderTest(literal)
         case .matches, .notMatches:
             let negate = op == .notMatches
             guard let regex = try? NSRegularExpression(pattern: literal.text, options: [.caseInsensitive]) else {
@@ -225,6 +207,28 @@ extension Comparison {
                 return networks.contains { $0.contains(ip) }
             }
         }
+    }
+}
+
+extension Comparison {
+    /// `<`, `<=`, `>`, `>=`: where the value lies against the literal, with whole numbers
+    /// compared directly.
+    func orderTest(_ literal: PreparedLiteral) -> (Value) -> Bool {
+        let accepted: Set<Placement> = switch op {
+        case .less: [.below]
+        case .lessOrEqual: [.below, .inside]
+        case .greater: [.above]
+        default: [.inside, .above]
+        }
+        if literal.isNull { return { _ in false } }
+        if let n = literal.int {
+            let (below, inside, above) = (accepted.contains(.below), accepted.contains(.inside), accepted.contains(.above))
+            return { value in
+                if case .int(let i) = value { return i < n ? below : i == n ? inside : above }
+                return TypedComparison.placement(value, literal).map(accepted.contains) ?? false
+            }
+        }
+        return { TypedComparison.placement($0, literal).map(accepted.contains) ?? false }
     }
 }
 

@@ -85,8 +85,8 @@ public enum StageKind: Sendable, Equatable {
     case renderer
 }
 
-/// A line that shows a stage at work, for `help` and for the tests, with what it gives on
-/// the demo data (`opsh --demo`), which a test checks (nushell's `result:`).
+/// A line that shows a stage (or a shell command) at work, for `help` and for the tests,
+/// with what it gives on the demo data (`opsh --demo`), which a test checks (nushell's `result:`).
 public struct StageExample: Sendable, Equatable {
     /// A whole command line: `clicks | where port=6260 | count`.
     public var line: String
@@ -106,7 +106,7 @@ public struct StageExample: Sendable, Equatable {
         switch result {
         case .value(let v): return "\(shows) (demo: \(v))"
         case .rows(let n): return "\(shows) (demo: \(DigitGroups.text(n)) row\(n == 1 ? "" : "s"))"
-        case .live: return shows
+        case .live, .quiet, .contains: return shows
         }
     }
 }
@@ -117,8 +117,12 @@ public enum ExampleResult: Sendable, Equatable {
     case value(String)
     /// This many records (rows of a table, lines of JSON, groups, bars).
     case rows(Int)
-    /// It runs until stopped (`follow`).
+    /// It runs until stopped (`follow`, `watch`).
     case live
+    /// It prints nothing and changes something (`set format json`, `refresh clicks`).
+    case quiet
+    /// Its output holds this text (`open 6260` shows the session's links).
+    case contains(String)
 }
 
 /// Reads the arguments of one stage; handed to ``Stage/parse(_:)``.

@@ -1,17 +1,13 @@
-#if canImport(Glibc)
-import Glibc
-#else
-import Darwin
-#endif
 import Foundation
 import OpenportAPI
 import Query
 import Records
 import Synchronization
 
-/// Runs lines: parses them, fetches through the session cache, evaluates the stages and
-/// writes the result. Knows nothing of terminals beyond ``TerminalInfo``; drive it from a
-/// test with a ``CapturedOutput``.
+/// Runs lines: parses each, finds its command in the catalogue, has it read its arguments
+/// and run with a ``CommandContext``, and turns whatever went wrong into one line of text.
+/// Knows the terminal only through ``Terminal``; drive it from a test with a
+/// ``CapturedOutput``.
 public final class Interpreter: Sendable {
     public struct Options: Sendable {
         /// A person at a terminal (confirmations are asked, not refused).
@@ -36,19 +32,19 @@ public final class Interpreter: Sendable {
     /// The user's saved queries (`save`, `saved`), expanded in every line run.
     public let saved: SavedQueries
     let output: OutputSink
-    let terminal: TerminalInfo
+    let terminal: any Terminal
     let options: Options
-    private let state: Mutex<Settings>
+    private let live: LiveSettings
     private let lines = Mutex<[String]>([])
-    let prefetching = Mutex<Set<Resource>>([])
-    let valueIndex = ValueIndex()
+    private let valueIndex = ValueIndex()
+    private let prefetch: Prefetch
     /// Draws fetch progress on stderr (held back while output streams to the same terminal).
-    let progressReporter: ProgressReporter
+    private let progressReporter: ProgressReporter
     /// Asks a yes/no question at the terminal; replaceable for tests.
-    let ask: @Sendable (String) -> Bool
+    private let ask: @Sendable (String) -> Bool
 
     public init(client: OpenportClient, settings: Settings = Settings(), output: OutputSink,
-                terminal: TerminalInfo = .none, options: Options = Options(), cache: SessionCache = SessionCache(),
+                terminal: any Terminal = NoTerminal(), options: Options = Options(), cache: SessionCache = SessionCache(),
                 saved: SavedQueries = SavedQueries(path: nil), ask: (@Sendable (String) -> Bool)? = nil) {
         self.client = client
         self.cache = cache
@@ -56,11 +52,13 @@ public final class Interpreter: Sendable {
         self.output = output
         self.terminal = terminal
         self.options = options
-        self.state = Mutex(settings)
+        let live = LiveSettings(settings, client: client)
+        self.live = live
+        self.prefetch = Prefetch(client: client, cache: cache, settings: { live.current })
         self.progressReporter = ProgressReporter(output: output)
         self.ask = ask ?? { question in
             output.message(question + " [y/N] ")
-            guard let answer = Interpreter.readAnswer() else {
+            guard let answer = terminal.readAnswer() else {
                 output.message("\n")
                 return false
             }
@@ -68,57 +66,57 @@ public final class Interpreter: Sendable {
         }
     }
 
-    public var settings: Settings { state.withLock { $0 } }
+    /// The settings in force.
+    public var settings: Settings { live.current }
 
     /// `opsh demo> ` or `opsh api.openport.io> `, coloured at a terminal.
     public var prompt: String {
         let label = options.apiLabel.isEmpty ? "opsh>" : "opsh \(options.apiLabel)>"
-        // The reset goes before the last character: libedit drops an escape that ends the
+        // The colour ends before the last character: libedit drops an escape that ends the
         // prompt, which would leave the line typed, and what the command prints, in colour.
-        return terminal.color ? "\u{1b}[1;36m\(label)\u{1b}[0m " : label + " "
+        return (terminal.info.color ? Style.boldCyan(label) : label) + " "
     }
 
-    /// Runs one line. Never throws: every failure becomes ``Outcome/failed(_:)`` with one line.
-    /// Saved queries in it run as their lines; a mistake inside one is shown at its name.
+    /// TAB: analyses the line, then offers what the cache holds. Never waits on the network:
+    /// a resource that is not cached yet is fetched in the background for the next TAB.
+    public var completer: Completer {
+        let prefetch = self.prefetch
+        let saved = self.saved
+        let engine = CompletionEngine(cache: cache, values: valueIndex, prefetch: { prefetch.start($0) }, savedQueries: { saved.all })
+        return { line, cursor in engine.complete(line, cursor: cursor) }
+    }
+
+    /// Runs one line. Never throws: every failure becomes ``Outcome/failed(_:column:length:)`` with one line.
+    /// Saved queries in it run as their lines; a mistake inside one is shown at its use.
     public func run(_ line: String) async -> Outcome {
         lines.withLock { $0.append(line) }
-        // Progress is drawn for this line only: what a cancelled scan reports after it ended
-        // would land on the next prompt.
+        // A progress line is drawn during this line only: a fetch that ends after the line
+        // (a cancelled scan winding down) neither draws nor erases the next prompt.
         progressReporter.resume()
         defer { progressReporter.suspend() }
-        let expansion: SavedQueryExpansion?
+        let queries = saved.all
         do {
-            expansion = try SavedQueryExpansion(of: line, queries: saved.all)
+            guard let expansion = try SavedQueryExpansion(of: line, queries: queries) else { return await runExpanded(line, queries) }
+            return expansion.placing(await runExpanded(expansion.text, queries))
         } catch {
-            return .failed(TerminalSafe.escape(error.description), column: error.column, length: error.length)
+            return outcome(of: error)
         }
-        guard let expansion else { return await runExpanded(line) }
-        return expansion.placing(await runExpanded(expansion.text))
     }
 
-    /// Runs a line in which no saved query is left.
-    private func runExpanded(_ line: String) async -> Outcome {
+    /// Runs a line in which no saved query is left; `queries` are named in "did you mean".
+    private func runExpanded(_ line: String, _ queries: [SavedQuery]) async -> Outcome {
         do {
-            return try await execute(Interpreter.parse(line), line: line)
-        } catch let error as ShellError {
-            return .failed(TerminalSafe.escape(error.message))
-        } catch let error as APIError {
-            return error.kind == .cancelled ? .cancelled : .failed(TerminalSafe.escape(error.message))
-        } catch let error as QueryError {
-            return .failed(TerminalSafe.escape(error.description), column: error.column, length: error.length)
-        } catch is CancellationError {
-            return .cancelled
-        } catch let error as CustomStringConvertible {
-            return .failed(TerminalSafe.escape(client.redactor.redact(error.description)))
+            let invocation = Invocation(pipeline: try Interpreter.pipeline(of: line), line: line)
+            let command = try Interpreter.parse(invocation, saved: queries.filter { !$0.isStage }.map(\.name))
+            return try await command.run(invocation, in: context())
         } catch {
-            // Never a type's name or debug text: that tells a user nothing.
-            return .failed("opsh failed in a way it does not describe; run the line again, and report it if it happens again")
+            return outcome(of: error)
         }
     }
 
     /// The line as a pipeline; for a command that reads the rest of its line itself
     /// (``CommandSpec/readsLine``), only its name.
-    static func parse(_ line: String) throws(QueryError) -> Pipeline {
+    static func pipeline(of line: String) throws(QueryError) -> Pipeline {
         let chars = Array(line)
         let start = chars.firstIndex { !$0.isWhitespace } ?? chars.count
         let end = chars[start...].firstIndex { $0.isWhitespace } ?? chars.count
@@ -129,70 +127,55 @@ public final class Interpreter: Sendable {
         return try Pipeline(parsing: line)
     }
 
-    /// Finds the line's command in the catalogue, reads its arguments, runs it.
-    private func execute(_ pipeline: Pipeline, line: String) async throws -> Outcome {
-        let name = pipeline.command.name
-        guard let command = CommandCatalog.command(named: name) else {
-            let nearest = Suggest.nearest(name, among: CommandCatalog.names + saved.all.filter { !$0.isStage }.map(\.name))
-            throw QueryError("unknown command '\(TerminalSafe.escape(name))'" + (nearest == nil ? "; 'help' lists the commands" : ""),
-                             column: pipeline.command.nameRange.lowerBound,
-                             length: max(1, pipeline.command.nameRange.count), suggestion: nearest)
+    /// The line's command, found in the catalogue, with its arguments read: every usage
+    /// mistake is found here, before anything is fetched. `saved` names saved lines, for
+    /// "did you mean".
+    static func parse(_ invocation: Invocation, saved: [String] = []) throws -> any ShellCommand {
+        let words = invocation.pipeline.command
+        guard let type = CommandCatalog.command(named: words.name) else {
+            let nearest = Suggest.nearest(words.name, among: CommandCatalog.names + saved)
+            throw QueryError("unknown command '\(TerminalSafe.escape(words.name))'" + (nearest == nil ? "; 'help' lists the commands" : ""),
+                             column: words.nameRange.lowerBound, length: max(1, words.nameRange.count), suggestion: nearest)
         }
-        let spec = command.spec
-        if !spec.isSource { try Invocation.refuseStages(pipeline, after: spec.name) }
-        let invocation = Invocation(pipeline: pipeline, line: line)
-        return try await command.parse(invocation).run(invocation, in: self)
+        let spec = type.spec
+        // Stages may follow a command, or a subcommand, whose output is records.
+        var (listsRecords, name) = (spec.isSource, spec.name)
+        if case .word(let word, false)? = words.arguments.first?.kind, let sub = spec.subcommand(word) {
+            (listsRecords, name) = (sub.isSource, spec.name + " " + sub.name)
+        }
+        if !listsRecords { try invocation.refuseStages(after: name) }
+        return try type.parse(invocation)
     }
 
-    /// The lines run so far, for `history`.
-    var history: [String] { lines.withLock { $0 } }
-
-    /// `set NAME VALUE`.
-    func changeSetting(_ name: String, _ value: String) throws {
-        try state.withLock { s throws(ShellError) in try s.set(name, value) }
-        client.retryPolicy = settings.retryPolicy
+    /// What a command may use for one line.
+    private func context() -> CommandContext {
+        let settings = live.current
+        let source = RecordSource(client: client, cache: cache, settings: settings,
+                                  progress: terminal.info.stderrIsTerminal ? progressReporter : nil)
+        let pipelines = PipelineRunner(output: output, terminal: terminal, settings: settings, cache: cache, source: source,
+                                       progress: progressReporter, mayPage: options.interactive, valueIndex: valueIndex)
+        let live = self.live
+        return CommandContext(client: client, cache: cache, settings: settings, changeSetting: { try live.set($0, $1) },
+                              output: output, terminal: terminal, interactive: options.interactive, assumeYes: options.assumeYes,
+                              ask: ask, pipelines: pipelines, history: lines.withLock { $0 }, completer: completer, saved: saved)
     }
 
-    var source: RecordSource {
-        RecordSource(client: client, cache: cache, settings: settings,
-                     progress: terminal.stderrIsTerminal ? progressReporter : nil)
-    }
-}
-
-extension Resource {
-    /// The resource an API path lists, if it is one opsh knows (`keys/`, `/api/v2/sessions/?x=1`).
-    init?(path: String) {
-        var p = path
-        if let q = p.firstIndex(of: "?") { p = String(p[..<q]) }
-        let last = p.split(separator: "/").last.map(String.init) ?? ""
-        guard let r = Resource.allCases.first(where: { $0.path == last + "/" }) else { return nil }
-        self = r
-    }
-}
-
-extension String {
-    func leftPad(_ n: Int) -> String { count >= n ? self : String(repeating: " ", count: n - count) + self }
-}
-
-extension Interpreter {
-    /// A line from stdin for a `[y/N]` question; nil at end of input or when Ctrl-C cancels the
-    /// command that asked (which means no, at once: the next line typed is not taken as the
-    /// answer). Polls, so that the cancellation is seen within 100 ms.
-    static func readAnswer() -> String? {
-        var line: [UInt8] = []
-        let interruptsBefore = InterruptGate.interrupts.load(ordering: .relaxed)
-        while true {
-            if Task.isCancelled || InterruptGate.interrupts.load(ordering: .relaxed) != interruptsBefore { return nil }
-            var fd = pollfd(fd: 0, events: Int16(POLLIN), revents: 0)
-            let ready = poll(&fd, 1, 100)
-            if ready < 0, errno != EINTR { return nil }
-            guard ready > 0 else { continue }
-            var byte: UInt8 = 0
-            let n = read(0, &byte, 1)
-            if n < 0, errno == EINTR { continue }
-            guard n == 1 else { return line.isEmpty ? nil : String(decoding: line, as: UTF8.self) }
-            if byte == 0x0A { return String(decoding: line, as: UTF8.self) }
-            line.append(byte)
+    /// A failure as one line for the user, placed in the line where it has a place.
+    private func outcome(of error: any Error) -> Outcome {
+        switch error {
+        case let error as QueryError:
+            return .failed(TerminalSafe.escape(error.description), column: error.column, length: error.length)
+        case let error as ShellError:
+            return .failed(TerminalSafe.escape(error.message))
+        case let error as APIError:
+            return error.kind == .cancelled ? .cancelled : .failed(TerminalSafe.escape(error.message))
+        case is CancellationError:
+            return .cancelled
+        case let error as CustomStringConvertible:
+            return .failed(TerminalSafe.escape(client.redactor.redact(error.description)))
+        default:
+            // Never a type's name or debug text: that tells a user nothing.
+            return .failed("opsh failed in a way it does not describe; run the line again, and report it if it happens again")
         }
     }
 }

@@ -33,9 +33,12 @@ public final class Repl {
     /// The script file the lines come from (`opsh FILE`), named in failures: `FILE:4: ...`.
     let scriptName: String?
     private let interrupts = InterruptGate()
+    /// Where Ctrl-C comes from.
+    private let terminal: any Terminal
 
     public init(interpreter: Interpreter, reader: LineReader, interactive: Bool, keepGoing: Bool, output: OutputSink,
                 numbersLines: Bool = true, scriptName: String? = nil) {
+        self.terminal = interpreter.terminal
         self.scriptName = scriptName
         self.interpreter = interpreter
         self.reader = reader
@@ -49,7 +52,7 @@ public final class Repl {
     public func run(prompt: @autoclosure () -> String) -> Int32 {
         // At the prompt the line editor takes Ctrl-C as a key; a script waiting for its next
         // line has no such reader, so there Ctrl-C ends opsh as it would any filter.
-        interrupts.install(exitWhenIdle: !interactive)
+        interrupts.install(from: terminal, exitWhenIdle: !interactive)
         var lineNumber = 0
         var failed = false
         while true {
@@ -185,32 +188,19 @@ extension Repl {
     }
 }
 
-/// Runs async work from the synchronous loop, and turns SIGINT into cancelling it.
+/// Runs async work from the synchronous loop, and turns Ctrl-C into cancelling it.
 final class InterruptGate: Sendable {
-    /// Ctrl-Cs seen so far, process-wide: a blocking read (a `[y/N]` answer) compares it too,
-    /// in case the cancellation of its task is not visible from where it reads.
-    static let interrupts = Atomic<Int>(0)
-
     private let current = Mutex<Task<Outcome, Never>?>(nil)
-    private let source = Mutex<(any DispatchSourceSignal)?>(nil)
+    private let installed = Atomic<Bool>(false)
 
-    /// SIGINT stops being fatal: it cancels the running command instead. The process must
-    /// block SIGINT in every thread first (opsh's main does), or the source never fires.
-    func install(exitWhenIdle: Bool) {
-        source.withLock { src in
-            guard src == nil else { return }
-            signal(SIGINT, SIG_IGN)
-            let s = DispatchSource.makeSignalSource(signal: SIGINT, queue: .global())
-            s.setEventHandler { @Sendable [weak self] in
-                InterruptGate.interrupts.add(1, ordering: .relaxed)
-                let running = self?.current.withLock { task -> Bool in
-                    task?.cancel()
-                    return task != nil
-                } ?? false
-                if !running, exitWhenIdle { exit(130) }
-            }
-            s.resume()
-            src = s
+    /// Ctrl-C stops being fatal: it cancels the running command instead (once installed, for good).
+    func install(from terminal: any Terminal, exitWhenIdle: Bool) {
+        guard !installed.exchange(true, ordering: .relaxed) else { return }
+        terminal.handleInterrupts(exitWhenIdle: exitWhenIdle) { [weak self] in
+            self?.current.withLock { task -> Bool in
+                task?.cancel()
+                return task != nil
+            } ?? false
         }
     }
 

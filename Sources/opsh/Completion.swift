@@ -22,23 +22,7 @@ enum LineCompletion {
     static func scriptOrSubcommand(_ words: [String], _ index: Int) -> [String] {
         let prefix = words.indices.contains(index) ? unquote(words[index]).text : ""
         let subcommands = ["login", "help"].filter { $0.hasPrefix(prefix) }
-        return forShell(subcommands + files(prefix))
-    }
-
-    /// Entries of the directory `prefix` names, that start as its last part does;
-    /// directories end with `/`; dot files only when asked for.
-    static func files(_ prefix: String) -> [String] {
-        let slash = prefix.lastIndex(of: "/")
-        let shownDir = slash.map { String(prefix[...$0]) } ?? ""
-        let start = slash.map { String(prefix[prefix.index(after: $0)...]) } ?? prefix
-        var dir = shownDir.isEmpty ? "." : shownDir
-        if dir.hasPrefix("~/"), let home = ProcessInfo.processInfo.environment["HOME"] { dir = home + dir.dropFirst() }
-        let names = (try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []
-        return names.filter { $0.hasPrefix(start) && (start.hasPrefix(".") || !$0.hasPrefix(".")) }.sorted().map { name in
-            var isDir: ObjCBool = false
-            _ = FileManager.default.fileExists(atPath: dir + "/" + name, isDirectory: &isDir)
-            return shownDir + name + (isDir.boolValue ? "/" : "")
-        }
+        return forShell(subcommands + FileNames.matching(prefix).map(\.path))
     }
 
     /// Candidates made literal for the shell that asked: bash expands the words it is given

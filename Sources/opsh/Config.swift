@@ -15,8 +15,9 @@ struct Profile: Equatable {
     var apiURL: String?
     var token: String?
     var tokenFile: String?
-    var format: String?
-    var pageSize: Int?
+    /// Settings, as `set` names them (`format`, `page-size`, `ttl.clicks`, ...), with their
+    /// values as text, checked.
+    var settings: [Setting.Assignment] = []
     var caFile: String?
     var proxy: String?
     /// `disk`, `memory` or `off`.
@@ -43,12 +44,14 @@ enum CacheMode: String, CaseIterable {
 ///     [profiles.work]
 ///     api_url = "https://api.openport.io/api/v2/"
 ///     token_file = "~/.secrets/openport-token"
-///     format = "table"
-///     page_size = 1000
+///     format = "table"                       # any setting `set` knows, by its name
+///     page-size = 1000                       # (page_size too: - and _ are the same)
+///     ttl.clicks = "5m"
 ///     ca_file = "~/corp-ca.pem"              # trust this authority instead of the system's
 ///     proxy = "http://proxy.corp:3128"       # HTTPS_PROXY and friends take precedence
 struct ConfigFile {
-    static let profileKeys = ["api_url", "token", "token_file", "format", "page_size", "ca_file", "proxy", "cache"]
+    /// What a profile sets besides the settings of `set`.
+    static let profileKeys = ["api_url", "token", "token_file", "ca_file", "proxy", "cache"]
 
     var path: String
     var text: String
@@ -131,27 +134,37 @@ struct ConfigFile {
                     throw error("cache is \"disk\", \"memory\" or \"off\", not '\(value.shownSafely)'", key: key, in: name)
                 }
                 profile.cache = value.lowercased()
-            case "format":
-                let value = try string(key)
-                var check = Settings()
-                do { try check.set("format", value) } catch { throw self.error(error.message, key: key, in: name) }
-                profile.format = value.lowercased()
-            case "page_size":
-                guard let n = entries[key]?.int else { throw error("page_size must be a whole number", key: key, in: name) }
-                var check = Settings()
-                do { try check.set("page-size", String(n)) } catch {
-                    throw self.error("page_size takes a whole number from 1 to 100000, not \(n)", key: key, in: name)
-                }
-                profile.pageSize = n
             default:
-                warnings.append("warning: " + place(key: key, in: name) + ": unknown setting '\(key)' in profile '\(name)' ignored"
-                    + " (a profile takes \(ConfigFile.profileKeys.joined(separator: ", ")))")
+                try setting(key, entries[key], profile: &profile)
             }
         }
         if profile.token != nil, profile.tokenFile != nil {
             throw error("profile '\(name)' has both token and token_file: keep one", key: "token_file", in: name)
         }
         return profile
+    }
+
+    /// A setting of `set` in a profile: checked as `set` checks it. A dotted name
+    /// (`ttl.clicks = "5m"`) reads in TOML as a table (`ttl`) of keys.
+    private mutating func setting(_ key: String, _ node: (any TOMLValueConvertible)?, profile: inout Profile) throws(ConfigError) {
+        if let table = node?.table {
+            for inner in table.keys.sorted() { try setting(key + "." + inner, table[inner], profile: &profile) }
+            return
+        }
+        guard Setting.named(key) != nil else {
+            warnings.append("warning: " + place(key: key.split(separator: ".").first.map(String.init) ?? key, in: profile.name)
+                + ": unknown setting '\(key.shownSafely)' in profile '\(profile.name)' ignored"
+                + " (a profile takes \(ConfigFile.profileKeys.joined(separator: ", ")), and what 'set' lists)")
+            return
+        }
+        let text = node?.string ?? node?.int.map(String.init) ?? node?.bool.map { $0 ? "on" : "off" } ?? node?.double.map { String($0) } ?? ""
+        var check = Settings()
+        do {
+            try check.set(key, text)
+        } catch {
+            throw self.error(error.message, key: key.split(separator: ".").first.map(String.init) ?? key, in: profile.name)
+        }
+        profile.settings.append(.init(name: key, value: text))
     }
 
     /// `FILE:LINE` for a key, or `FILE` when the line cannot be found.
@@ -244,8 +257,8 @@ struct ResolvedConfig {
     var profile: String?
     var apiURL: String
     var token: String?
-    var format: String?
-    var pageSize: Int?
+    /// The settings the profile makes, then `--format`: applied in order.
+    var settings: [Setting.Assignment] = []
     /// The profile's `ca_file`, its path expanded (below `--cacert`, above `SSL_CERT_FILE`).
     var caFile: String?
     /// The profile's `proxy` (below `HTTPS_PROXY` and the other variables).
@@ -300,8 +313,7 @@ struct ResolvedConfig {
 
         resolved.apiURL = nonEmpty(commandLine.apiURL) ?? nonEmpty(environment["OPENPORT_API_URL"])
             ?? profile?.apiURL ?? APIConfig.defaultBaseURL
-        resolved.format = commandLine.format ?? profile?.format
-        resolved.pageSize = profile?.pageSize
+        resolved.settings = (profile?.settings ?? []) + (commandLine.format.map { [.init(name: "format", value: $0)] } ?? [])
         if let env = nonEmpty(environment["OPSH_CACHE"]) {
             resolved.cache = try CacheMode(setting: env, origin: "OPSH_CACHE")
         } else if let mode = profile?.cache.flatMap(CacheMode.init(rawValue:)) {

@@ -1,3 +1,4 @@
+import Foundation
 import Query
 import Shell
 
@@ -21,7 +22,7 @@ enum LanguageManual {
         out.append(".Bl -tag -width Ds")
         for command in CommandCatalog.all {
             out += entry(synopsis: command.synopsis, summary: command.summary, also: command.aliases,
-                         details: command.details, examples: command.examples)
+                         details: command.fullDetails, examples: command.examples.map { ($0.line, $0.showsWithResult) })
         }
         out.append(".El")
         out.append(".Ss Stages")
@@ -126,5 +127,17 @@ enum LanguageManual {
             }
         }
         return out
+    }
+}
+
+/// The command catalogue's syntax (each command's arguments and subcommands) as JSON, for
+/// the fuzzer: `opsh --generate-command-syntax`, read by fuzz/FuzzEntry.swift, so that it
+/// analyses lines with the real catalogue rather than a copy.
+enum CommandSyntaxExport {
+    static func json() -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        guard let data = try? encoder.encode(CommandCatalog.syntaxByName) else { return "{}\n" }
+        return String(decoding: data, as: UTF8.self) + "\n"
     }
 }

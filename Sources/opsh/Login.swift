@@ -42,27 +42,7 @@ struct Login: ParsableCommand {
             throw ExitCode(2)
         }
 
-        let interactive = isatty(0) != 0
-        let read: TokenReader.Outcome = interactive
-            ? TokenReader.fromTerminal(prompt: "Token for profile '\(name)' (not shown): ", output: output)
-            : TokenReader.firstLine()
-        let token: String
-        switch read {
-        case .interrupted:
-            output.message("opsh: login: cancelled; nothing stored\n")
-            throw ExitCode(130)
-        case .token(let t):
-            token = t
-        }
-        guard !token.isEmpty else {
-            output.message("opsh: login: no token given; nothing stored\n")
-            throw ExitCode(1)
-        }
-        guard !token.unicodeScalars.contains(where: { $0.value <= 0x20 || $0.value == 0x7F }) else {
-            output.message("opsh: login: that is not a token (it has spaces or control characters); nothing stored\n")
-            throw ExitCode(1)
-        }
-
+        let token = try readToken(profile: name, output: output)
         var text = existing?.text ?? ""
         text = ConfigEdit.set("token", to: ConfigText.quoted(token), removing: ["token_file"], inProfile: name, in: text)
         if let apiURL {
@@ -84,6 +64,27 @@ struct Login: ParsableCommand {
             throw ExitCode(1)
         }
         output.message("opsh: stored the token of profile '\(name)' in \(path) (mode 0600)\n")
+    }
+
+    /// The token, typed at the terminal without echo or read from stdin's first line; one
+    /// line and an exit status when there is none, or it cannot be a token.
+    private func readToken(profile name: String, output: StandardOutput) throws -> String {
+        let read: TokenReader.Outcome = isatty(0) != 0
+            ? TokenReader.fromTerminal(prompt: "Token for profile '\(name)' (not shown): ", output: output)
+            : TokenReader.firstLine()
+        guard case .token(let token) = read else {
+            output.message("opsh: login: cancelled; nothing stored\n")
+            throw ExitCode(130)
+        }
+        guard !token.isEmpty else {
+            output.message("opsh: login: no token given; nothing stored\n")
+            throw ExitCode(1)
+        }
+        guard !token.unicodeScalars.contains(where: { $0.value <= 0x20 || $0.value == 0x7F }) else {
+            output.message("opsh: login: that is not a token (it has spaces or control characters); nothing stored\n")
+            throw ExitCode(1)
+        }
+        return token
     }
 }
 

@@ -96,13 +96,17 @@ struct Opsh: ParsableCommand {
 
     @Flag(name: .customLong("generate-manual-language"), help: .private)
     var generateManualLanguage = false
+
     @Option(name: .customLong("cacert"), help: ArgumentHelp("Trust the certificate authorities in FILE (PEM) instead of the system's.", valueName: "FILE"),
             completion: .file())
     var cacert: String?
 
+    @Flag(name: .customLong("generate-command-syntax"), help: .private)
+    var generateCommandSyntax = false
+
     mutating func run() throws {
-        if generateManualLanguage {
-            print(LanguageManual.section(), terminator: "")
+        if generateManualLanguage || generateCommandSyntax {
+            print(generateManualLanguage ? LanguageManual.section() : CommandSyntaxExport.json(), terminator: "")
             return
         }
         let environment = ProcessInfo.processInfo.environment
@@ -111,25 +115,75 @@ struct Opsh: ParsableCommand {
             throw ValidationError("give either -c LINE or a FILE, not both")
         }
         let resolved = try resolveConfiguration(environment: environment, output: output)
-        var settings = Settings()
-        if let format = resolved.format {
-            do { try settings.set("format", format) } catch { throw ValidationError(error.message) }
-        }
-        if let pageSize = resolved.pageSize { settings.pageSize = pageSize }
         let cacheMode: CacheMode = noCache ? .off : resolved.cache
-        if cacheMode == .off { settings.useCache = false }
-
+        let settings = try startingSettings(resolved, cacheMode: cacheMode)
         // Where the lines come from, decided before anything slow happens.
         let interactive = command == nil && script == nil && EditLineReader.isInteractive
-        var scriptFD: Int32 = 0
-        if let script {
-            scriptFD = open(script, O_RDONLY)
-            guard scriptFD >= 0 else { throw ValidationError("cannot read \(script): \(String(cString: strerror(errno)))") }
-        }
+        let reader = try lineReader(interactive: interactive)
 
-        // The API: the demo emulator, or the real one.
-        var emulator: Emulator?
-        let config: APIConfig
+        let (config, emulator) = try api(resolved, environment: environment, output: output)
+        let client: OpenportClient
+        do {
+            client = try OpenportClient(config: config)
+            settings.apply(to: client)
+        } catch {
+            output.message("opsh: \(error.message.shownSafely)\n")
+            throw ExitCode(2)
+        }
+        // Rows kept on disk for the next process: not for --demo, whose emulator starts afresh.
+        let disk = cacheMode == .disk && !demo
+            ? CompletionCache.directory(environment: environment).map { dir in
+                DiskStore(cacheDirectory: dir, apiURL: config.baseURL, token: config.token) { output.message("opsh: warning: \($0)\n") }
+            } : nil
+        let interpreter = Interpreter(
+            client: client, settings: settings, output: output, terminal: ProcessTerminal(environment: environment),
+            options: .init(interactive: interactive, assumeYes: yes, apiLabel: demo ? "demo" : config.host,
+                           profile: demo ? nil : resolved.profile),
+            cache: SessionCache(disk: disk), saved: SavedQueries(path: SavedQueries.path(environment: environment)))
+        if interactive, !demo, config.token == nil {
+            output.message("opsh: no token: run 'opsh login' or set OPENPORT_TOKEN to your account's API token (nodes works without one)\n")
+        }
+        // The completion cache for `opsh -c '... <TAB>` in the user's shell, kept after each line.
+        // Not with --no-cache or cache = "memory" | "off": then opsh writes nothing to disk.
+        let keeper = cacheMode != .disk ? nil
+            : CompletionCache.path(environment: environment, apiURL: config.baseURL, token: config.token, demo: demo)
+                .map { CompletionCacheKeeper(cache: interpreter.cache, path: $0) }
+        let status = runLines(interpreter, reader: reader, output: output, keeper: keeper, readsDisk: disk != nil,
+                              environment: environment)
+        // The demo emulator is not stopped: the process ends with it, and stopping a server
+        // while connections settle can only fail.
+        _ = emulator
+        keeper?.sync()
+        interpreter.cache.flush()
+        blocking { await client.shutdown() }
+        if status != 0 { throw ExitCode(status) }
+    }
+
+    /// opsh's settings, then the profile's and `--format` over them; `--no-cache` turns the cache off.
+    private func startingSettings(_ resolved: ResolvedConfig, cacheMode: CacheMode) throws -> Settings {
+        var settings = Settings()
+        for assignment in resolved.settings {
+            do { try settings.set(assignment.name, assignment.value) } catch { throw ValidationError(error.message) }
+        }
+        if cacheMode == .off { settings.useCache = false }
+        return settings
+    }
+
+    /// Where the lines come from: the line editor at a terminal, `-c`, the script, or stdin.
+    private func lineReader(interactive: Bool) throws -> LineSource {
+        if let command { return .one(command) }
+        if interactive { return .prompt }
+        guard let script else { return .file(0) }
+        let fd = open(script, O_RDONLY)
+        guard fd >= 0 else { throw ValidationError("cannot read \(script): \(String(cString: strerror(errno)))") }
+        return .file(fd)
+    }
+
+    /// Where the lines come from.
+    enum LineSource { case one(String), prompt, file(Int32) }
+
+    /// The API to talk to: the demo emulator (started here), or the one configured.
+    private func api(_ resolved: ResolvedConfig, environment: [String: String], output: OutputSink) throws -> (APIConfig, Emulator?) {
         if demo {
             let started = blocking { () -> Result<Emulator, any Error> in
                 do { return .success(try await Emulator.start(EmulatorOptions())) } catch { return .failure(error) }
@@ -138,84 +192,43 @@ struct Opsh: ParsableCommand {
                 output.message("opsh: cannot start the demo emulator\n")
                 throw ExitCode(1)
             }
-            emulator = e
-            config = APIConfig(baseURL: e.baseURL, token: EmulatorAccounts.demoToken)
-        } else {
-            var c = APIConfig(baseURL: resolved.apiURL, token: resolved.token)
-            c.allowInsecureHTTP = allowInsecureHTTP
-            c.certificateAuthorities = CertificateAuthorities.chosen(
-                cacert: cacert, profileCAFile: resolved.caFile, environment: environment)
-            do {
-                c.proxy = try ProxySelection.proxy(for: c.baseURL, environment: environment, profileProxy: resolved.proxy)
-            } catch {
-                output.message("opsh: \(error.message.shownSafely)\n")
-                throw ExitCode(2)
-            }
-            config = c
+            return (APIConfig(baseURL: e.baseURL, token: EmulatorAccounts.demoToken), e)
         }
-        var apiConfig = config
-        apiConfig.pageSize = settings.pageSize
-        apiConfig.concurrency = settings.concurrency
-        apiConfig.maxAttempts = settings.retries + 1
-        apiConfig.retryBudget = Double(settings.timeout)
-        let client: OpenportClient
+        var c = APIConfig(baseURL: resolved.apiURL, token: resolved.token)
+        c.allowInsecureHTTP = allowInsecureHTTP
+        c.certificateAuthorities = CertificateAuthorities.chosen(cacert: cacert, profileCAFile: resolved.caFile, environment: environment)
         do {
-            client = try OpenportClient(config: apiConfig)
+            c.proxy = try ProxySelection.proxy(for: c.baseURL, environment: environment, profileProxy: resolved.proxy)
         } catch {
             output.message("opsh: \(error.message.shownSafely)\n")
             throw ExitCode(2)
         }
+        return (c, nil)
+    }
 
-        let terminal = TerminalInfo.current(environment: environment)
-        // Rows kept on disk for the next process: not for --demo, whose emulator starts afresh.
-        let disk = cacheMode == .disk && !demo
-            ? CompletionCache.directory(environment: environment).map { dir in
-                DiskStore(cacheDirectory: dir, apiURL: config.baseURL, token: config.token) { output.message("opsh: warning: \($0)\n") }
-            } : nil
-        let interpreter = Interpreter(
-            client: client, settings: settings, output: output, terminal: terminal,
-            options: .init(interactive: interactive, assumeYes: yes, apiLabel: demo ? "demo" : config.host,
-                           profile: demo ? nil : resolved.profile),
-            cache: SessionCache(disk: disk), saved: SavedQueries(path: SavedQueries.path(environment: environment)))
-        if interactive, !demo, config.token == nil {
-            output.message("opsh: no token: run 'opsh login' or set OPENPORT_TOKEN to your account's API token (nodes works without one)\n")
-        }
-
-        // The completion cache for `opsh -c '... <TAB>` in the user's shell, kept after each line.
-        // Not with --no-cache or cache = "memory" | "off": then opsh writes nothing to disk.
-        let keeper = cacheMode != .disk ? nil
-            : CompletionCache.path(environment: environment, apiURL: config.baseURL, token: config.token, demo: demo)
-                .map { CompletionCacheKeeper(cache: interpreter.cache, path: $0) }
-        let status: Int32
-        if let command {
-            status = Repl(interpreter: interpreter, reader: SingleLineReader(command), interactive: false,
-                          keepGoing: keepGoing, output: output, numbersLines: false).run(prompt: "")
-        } else if interactive {
-            if disk != nil {
+    /// Runs the lines; the process's exit status.
+    private func runLines(_ interpreter: Interpreter, reader: LineSource, output: OutputSink, keeper: CompletionCacheKeeper?,
+                          readsDisk: Bool, environment: [String: String]) -> Int32 {
+        switch reader {
+        case .one(let line):
+            return Repl(interpreter: interpreter, reader: SingleLineReader(line), interactive: false,
+                        keepGoing: keepGoing, output: output, numbersLines: false).run(prompt: "")
+        case .file(let fd):
+            return Repl(interpreter: interpreter, reader: PlainLineReader(fileDescriptor: fd), interactive: false,
+                        keepGoing: keepGoing, output: output, scriptName: script).run(prompt: "")
+        case .prompt:
+            if readsDisk {
                 // Rows on disk are read beside the prompt, not before it (a command that needs
                 // them first waits for that read, not for the network).
                 let cache = interpreter.cache
                 Thread.detachNewThread { for r in Resource.allCases { _ = cache.any(r) } }
             }
-            // Suggestions are drawn dim: not where colours are unwelcome (NO_COLOR, TERM=dumb).
             let editor = EditLineReader(completer: interpreter.completer, historyFile: Opsh.historyPath(environment),
-                                        suggest: { terminal.color && interpreter.settings.suggest },
-                                        rightPrompt: { interpreter.rightPrompt })
+                                        suggest: { interpreter.suggestsAtPrompt }, rightPrompt: { interpreter.rightPrompt })
             let reader: LineReader = keeper.map { CompletionCacheSyncingReader(editor, keeper: $0) } ?? editor
-            let prompt = { interpreter.prompt }
-            status = Repl(interpreter: interpreter, reader: reader, interactive: true, keepGoing: keepGoing, output: output)
-                .run(prompt: prompt())
-        } else {
-            status = Repl(interpreter: interpreter, reader: PlainLineReader(fileDescriptor: scriptFD), interactive: false,
-                          keepGoing: keepGoing, output: output, scriptName: script).run(prompt: "")
+            return Repl(interpreter: interpreter, reader: reader, interactive: true, keepGoing: keepGoing, output: output)
+                .run(prompt: interpreter.prompt)
         }
-        // The demo emulator is not stopped: the process ends with it, and stopping a server
-        // while connections settle can only fail.
-        _ = emulator
-        keeper?.sync()
-        interpreter.cache.flush()
-        blocking { await client.shutdown() }
-        if status != 0 { throw ExitCode(status) }
     }
 
     /// The config file, the environment and the flags, weighed (see ``ResolvedConfig``);

@@ -19,6 +19,11 @@ enum CLI {
         return path
     }
 
+    /// How long a test waits for what normally takes a moment (a prompt, a line, an exit)
+    /// before it calls it a hang. Only a hang reaches it: a loaded machine makes things
+    /// slower, never wrong, so no test fails for being slow.
+    static let patience: Duration = .seconds(300)
+
     /// The token of the emulator's demo account: it must never be printed.
     static let demoToken = EmulatorAccounts.demoToken
 
@@ -62,9 +67,9 @@ enum CLI {
     }
 
     /// Runs `executable arguments` with `stdin` on a pipe (closed after writing) and both
-    /// outputs on pipes; kills it (SIGTERM, then SIGKILL) at `timeout`.
+    /// outputs on pipes; kills it (SIGTERM, then SIGKILL) if it hangs past `timeout`.
     static func run(_ executable: String, _ arguments: [String], environment: [String: String],
-                    stdin: String = "", timeout: Duration = .seconds(20)) throws -> Result {
+                    stdin: String = "", timeout: Duration = CLI.patience) throws -> Result {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
@@ -122,7 +127,7 @@ enum CLI {
 
     /// `opsh arguments` in a fresh home.
     static func opsh(_ arguments: [String], stdin: String = "", environment extra: [String: String] = [:],
-                     timeout: Duration = .seconds(20)) throws -> Result {
+                     timeout: Duration = CLI.patience) throws -> Result {
         let home = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: home) }
         return try run(executable("opsh"), arguments, environment: environment(home: home, extra),
@@ -160,7 +165,7 @@ final class EmulatorProcess {
     struct StartFailure: Error, CustomStringConvertible { var description: String }
 
     /// `commands`: the test changes the demo account's data while it runs (``send(_:)``).
-    init(_ arguments: [String] = [], commands: Bool = false, timeout: Duration = .seconds(20)) throws {
+    init(_ arguments: [String] = [], commands: Bool = false, timeout: Duration = CLI.patience) throws {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: try CLI.executable("opsh-emulator"))
         process.arguments = ["--port", "0"] + arguments + (commands ? ["--commands"] : [])

@@ -7,7 +7,7 @@ import Testing
 /// completions/: the committed scripts are what the binary generates, and each one, loaded
 /// in a real bash, zsh and fish on a pseudo-terminal, completes a flag, a subcommand, a
 /// command word and a key id (from a prepared completion cache) when TAB is pressed.
-@Suite(.timeLimit(.minutes(2))) struct CompletionScriptTests {
+@Suite struct CompletionScriptTests {
     /// The repository's completions/ directory.
     static let completionsDir: String = {
         var url = URL(fileURLWithPath: #filePath)

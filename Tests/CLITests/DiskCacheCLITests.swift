@@ -6,7 +6,7 @@ import Testing
 
 /// The disk cache as processes share it: two at once, the switches that turn it off, and a
 /// damaged store, through the built `opsh` against `opsh-emulator`.
-@Suite(.timeLimit(.minutes(3))) struct DiskCacheCLITests {
+@Suite struct DiskCacheCLITests {
     static let query = "clicks | where port > 0 | count"
 
     /// A home shared by several opsh processes, removed at the end.
@@ -19,8 +19,7 @@ import Testing
         func run(_ emulator: EmulatorProcess, _ arguments: [String], stdin: String = "", _ env: [String: String] = [:]) throws -> CLI.Result {
             var e = ["OPENPORT_API_URL": emulator.baseURL, "OPENPORT_TOKEN": emulator.token]
             for (k, v) in env { e[k] = v }
-            return try CLI.run(CLI.executable("opsh"), arguments, environment: CLI.environment(home: path, e), stdin: stdin,
-                               timeout: .seconds(60))
+            return try CLI.run(CLI.executable("opsh"), arguments, environment: CLI.environment(home: path, e), stdin: stdin)
         }
 
         /// The store directories written so far.
@@ -56,7 +55,7 @@ import Testing
             for _ in 0..<2 {
                 group.enter()
                 Thread.detachNewThread {
-                    if let r = try? CLI.run(opsh, [], environment: env, stdin: script, timeout: .seconds(60)) {
+                    if let r = try? CLI.run(opsh, [], environment: env, stdin: script) {
                         results.withLock { $0.append(r) }
                     }
                     group.leave()

@@ -10,7 +10,7 @@ import Testing
 /// release build) with the binaries this test runs beside, into a staging DESTDIR and into a
 /// user's ~/.local; then the installed opsh, its manual page and its completion scripts are
 /// used as a user would, and `make uninstall` takes every file away again.
-@Suite(.serialized, .timeLimit(.minutes(3))) struct InstallTests {
+@Suite(.serialized) struct InstallTests {
     /// The repository: where the Makefile is.
     static let repository: String = {
         var url = URL(fileURLWithPath: #filePath)
@@ -33,7 +33,7 @@ import Testing
                      "no \(manualBase): run `make manual MANUAL_CONFIG=debug` (make test does) before swift test")
         let arguments = ["-C", repository, "--no-print-directory", target, "BIN_DIR=" + bin]
             + variables.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
-        return try CLI.run("/usr/bin/make", arguments, environment: CLI.environment(home: home), timeout: .seconds(60))
+        return try CLI.run("/usr/bin/make", arguments, environment: CLI.environment(home: home))
     }
 
     /// The regular files under `directory`, relative to it, sorted.

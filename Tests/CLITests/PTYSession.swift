@@ -135,7 +135,7 @@ final class PTYSession {
 
     /// Reads until `text` is on the rendered screen (`screenText`); returns the screen.
     @discardableResult
-    func waitForScreen(_ text: String, timeout: Duration = .seconds(10)) throws -> String {
+    func waitForScreen(_ text: String, timeout: Duration = CLI.patience) throws -> String {
         let deadline = ContinuousClock.now + timeout
         while true {
             let screen = screenText
@@ -151,7 +151,7 @@ final class PTYSession {
     /// Reads until `text` appears in the plain text after the previous match; returns the
     /// plain text from there through the match.
     @discardableResult
-    func waitFor(_ text: String, timeout: Duration = .seconds(10)) throws -> String {
+    func waitFor(_ text: String, timeout: Duration = CLI.patience) throws -> String {
         let deadline = ContinuousClock.now + timeout
         while true {
             let plain = plainText
@@ -169,7 +169,7 @@ final class PTYSession {
 
     /// Waits for the program to end; returns its exit code, or 128 + the signal that ended it.
     @discardableResult
-    func waitForExit(timeout: Duration = .seconds(10)) throws -> Int32 {
+    func waitForExit(timeout: Duration = CLI.patience) throws -> Int32 {
         if let exitStatus { return exitStatus }
         let deadline = ContinuousClock.now + timeout
         while true {

@@ -6,7 +6,7 @@ import Testing
 
 /// The prompt beyond TAB, typed at like a user: suggestions from history, the right prompt,
 /// bracketed paste, the line in $EDITOR, saved queries, explain against timing.
-@Suite(.timeLimit(.minutes(2))) struct PromptTests {
+@Suite struct PromptTests {
     typealias Shell = InteractiveTests.Shell
     static let prompt = InteractiveTests.prompt
     static let altRight = "\u{1B}[1;3C"
@@ -14,7 +14,7 @@ import Testing
     /// Reads until the raw output, from `offset` on, contains `text` (escapes included).
     static func waitForOutput(_ shell: Shell, containing text: String, since offset: Int,
                               sourceLocation: SourceLocation = #_sourceLocation) {
-        let deadline = ContinuousClock.now + .seconds(10)
+        let deadline = ContinuousClock.now + CLI.patience
         while !String(shell.session.output.dropFirst(offset)).contains(text), ContinuousClock.now < deadline {
             _ = try? shell.session.waitForScreen("\u{1}no such text\u{1}", timeout: .milliseconds(50))
         }
@@ -158,7 +158,7 @@ import Testing
 
     /// Waits until the last row of the screen passes `test`.
     static func waitForLastRow(_ shell: Shell, where test: (String) -> Bool, sourceLocation: SourceLocation = #_sourceLocation) {
-        let deadline = ContinuousClock.now + .seconds(10)
+        let deadline = ContinuousClock.now + CLI.patience
         while !test(shell.lastRow), ContinuousClock.now < deadline {
             _ = try? shell.session.waitForScreen("\u{1}no such text\u{1}", timeout: .milliseconds(50))
         }

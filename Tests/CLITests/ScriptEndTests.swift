@@ -2,7 +2,7 @@ import Foundation
 import Testing
 
 /// How a script ends and how it names its failures.
-@Suite(.timeLimit(.minutes(1))) struct ScriptEndTests {
+@Suite struct ScriptEndTests {
     @Test func exitNEndsTheScriptWithN() throws {
         let result = try CLI.opsh(["--demo"], stdin: "nodes | count\nexit 3\nkeys | count\n")
         #expect(result.status == 3, "\(result)")

@@ -10,7 +10,7 @@ import Testing
 /// under HOME (history, caches, settings) are searched for it. Everything opsh creates there
 /// is private (files 0600, directories 0700), and the token does not travel in clear text to
 /// a host that is not loopback.
-@Suite(.timeLimit(.minutes(2))) struct SecretsTests {
+@Suite struct SecretsTests {
     /// A home with every XDG directory inside it, and a place outside it for the test's own files.
     final class Home {
         let path: String
@@ -109,7 +109,7 @@ import Testing
         let keyFile = try Self.publicKey(in: home.scratch)
         let env = home.environment(["OPENPORT_API_URL": emulator.baseURL, "OPENPORT_TOKEN": emulator.token])
         let script = Self.troubleLines(emulator: emulator, keyFile: keyFile).joined(separator: "\n") + "\n"
-        let result = try CLI.run(CLI.executable("opsh"), ["--keep-going"], environment: env, stdin: script, timeout: .seconds(60))
+        let result = try CLI.run(CLI.executable("opsh"), ["--keep-going"], environment: env, stdin: script)
         #expect(result.status == 1, "some lines fail\n\(result)")
         #expect(result.stdout.contains("1044"), "\(result)")
         #expect(result.stderr.contains("404"), "\(result)")
@@ -168,15 +168,15 @@ import Testing
         let env = home.environment(["OPENPORT_API_URL": emulator.baseURL, "OPENPORT_TOKEN": emulator.token, "PAGER": "cat"])
         let session = try PTYSession(executable: CLI.executable("opsh"), environment: env)
         let prompt = "opsh 127.0.0.1> "
-        try session.waitFor(prompt, timeout: .seconds(20))
+        try session.waitFor(prompt)
         var typedWithToken: [String] = []
         for line in Self.troubleLines(emulator: emulator, keyFile: keyFile) {
             if line.contains(emulator.token) { typedWithToken.append(line) }
             session.send(line + "\r")
-            try session.waitFor(prompt, timeout: .seconds(30))
+            try session.waitFor(prompt)
         }
         session.sendKeys(.ctrlD)
-        let status = try session.waitForExit(timeout: .seconds(10))
+        let status = try session.waitForExit()
         #expect(status == 0 || status == 1, "exit \(status)")
         // What the user typed is echoed back by the terminal; nothing else may carry the token.
         var shown = session.output
@@ -235,7 +235,7 @@ import Testing
         let env = home.environment(["OPENPORT_API_URL": emulator.baseURL, "OPENPORT_TOKEN": emulator.token,
                                     "SSL_CERT_FILE": pki.caFile, "HTTPS_PROXY": proxy.url(user: "opsh", password: password)])
         let script = Self.troubleLines(emulator: emulator, keyFile: keyFile).joined(separator: "\n") + "\n"
-        let result = try CLI.run(CLI.executable("opsh"), ["--keep-going"], environment: env, stdin: script, timeout: .seconds(90))
+        let result = try CLI.run(CLI.executable("opsh"), ["--keep-going"], environment: env, stdin: script)
         #expect(result.status == 1, "some lines fail\n\(result)")
         #expect(result.stdout.contains("1044"), "\(result)")
         #expect(proxy.logLines.contains { $0.contains("CONNECT 127.0.0.1:\(port)") }, "\(proxy.log)")

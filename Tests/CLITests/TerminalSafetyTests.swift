@@ -6,7 +6,7 @@ import Testing
 
 /// Escape sequences and control characters from the server (the demo key 2392 is named
 /// `ESC[31mred alert ESC[0m`) or typed into an error never reach a terminal raw.
-@Suite(.timeLimit(.minutes(2))) struct TerminalSafetyTests {
+@Suite struct TerminalSafetyTests {
     static let payload = "\u{1B}[31m"
 
     /// What a line typed by a user may contain that opsh echoes into a message.
@@ -18,7 +18,7 @@ import Testing
         let env = CLI.environment(home: home, ["NO_COLOR": "1", "PAGER": "cat"])
         let session = try PTYSession(executable: CLI.executable("opsh"), arguments: ["--demo"], environment: env, columns: 200)
         let prompt = "opsh demo> "
-        try session.waitFor(prompt, timeout: .seconds(20))
+        try session.waitFor(prompt)
         let lines = [
             "keys 2392",
             "keys | where id=2392",
@@ -37,10 +37,10 @@ import Testing
         ]
         for line in lines {
             session.send(line + "\r")
-            try session.waitFor(prompt, timeout: .seconds(30))
+            try session.waitFor(prompt)
         }
         session.sendKeys(.ctrlD)
-        _ = try session.waitForExit(timeout: .seconds(10))
+        _ = try session.waitForExit()
         let raw = session.output
         #expect(!raw.contains(Self.payload), "a raw ESC[31m reached the terminal:\n\(String(reflecting: raw.suffix(2000)))")
         #expect(!raw.contains("\u{1B}[0m"), "a raw ESC[0m reached the terminal (NO_COLOR is set)")

@@ -2,7 +2,7 @@ import Foundation
 import Testing
 
 /// `watch`: reruns a listing; redrawn in place at a terminal, Ctrl-C back to the prompt.
-@Suite(.timeLimit(.minutes(1))) struct WatchTests {
+@Suite struct WatchTests {
     @Test func inAScriptEachRunFollowsAHeader() throws {
         let result = try CLI.opsh(["--demo", "-c", "watch 0.2 --times 3 nodes | count"])
         #expect(result.status == 0, "\(result)")
@@ -17,10 +17,10 @@ import Testing
         let shell = try InteractiveTests.Shell()
         try shell.waitForPrompt()
         shell.session.send("watch 0.5 nodes | count\r")
-        try shell.session.waitFor("every 0.5s: nodes | count", timeout: InteractiveTests.wait)
+        try shell.session.waitFor("every 0.5s: nodes | count")
         // At least two more redraws: the clear-screen sequence comes each time.
         let redraws = shell.session.output.components(separatedBy: "\u{1B}[2J").count
-        let deadline = ContinuousClock.now + .seconds(20)
+        let deadline = ContinuousClock.now + CLI.patience
         while shell.session.output.components(separatedBy: "\u{1B}[2J").count < redraws + 2, ContinuousClock.now < deadline {
             _ = try? shell.session.waitForScreen("\u{1}never\u{1}", timeout: .milliseconds(100))
         }

@@ -11,85 +11,13 @@ import Testing
 /// Issue 13: a long scan finishes through faults, throttling and rows arriving meanwhile.
 @Suite("Scans that finish", .serialized)
 struct ScanTests {
-    /// The demo account's full click log, in 1000-row pages, no latency.
-    static var fullLog: EmulatorOptions {
-        var o = EmulatorOptions()
-        o.clicks = 178_268
-        o.maxPageSize = 1000
-        o.faults.retryAfterSeconds = 1
-        return o
-    }
-
-    /// A fault mix at `rate` in all: 5xx, 429 with Retry-After, truncated bodies, dropped connections.
-    static func mixed(_ rate: Double, seed: UInt64 = 2021) -> EmulatorOptions {
-        var o = fullLog
-        o.seed = seed
-        o.faults.serverErrorRate = rate / 4
-        o.faults.throttleRate = rate / 4
-        o.faults.truncateRate = rate / 4
-        o.faults.dropRate = rate / 4
-        return o
-    }
-
-    /// The settings opsh starts with (3 retries, 30 s without progress), with short waits:
-    /// Retry-After capped at 20 ms and a 20 ms first backoff, so a hundred scans stay quick.
-    static func configure(_ client: OpenportClient) {
-        client.retryPolicy = .init(maxAttempts: 4, budget: 30, baseDelay: 0.02, retryAfterCap: 0.02)
-    }
-
-    /// A fingerprint of a list of rows: its length and a hash of every row in order.
-    static func fingerprint(_ rows: [Record]) -> String {
-        var h = Hasher()
-        for r in rows { h.combine(r) }
-        return "\(rows.count)/\(h.finalize())"
-    }
-
-    /// Scans the full log `n` times against a misbehaving emulator; returns how many answers were right.
-    static func soak(rate: Double, scans n: Int) async throws -> (right: Int, failures: [String], seconds: Double, retries: Int) {
-        let truth = try await withEmulator(fullLog) { _, client in fingerprint(try await collect(client.scan(.clicks))) }
-        let started = ContinuousClock.now
-        return try await withEmulator(mixed(rate)) { _, client in
-            configure(client)
-            var right = 0
-            var failures: [String] = []
-            for _ in 0..<n {
-                do {
-                    let rows = try await collect(client.scan(.clicks))
-                    if fingerprint(rows) == truth { right += 1 } else { failures.append("wrong rows: \(rows.count)") }
-                } catch {
-                    failures.append("\(error)")
-                }
-            }
-            let seconds = (ContinuousClock.now - started).inSeconds
-            return (right, failures, seconds, client.scanTally.retries)
-        }
-    }
-
-    /// The two soaks take minutes of both cores: `make test` runs them alone, after the rest,
-    /// so that they cannot starve the timed end-to-end tests.
-    static let soaking = ProcessInfo.processInfo.environment["OPSH_SOAK"] != nil
-
-    @Test("100 full scans of 178,268 clicks at a 20 % fault mix: 100 right answers", .enabled(if: soaking))
-    func twentyPercent() async throws {
-        let r = try await Self.soak(rate: 0.2, scans: 100)
-        print("scan soak at 20 %: \(r.right)/100 right in \(String(format: "%.1f", r.seconds)) s, \(r.retries) retries")
-        #expect(r.right == 100, "\(r.failures.prefix(3))")
-    }
-
-    @Test("100 full scans at a 30 % fault mix: at least 99 right answers", .enabled(if: soaking))
-    func thirtyPercent() async throws {
-        let r = try await Self.soak(rate: 0.3, scans: 100)
-        print("scan soak at 30 %: \(r.right)/100 right in \(String(format: "%.1f", r.seconds)) s, \(r.retries) retries")
-        #expect(r.right >= 99, "\(r.failures.prefix(3))")
-    }
-
     /// Scans while 20 clicks a second arrive; each answer must be the list as it was at one instant.
     func busyAccount(_ order: ClickOrder, scans: Int, faults: Double = 0) async throws {
-        var options = Self.mixed(faults)
+        var options = ScanFixture.mixed(faults)
         options.clickOrder = order
         options.appendRate = 20
         try await withEmulator(options) { emulator, client in
-            Self.configure(client)
+            ScanFixture.configure(client)
             var answers: [(rows: [Record], before: Int, after: Int)] = []
             for _ in 0..<scans {
                 let before = emulator.clickCount()
@@ -105,7 +33,7 @@ struct ScanTests {
                 // Equal to a prefix of the log, row for row: no row twice and none missing
                 // (the log itself may hold identical rows: clicks with no time from one address).
                 let listed = order == .oldestFirst ? rows : rows.reversed()
-                #expect(Self.fingerprint(Array(now.prefix(rows.count))) == Self.fingerprint(Array(listed)),
+                #expect(ScanFixture.fingerprint(Array(now.prefix(rows.count))) == ScanFixture.fingerprint(Array(listed)),
                         "\(order): rows equal the log at an instant (no gaps)")
             }
             #expect(answers.contains { $0.after > $0.before }, "rows arrived during the scans")
@@ -135,14 +63,14 @@ struct ScanTests {
     @Test("a busy account on a DRF server (count read apart from the rows): 5 of 5 scans right, both orders",
           arguments: [ClickOrder.newestFirst, .oldestFirst])
     func countReadApartFromRows(order: ClickOrder) async throws {
-        var options = Self.fullLog
+        var options = ScanFixture.fullLog
         options.clicks = 30_000
         options.maxPageSize = 100
         options.clickOrder = order
         options.appendRate = 10
         options.latency = .milliseconds(2)
         try await withEmulator(options, configure: { $0.pageSize = 100 }) { emulator, client in
-            Self.configure(client)
+            ScanFixture.configure(client)
             var answers: [(rows: [Record], before: Int, after: Int)] = []
             for _ in 0..<5 {
                 let before = emulator.clickCount()
@@ -155,7 +83,7 @@ struct ScanTests {
             for (rows, before, after) in answers {
                 #expect(rows.count >= before && rows.count <= after, "\(rows.count) rows, \(before)…\(after) during the scan")
                 let listed = order == .oldestFirst ? rows : rows.reversed()
-                #expect(Self.fingerprint(Array(now.prefix(rows.count))) == Self.fingerprint(Array(listed)),
+                #expect(ScanFixture.fingerprint(Array(now.prefix(rows.count))) == ScanFixture.fingerprint(Array(listed)),
                         "\(order): the rows of the log at one instant, none twice, none missing")
             }
             #expect(answers.contains { $0.after > $0.before }, "clicks arrived during the scans")
@@ -164,7 +92,7 @@ struct ScanTests {
 
     @Test("many clicks between each count and its rows: pages are placed by their rows, not their counts")
     func countFarBehindTheRows() async throws {
-        var options = Self.fullLog
+        var options = ScanFixture.fullLog
         options.clicks = 20_000
         options.maxPageSize = 100
         options.clickOrder = .newestFirst
@@ -172,13 +100,13 @@ struct ScanTests {
         options.countQueryTime = .milliseconds(30)
         options.latency = .milliseconds(1)
         try await withEmulator(options, configure: { $0.pageSize = 100 }) { emulator, client in
-            Self.configure(client)
+            ScanFixture.configure(client)
             let before = emulator.clickCount()
             let rows = try await collect(client.scan(.clicks))
             emulator.setAppendRate(0)
             let now = try await collect(client.scan(.clicks))
             #expect(rows.count >= before)
-            #expect(Self.fingerprint(Array(now.suffix(rows.count))) == Self.fingerprint(rows), "the list as it was at one instant")
+            #expect(ScanFixture.fingerprint(Array(now.suffix(rows.count))) == ScanFixture.fingerprint(rows), "the list as it was at one instant")
         }
     }
 
@@ -198,7 +126,7 @@ struct ScanTests {
             emulator.setAppendRate(0)
             let now = try await collect(client.scan(.clicks))
             let expected = Array(now.suffix(rows.count))
-            #expect(Self.fingerprint(expected) == Self.fingerprint(rows), "the list as it was at the first page")
+            #expect(ScanFixture.fingerprint(expected) == ScanFixture.fingerprint(rows), "the list as it was at the first page")
             #expect(client.scanTally.rereads > before.rereads, "pages that moved were read again")
             print("front inserts at 500/s over 200 pages of 100: \(requests) requests, \(client.scanTally.rereads - before.rereads) re-reads")
         }
@@ -206,7 +134,7 @@ struct ScanTests {
 
     @Test("a fault-free scan keeps the full concurrency and retries nothing")
     func healthyServer() async throws {
-        try await withEmulator(Self.fullLog, configure: { $0.concurrency = 8 }) { emulator, client in
+        try await withEmulator(ScanFixture.fullLog, configure: { $0.concurrency = 8 }) { emulator, client in
             emulator.resetRequestCount()
             let rows = try await collect(client.scan(.clicks))
             #expect(rows.count == 178_268)
@@ -219,7 +147,7 @@ struct ScanTests {
 
     @Test("throttling halves the requests in flight; waits cost no retries")
     func throttlingHalves() async throws {
-        var options = Self.fullLog
+        var options = ScanFixture.fullLog
         options.clicks = 30_000
         options.faults.throttleRate = 0.3
         try await withEmulator(options) { _, client in
@@ -234,11 +162,11 @@ struct ScanTests {
 
     @Test("when the server keeps failing: one line with what failed, the pages that arrived, what to do")
     func givingUp() async throws {
-        var options = Self.fullLog
+        var options = ScanFixture.fullLog
         options.clicks = 30_000
         options.faults.serverErrorRate = 1
         try await withEmulator(options) { _, client in
-            Self.configure(client)
+            ScanFixture.configure(client)
             let error = await apiError { _ = try await collect(client.scan(.clicks)) }
             let message = error?.message ?? ""
             #expect(error?.kind == .server, "\(message)")
@@ -262,7 +190,7 @@ struct ScanTests {
 
     @Test("Ctrl-C cancels within 200 ms, also during a wait the server asked for")
     func cancelDuringRetryAfter() async throws {
-        var options = Self.fullLog
+        var options = ScanFixture.fullLog
         options.clicks = 30_000
         options.faults.throttleRate = 1
         options.faults.retryAfterSeconds = 30
@@ -298,12 +226,12 @@ struct ScanTests {
 
     @Test("a range of rows is one scan: the rows at those positions, the total, and faults retried")
     func rangeOfRows() async throws {
-        var options = Self.fullLog
+        var options = ScanFixture.fullLog
         options.clicks = 10_000
         options.maxPageSize = 700
         options.faults.serverErrorRate = 0.2
         try await withEmulator(options, configure: { $0.pageSize = 700 }) { _, client in
-            Self.configure(client)
+            ScanFixture.configure(client)
             let all = try await collect(client.scan(.clicks))
             #expect(all.count == 10_000)
             let range = try await client.rows(.clicks, from: 2_500, to: 7_300)
@@ -317,7 +245,7 @@ struct ScanTests {
 
     @Test("a request that times out is tried again")
     func timeoutsRetried() async throws {
-        var options = Self.fullLog
+        var options = ScanFixture.fullLog
         options.clicks = 10_000
         options.faults.spikeRate = 0.25
         options.faults.spikeLatency = .milliseconds(1500)
@@ -325,7 +253,7 @@ struct ScanTests {
             $0.connectTimeout = 0.2
             $0.readTimeout = 0.3
         }) { _, client in
-            Self.configure(client)
+            ScanFixture.configure(client)
             let rows = try await collect(client.scan(.clicks))
             #expect(rows.count == 10_000)
             #expect(client.scanTally.retries > 0)

@@ -2,29 +2,17 @@ import Foundation
 import OpenportAPI
 import OpenportEmulator
 import Records
+@_exported import TestSupport
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
 
-/// Starts an emulator, hands a client for it to `body`, and stops both.
+/// Starts an emulator (the small data set unless told), hands a client for it to `body`,
+/// and stops both.
 func withEmulator<T>(_ options: EmulatorOptions = .small, token: String? = EmulatorAccounts.demoToken,
                      configure: (inout APIConfig) -> Void = { _ in },
                      _ body: (Emulator, OpenportClient) async throws -> T) async throws -> T {
-    let emulator = try await Emulator.start(options)
-    var config = APIConfig(baseURL: emulator.baseURL, token: token)
-    config.maxAttempts = 1
-    configure(&config)
-    let client = try OpenportClient(config: config)
-    do {
-        let result = try await body(emulator, client)
-        await client.shutdown()
-        await emulator.stop()
-        return result
-    } catch {
-        await client.shutdown()
-        await emulator.stop()
-        throw error
-    }
+    try await serving(options, token: token, configure: configure, body)
 }
 
 extension EmulatorOptions {
@@ -34,13 +22,6 @@ extension EmulatorOptions {
         o.clicks = 3_000
         return o
     }
-}
-
-/// Every row of a scan.
-func collect(_ batches: RecordBatches) async throws -> [Record] {
-    var rows: [Record] = []
-    for try await b in batches { rows.append(contentsOf: b) }
-    return rows
 }
 
 /// A raw GET with Foundation's own JSON parser: an account of the data independent of opsh's reader.

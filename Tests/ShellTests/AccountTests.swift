@@ -165,9 +165,9 @@ struct AccountTests {
 struct JoinToleranceTests {
     @Test("a session's key URL on another host or scheme still finds the key by its id")
     func keyByTrailingID() {
-        #expect(Interpreter.trailingID("https://api.openport.io/api/v2/keys/15371/") == 15371)
-        #expect(Interpreter.trailingID("http://127.0.0.1:8000/api/v2/keys/349") == 349)
-        #expect(Interpreter.trailingID("https://api.openport.io/api/v2/keys/") == nil)
+        #expect(Joins.trailingID("https://api.openport.io/api/v2/keys/15371/") == 15371)
+        #expect(Joins.trailingID("http://127.0.0.1:8000/api/v2/keys/349") == 349)
+        #expect(Joins.trailingID("https://api.openport.io/api/v2/keys/") == nil)
     }
 
     @Test("sessions whose key URLs name another host join to the right keys")
@@ -175,7 +175,7 @@ struct JoinToleranceTests {
         let shell = try await ShellHarness.start()
         _ = await shell.run("sessions | where port > 0 | count")
         let sessions = try #require(shell.interpreter.cache.any(.sessions)).records.map { s -> Record in
-            guard case .string(let url) = s["key"], let id = Interpreter.trailingID(url) else { return s }
+            guard case .string(let url) = s["key"], let id = Joins.trailingID(url) else { return s }
             return s.setting("key", to: .string("https://api.openport.io/api/v2/keys/\(id)/"))
         }
         shell.interpreter.cache.store(.sessions, records: sessions, seconds: 0, requests: 0)

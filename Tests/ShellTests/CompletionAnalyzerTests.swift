@@ -1,3 +1,4 @@
+import Query
 import Shell
 import Testing
 
@@ -6,7 +7,7 @@ import Testing
 struct CompletionAnalyzerTests {
     func kind(_ marked: String) -> CompletionContext {
         let cursor = marked.distance(from: marked.startIndex, to: marked.firstIndex(of: "‸")!)
-        return CompletionAnalyzer.analyze(marked.replacingOccurrences(of: "‸", with: ""), cursor: cursor, commands: CommandCatalog.argumentKind)
+        return CompletionAnalyzer.analyze(marked.replacingOccurrences(of: "‸", with: ""), cursor: cursor, commands: CommandCatalog.syntax)
     }
 
     @Test("kinds at marked spots", arguments: [
@@ -26,10 +27,10 @@ struct CompletionAnalyzerTests {
         ("sessions | select port,ke‸", .field(source: "sessions")),
         ("sessions | sort -‸", .field(source: "sessions")),
         ("clicks | group ‸", .field(source: "clicks")),
-        ("keys ‸", .keyOrSubcommand),
+        ("keys ‸", .subcommand(["add", "set", "replace", "rm"], or: .keyRef)),
         ("keys rm ‸", .keyRef),
-        ("keys set 349 ‸", .keyField),
-        ("keys add ‸", .keyField),
+        ("keys set 349 ‸", .fields(["name=", "public_key=@"])),
+        ("keys add ‸", .fields(["name=", "public_key=@"])),
         ("set ‸", .setting),
         ("set format ‸", .settingValue(name: "format")),
         ("help ‸", .topic),
@@ -71,7 +72,7 @@ struct CompletionAnalyzerTests {
         ]
         for line in lines {
             for cursor in 0...line.count {
-                let ctx = CompletionAnalyzer.analyze(line, cursor: cursor, commands: CommandCatalog.argumentKind)
+                let ctx = CompletionAnalyzer.analyze(line, cursor: cursor, commands: CommandCatalog.syntax)
                 #expect(ctx.wordStart <= cursor, "\(line) at \(cursor)")
                 #expect(ctx.wordStart >= 0)
                 let typed = String(Array(line)[ctx.wordStart..<cursor])

@@ -257,7 +257,7 @@ struct FaultSuiteTests {
         #expect(throws: ShellError.self) { try s.set("retries", "-1") }
         #expect(throws: ShellError.self) { try s.set("timeout", "0") }
         #expect(s.listing.contains { $0.name == "retries" && $0.value == "0" })
-        #expect(s.listing.contains { $0.name == "timeout" && $0.value == "120s" })
+        #expect(s.listing.contains { $0.name == "timeout" && $0.value == "2m" })
     }
 
     static func apiError(_ body: () async throws -> Void) async -> APIError? {

@@ -137,9 +137,9 @@ struct WatchCompletionTests {
         for (line, kind) in [("watch 10 cl", ExpectedKind.command), ("watch 10 clicks | wh", .stage),
                              ("watch 10 --times 3 clicks | where po", .field(source: "clicks", inWhere: true)),
                              ("watch clicks | group timestamp by ", .choice(["hour", "day", "week", "month", "year"]))] {
-            #expect(CompletionAnalyzer.analyze(line, cursor: line.count, commands: CommandCatalog.argumentKind).kind == kind, "\(line)")
+            #expect(CompletionAnalyzer.analyze(line, cursor: line.count, commands: CommandCatalog.syntax).kind == kind, "\(line)")
         }
-        let ctx = CompletionAnalyzer.analyze("watch 10 cl", cursor: 11, commands: CommandCatalog.argumentKind)
+        let ctx = CompletionAnalyzer.analyze("watch 10 cl", cursor: 11, commands: CommandCatalog.syntax)
         #expect(ctx.wordStart == 9 && ctx.prefix == "cl")
     }
 }

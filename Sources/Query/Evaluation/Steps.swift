@@ -57,35 +57,6 @@ protocol RendererStage: Stage {
     func makeWriter(_ options: RenderOptions) -> any TextWriter
 }
 
-/// Checks, on the first rows a stage receives after a reshaping stage (`select`, `group`,
-/// `uniq`), that the fields it names are there: `select port | where prot=1` is an error
-/// with a suggestion, never a silent null. (Before any reshaping stage the shell checks the
-/// source's records, relations included.)
-struct ReshapedFieldCheck {
-    let references: [FieldReference]
-    private(set) var done = false
-
-    init(_ references: [FieldReference]) {
-        self.references = references
-        done = references.isEmpty
-    }
-
-    mutating func verify(_ rows: [Record]) throws(QueryError) {
-        guard !done, let first = rows.first else { return }
-        done = true
-        for ref in references {
-            let parts = ref.path.components
-            if first.schema.position(of: parts[0]) != nil || first.schema.position(of: parts.joined(separator: ".")) != nil {
-                continue
-            }
-            let fields = first.fields
-            let hint = Suggest.nearest(ref.path.description, among: fields).map { " (did you mean '\($0)'?)" } ?? ""
-            throw QueryError("no field '\(ref.path.description)' in these records\(hint); they have: \(fields.joined(separator: ", "))",
-                             column: ref.range.lowerBound, length: max(1, ref.range.count))
-        }
-    }
-}
-
 /// A step whose fields are checked on the first rows it sees.
 final class CheckedStep: RowStep {
     let inner: any RowStep

@@ -20,25 +20,23 @@ public struct Follow: Stage, RendererStage, Equatable {
     public static let kind = StageKind.renderer
 
     /// How long to follow; nil until Ctrl-C.
-    public var seconds: Int?
+    public var duration: Duration?
 
-    public init(seconds: Int? = nil) { self.seconds = seconds }
+    public init(for duration: Duration? = nil) { self.duration = duration }
 
     public static func parse(_ arguments: inout StageArguments) throws(QueryError) -> Follow {
         let token = try arguments.parser.peek()
         guard token.kind == .word, token.text == "--for" else { return Follow() }
         _ = try arguments.parser.next()
         let value = try arguments.parser.peek()
-        let units: [Character: Int] = ["s": 1, "m": 60, "h": 3600, "d": 86_400]
-        guard value.kind == .word, let unit = value.text.last, let size = units[unit],
-              let n = Int(value.text.dropLast()), n > 0, n <= 1_000_000 else {
-            throw QueryError("follow --for needs a duration like 30s, 10m or 2h", at: value.range)
+        guard value.kind == .word, let duration = DurationText.duration(value.text), duration > .zero else {
+            throw QueryError("follow --for needs a duration like \(DurationText.examples)", at: value.range)
         }
         _ = try arguments.parser.next()
-        return Follow(seconds: n * size)
+        return Follow(for: duration)
     }
 
-    public var description: String { seconds.map { "follow --for \($0)s" } ?? "follow" }
+    public var description: String { duration.map { "follow --for \(DurationText.describe($0))" } ?? "follow" }
 
     /// Stages that may stand before it: they treat each record alone.
     public static let before: Set<String> = ["where", "select"]

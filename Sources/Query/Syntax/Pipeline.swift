@@ -185,16 +185,36 @@ public struct FieldReference: Sendable, Equatable {
     }
 }
 
-/// Quoting rules shared by the printer, the parser and completion.
+/// Quoting rules shared by the printer, the parser and completion: the one list of the
+/// characters the lexer treats specially.
 public enum Quoting {
+    /// The quotes: `"…"` (with escapes) and `'…'`.
+    public static let quotes: Set<Character> = ["\"", "'"]
+    /// The operators and punctuation of a `where` expression and a stage's arguments; each
+    /// is a token of its own (`<=`, `!~` and `>>` join two).
+    public static let operatorCharacters: Set<Character> = ["=", "<", ">", "!", "~", ",", "(", ")"]
+    /// What ends a bare word in a command's arguments: the pipe and the redirect.
+    public static let commandSeparators: Set<Character> = ["|", ">"]
+
     /// Characters that end a bare word in a `where` expression or a stage's arguments.
-    static func endsExpressionWord(_ c: Character) -> Bool {
-        c.isWhitespace || "|(),<>=!~\"'".contains(c)
+    public static func endsExpressionWord(_ c: Character) -> Bool {
+        c.isWhitespace || c == "|" || operatorCharacters.contains(c) || quotes.contains(c)
     }
 
     /// Characters that end a bare word (or a bare part of one) in a command's arguments.
-    static func endsCommandWord(_ c: Character) -> Bool {
-        c.isWhitespace || c == "|" || c == ">" || c == "\"" || c == "'"
+    public static func endsCommandWord(_ c: Character) -> Bool {
+        c.isWhitespace || commandSeparators.contains(c) || quotes.contains(c)
+    }
+
+    /// Whether `text` must be quoted to be read back as one word that is exactly `text`: it
+    /// is empty, holds a special character (a `#` would start a comment, a `\` an escape), a
+    /// control character, or a mark that would join the character before it.
+    public static func needsQuotes(_ text: String) -> Bool {
+        text.isEmpty || text.contains { c in
+            endsExpressionWord(c) || c == "#" || c == "\\"
+                || c.unicodeScalars.contains(where: needsEscape)
+                || c.unicodeScalars.contains { joins($0, "a") }
+        } || text.unicodeScalars.first.map { joins(" ", $0) } == true
     }
 
     /// `s` as a double-quoted string when `quoted`, else bare.

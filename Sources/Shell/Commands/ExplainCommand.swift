@@ -15,8 +15,10 @@ struct ExplainCommand: ShellCommand {
         is not cached it asks for it (1 request each, said and not counted). 'set timing on'
         then shows the same figures measured after each line, to compare.
         """,
-        examples: [("explain clicks | where port=6260 | count", "the requests that count takes, and why"),
-                   ("explain clicks | count", "a count: one request for one row, or none from the cache")],
+        examples: [StageExample("explain clicks | where port=6260 | count", shows: "the requests that count takes, and why",
+                                result: .contains("requests  ")),
+                   StageExample("explain clicks | count", shows: "a count: one request for one row, or none from the cache",
+                                result: .contains("requests  "))],
         arguments: .commandLine(flagsWithValue: []), readsLine: true, reads: .line)
 
     static func parse(_ invocation: Invocation) throws -> ExplainCommand {
@@ -26,16 +28,16 @@ struct ExplainCommand: ShellCommand {
         return ExplainCommand()
     }
 
-    func run(_ invocation: Invocation, in shell: Interpreter) async throws -> Outcome {
+    func run(_ invocation: Invocation, in context: CommandContext) async throws -> Outcome {
         let offset = invocation.pipeline.command.nameRange.upperBound
         let text = String(invocation.line.dropFirst(offset))
-        let line = try ExplainCommand.expanded(text, saved: shell.saved, offset: offset)
+        let line = try ExplainCommand.expanded(text, saved: context.saved, offset: offset)
         let pipeline = try ExplainCommand.checked(line, offset: line == text ? offset : nil)
-        var estimator = CostEstimator(source: shell.source)
+        var estimator = CostEstimator(source: context.source)
         var estimate = estimator.estimate(pipeline, line: line)
         var probes: [Resource: Int] = [:]
         for resource in estimate.unknownSizes.sorted(by: { $0.rawValue < $1.rawValue }) {
-            let page = try await shell.client.page(resource, limit: 1)
+            let page = try await context.client.page(resource, limit: 1)
             probes[resource] = page.count ?? page.results.count
         }
         if !probes.isEmpty {
@@ -43,7 +45,8 @@ struct ExplainCommand: ShellCommand {
             estimate = estimator.estimate(pipeline, line: line)
         }
         let shown = line.trimmingCharacters(in: .whitespaces)
-        try await shell.emit(estimate.report(line: TerminalSafe.escape(shown), probes: probes), pipeline: Pipeline(command: Command(name: "explain")))
+        try await context.pipelines.emit(estimate.report(line: TerminalSafe.escape(shown), probes: probes),
+                                         pipeline: Pipeline(command: Command(name: "explain")))
         return .ok
     }
 
@@ -64,23 +67,12 @@ struct ExplainCommand: ShellCommand {
             guard let offset else { return ShellError("\(error.description) (in the line it runs: \(line.trimmingCharacters(in: .whitespaces)))") }
             return QueryError(error.message, column: offset + error.column, length: error.length, suggestion: error.suggestion)
         }
-        let pipeline: Pipeline
         do {
-            pipeline = try Interpreter.parse(line)
-        } catch {
-            throw placed(error)
-        }
-        guard let command = CommandCatalog.command(named: pipeline.command.name) else {
-            let nearest = Suggest.nearest(pipeline.command.name, among: CommandCatalog.names)
-            throw placed(QueryError("unknown command '\(TerminalSafe.escape(pipeline.command.name))'", column: pipeline.command.nameRange.lowerBound,
-                                    length: max(1, pipeline.command.nameRange.count), suggestion: nearest))
-        }
-        do {
-            if !command.spec.isSource { try Invocation.refuseStages(pipeline, after: command.spec.name) }
-            _ = try command.parse(Invocation(pipeline: pipeline, line: line))
+            let pipeline = try Interpreter.pipeline(of: line)
+            _ = try Interpreter.parse(Invocation(pipeline: pipeline, line: line))
+            return pipeline
         } catch let error as QueryError {
             throw placed(error)
         }
-        return pipeline
     }
 }

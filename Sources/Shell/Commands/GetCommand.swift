@@ -3,10 +3,11 @@ import Query
 import Records
 
 /// `get PATH`: any API path; a list feeds the pipeline like a listing command.
-struct GetCommand: ShellCommand {
+struct GetCommand: ShellCommand, Equatable {
     static let spec = CommandSpec(
         name: "get", synopsis: "get PATH", summary: "GET any API path; a list feeds the pipeline",
-        examples: [("get keys/374/", "one key as the API returns it"), ("get sessions/ | count", "a list path works like a command")],
+        examples: [StageExample("get keys/374/", shows: "one key as the API returns it", result: .contains("\"id\": 374")),
+                   StageExample("get sessions/ | count", shows: "a list path works like a command", result: .value("300"))],
         arguments: .apiPath, isSource: true, reads: .path)
 
     let path: String
@@ -14,14 +15,14 @@ struct GetCommand: ShellCommand {
     static func parse(_ invocation: Invocation) throws -> GetCommand {
         let args = invocation.arguments
         guard let arg = args.first, args.count == 1 else {
-            throw ShellError("usage: get PATH (for example: get keys/374/)")
+            throw spec.usage("for example: get keys/374/")
         }
         // `keys/?limit=1` reads as an assignment; the path is the whole of it.
         if case .assignment(let name, let value, _) = arg.kind { return GetCommand(path: name + "=" + value) }
         return GetCommand(path: arg.text)
     }
 
-    func run(_ invocation: Invocation, in shell: Interpreter) async throws -> Outcome {
+    func run(_ invocation: Invocation, in context: CommandContext) async throws -> Outcome {
         let pipeline = invocation.pipeline
         // A DRF list is scanned like a resource (pages in order, retries, every `next`),
         // unless the path asks for one page itself (limit= or offset=).
@@ -30,21 +31,21 @@ struct GetCommand: ShellCommand {
         let bare = path.split(separator: "?").first.map(String.init) ?? path
         let detail = bare.split(separator: "/").last.map { $0.allSatisfy(\.isNumber) } ?? false
         if !onePage, !detail {
-            let listed = shell.client.scan(path: path, limit: shell.settings.pageSize, concurrency: shell.settings.concurrency)
+            let listed = context.client.scan(path: path, limit: context.settings.pageSize, concurrency: context.settings.concurrency)
             do {
                 var records: [Record] = []
                 for try await batch in listed { records += batch }
-                try await shell.runPipeline(pipeline, from: .records(records, resource: Resource(path: path)))
+                try await context.pipelines.run(pipeline, from: .records(records, resource: Resource(path: path)))
                 return .ok
             } catch let error as APIError where error.kind == .notAList {
                 // Not a list: shown as it is, below.
             }
         }
-        let value = try await shell.client.get(path: path)
+        let value = try await context.client.get(path: path)
         if let records = Page.rows(of: value) {
-            try await shell.runPipeline(pipeline, from: .records(records, resource: Resource(path: path)))
+            try await context.pipelines.run(pipeline, from: .records(records, resource: Resource(path: path)))
         } else if pipeline.stages.isEmpty {
-            try await shell.emit(JSONWriter.pretty(value) + "\n", pipeline: pipeline)
+            try await context.pipelines.emit(JSONWriter.pretty(value) + "\n", pipeline: pipeline)
         } else {
             throw ShellError("GET \(path) is not a list, so stages cannot follow it")
         }

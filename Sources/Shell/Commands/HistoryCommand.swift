@@ -2,7 +2,7 @@ import Query
 import Records
 
 /// `history [N]`: the lines typed so far.
-struct HistoryCommand: ShellCommand {
+struct HistoryCommand: ShellCommand, Equatable {
     static let spec = CommandSpec(name: "history", synopsis: "history [N]", summary: "the lines typed so far (the last N)")
 
     let last: Int?
@@ -10,17 +10,17 @@ struct HistoryCommand: ShellCommand {
     static func parse(_ invocation: Invocation) throws -> HistoryCommand {
         let args = invocation.arguments
         guard let arg = args.first else { return HistoryCommand(last: nil) }
-        guard args.count == 1, let n = Int(arg.text), n >= 0 else { throw ShellError("usage: history [N] (the last N lines)") }
+        guard args.count == 1, let n = Int(arg.text), n >= 0 else { throw spec.usage("the last N lines") }
         return HistoryCommand(last: n)
     }
 
-    func run(_ invocation: Invocation, in shell: Interpreter) async throws -> Outcome {
-        let all = shell.history
+    func run(_ invocation: Invocation, in context: CommandContext) async throws -> Outcome {
+        let all = context.history
         let numbered = all.enumerated().suffix(last ?? all.count)
         let text = numbered.map {
-            "\(String($0.offset + 1).leftPad(5))  \(TerminalSafe.escape(shell.client.redactor.redact($0.element)))\n"
+            "\(String(repeating: " ", count: max(0, 5 - String($0.offset + 1).count)))\($0.offset + 1)  \(TerminalSafe.escape(context.client.redactor.redact($0.element)))\n"
         }.joined()
-        try await shell.emit(text, pipeline: invocation.pipeline)
+        try await context.pipelines.emit(text, pipeline: invocation.pipeline)
         return .ok
     }
 }

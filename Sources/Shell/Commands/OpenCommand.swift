@@ -2,10 +2,10 @@ import Query
 import Records
 
 /// `open PORT`: a session's links, shown (not visited).
-struct OpenCommand: ShellCommand {
+struct OpenCommand: ShellCommand, Equatable {
     static let spec = CommandSpec(
         name: "open", synopsis: "open PORT", summary: "a session's links (not visited)",
-        examples: [("open 6260", "the links of the session on port 6260")],
+        examples: [StageExample("open 6260", shows: "the links of the session on port 6260", result: .contains("open_port_for_ip_link"))],
         arguments: .port, reads: .every(.sessions))
 
     let port: Int
@@ -13,13 +13,13 @@ struct OpenCommand: ShellCommand {
     static func parse(_ invocation: Invocation) throws -> OpenCommand {
         let args = invocation.arguments
         guard args.count == 1, let port = Int(args[0].text) else {
-            throw ShellError("usage: open PORT (a session's port, for example: open 6260)")
+            throw spec.usage("a session's port, for example: open 6260")
         }
         return OpenCommand(port: port)
     }
 
-    func run(_ invocation: Invocation, in shell: Interpreter) async throws -> Outcome {
-        let sessions = try await shell.source.all(.sessions)
+    func run(_ invocation: Invocation, in context: CommandContext) async throws -> Outcome {
+        let sessions = try await context.source.all(.sessions)
         // A port is unique on one server only: every live session on it is shown, by server.
         let onPort = sessions.filter { $0["port"] == .int(port) }
         guard !onPort.isEmpty else {
@@ -38,8 +38,8 @@ struct OpenCommand: ShellCommand {
             }
             out += !links.isEmpty ? links : onPort.count == 1 ? "the session on port \(port) has no links\n" : "(no links)\n"
         }
-        if onPort.count > 1 { shell.output.message("opsh: \(onPort.count) live sessions use port \(port), on different servers\n") }
-        try await shell.emit(out, pipeline: invocation.pipeline)
+        if onPort.count > 1 { context.output.message("opsh: \(onPort.count) live sessions use port \(port), on different servers\n") }
+        try await context.pipelines.emit(out, pipeline: invocation.pipeline)
         return .ok
     }
 }

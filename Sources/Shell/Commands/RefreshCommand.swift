@@ -4,7 +4,7 @@ import Query
 import Records
 
 /// `refresh [--full] [RESOURCE...]`: fetches afresh, now, what the cache holds.
-struct RefreshCommand: ShellCommand {
+struct RefreshCommand: ShellCommand, Equatable {
     static let spec = CommandSpec(
         name: "refresh", synopsis: "refresh [--full] [RESOURCE...]",
         summary: "fetch afresh now what the cache holds (the click log: only what is new, when that is provably right)",
@@ -15,8 +15,9 @@ struct RefreshCommand: ShellCommand {
         relabel clicks in place), or scanned in full when those do not prove the rest unchanged.
         --full scans the click log in full whatever they show.
         """,
-        examples: [("refresh clicks", "bring the click log up to date"), ("refresh", "everything the cache holds"),
-                   ("refresh --full clicks", "read the whole click log again")],
+        examples: [StageExample("refresh clicks", shows: "bring the click log up to date", result: .quiet),
+                   StageExample("refresh", shows: "everything the cache holds, fetched afresh", result: .quiet),
+                   StageExample("refresh --full clicks", shows: "read the whole click log again", result: .quiet)],
         arguments: .resources, reads: .refresh)
 
     let resources: [Resource]
@@ -29,32 +30,35 @@ struct RefreshCommand: ShellCommand {
                               full: args.contains(where: isFull))
     }
 
-    func run(_ invocation: Invocation, in shell: Interpreter) async throws -> Outcome {
+    func run(_ invocation: Invocation, in context: CommandContext) async throws -> Outcome {
         let named = resources.isEmpty ? Resource.allCases : resources
         for r in named {
-            shell.cache.markStale(r)
-            if full, shell.cache.any(r) != nil { shell.cache.requireFullScan(r) }
+            context.cache.markStale(r)
+            if full, context.cache.any(r) != nil { context.cache.requireFullScan(r) }
         }
-        // What the cache holds (in memory or on disk) is fetched again; a resource named but
-        // not held is fetched too.
-        // The click log first: its refresh reads the keys afresh, which then need no request of their own.
-        let held = named.filter { !resources.isEmpty || shell.cache.any($0) != nil }
+        // What the cache holds (in memory or on disk) is fetched again; a resource named but not
+        // held is fetched too. The click log first: its refresh reads the keys afresh, which
+        // then need no request of their own.
+        let held = named.filter { !resources.isEmpty || context.cache.any($0) != nil }
             .sorted { ($0 == .clicks ? 0 : 1) < ($1 == .clicks ? 0 : 1) }
         var lines: [String] = []
-        for r in held {
-            let before = shell.cache.any(r)?.records.count
-            let requests = shell.client.requestCount
-            let started = ContinuousClock.now
-            let rows = try await shell.source.all(r).count
-            let ms = Int(((ContinuousClock.now - started).inSeconds * 1000).rounded())
-            let change = before.map { rows == $0 ? ", unchanged" : rows > $0 ? ", \(DigitGroups.text(rows - $0)) more" : ", \(DigitGroups.text($0 - rows)) fewer" } ?? ""
-            let n = shell.client.requestCount - requests
-            let cost = n == 0 ? "read with the click log" : "\(n) request\(n == 1 ? "" : "s"), \(ms) ms"
-            lines.append("\(r.rawValue): \(DigitGroups.text(rows)) rows\(change) (\(cost))")
-        }
-        if shell.options.interactive {
-            shell.output.message((lines.isEmpty ? ["nothing is cached: the next command fetches afresh"] : lines).joined(separator: "\n") + "\n")
+        for r in held { lines.append(try await refreshed(r, context)) }
+        if context.interactive {
+            context.output.message((lines.isEmpty ? ["nothing is cached: the next command fetches afresh"] : lines).joined(separator: "\n") + "\n")
         }
         return .ok
+    }
+
+    /// Fetches `r` afresh; one line saying what came back and what it cost.
+    private func refreshed(_ r: Resource, _ context: CommandContext) async throws -> String {
+        let before = context.cache.any(r)?.records.count
+        let requests = context.client.requestCount
+        let started = ContinuousClock.now
+        let rows = try await context.source.all(r).count
+        let ms = Int(((ContinuousClock.now - started).inSeconds * 1000).rounded())
+        let change = before.map { rows == $0 ? ", unchanged" : rows > $0 ? ", \(DigitGroups.text(rows - $0)) more" : ", \(DigitGroups.text($0 - rows)) fewer" } ?? ""
+        let n = context.client.requestCount - requests
+        let cost = n == 0 ? "read with the click log" : "\(n) request\(n == 1 ? "" : "s"), \(ms) ms"
+        return "\(r.rawValue): \(DigitGroups.text(rows)) rows\(change) (\(cost))"
     }
 }

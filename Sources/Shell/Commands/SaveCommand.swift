@@ -1,3 +1,4 @@
+import Query
 import Records
 
 /// `save NAME LINE`: keeps a line (or stages) under a name, with parameters.
@@ -12,8 +13,10 @@ struct SaveCommand: ShellCommand {
         directory (saved-queries, mode 0600); 'saved' lists them, 'help NAME' shows one, and
         save NAME again replaces it. A name cannot be a command's or a stage's.
         """,
-        examples: [("save hits clicks | where port=$port | count", "then hits 6260 (or hits port=6260) counts that port's clicks"),
-                   ("save suspicious where source_ip in (10.0.0.0/8, 192.168.0.0/16)", "a stage: clicks | suspicious | count")],
+        examples: [StageExample("save hits clicks | where port=$port | count",
+                                shows: "then hits 6260 (or hits port=6260) counts that port's clicks", result: .quiet),
+                   StageExample("save suspicious where source_ip in (10.0.0.0/8, 192.168.0.0/16)",
+                                shows: "a stage: clicks | suspicious | count", result: .quiet)],
         arguments: .nameThenLine, readsLine: true)
 
     let name: String
@@ -28,12 +31,12 @@ struct SaveCommand: ShellCommand {
         return SaveCommand(name: String(rest[..<space]), line: line)
     }
 
-    func run(_ invocation: Invocation, in shell: Interpreter) async throws -> Outcome {
-        let replaced = try shell.saved.save(name, line: line)
+    func run(_ invocation: Invocation, in context: CommandContext) async throws -> Outcome {
+        let replaced = try context.saved.save(name, line: line)
         let query = SavedQuery(name: name, line: line)
         let use = query.isStage ? "after |, like: clicks | \(query.usage)" : "as: \(query.usage)"
         let was = replaced.map { " (it was: \(TerminalSafe.escape($0.line)))" } ?? ""
-        shell.output.message("\(replaced == nil ? "saved" : "replaced") '\(name)'\(was); use it \(use)\n")
+        context.output.message("\(replaced == nil ? "saved" : "replaced") '\(name)'\(was); use it \(use)\n")
         return .ok
     }
 }

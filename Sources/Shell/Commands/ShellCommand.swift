@@ -6,18 +6,29 @@ import Records
 /// One command of the shell: one file under `Commands/`, one line in ``CommandCatalog``.
 ///
 /// Its ``spec`` is all that `help`, the man page, "did you mean", TAB (the kinds of its
-/// arguments) and the generated shell completions know of it; ``parse(_:)`` reads its
-/// arguments, so a usage mistake is reported before anything is fetched; ``run(_:in:)`` does it.
+/// arguments, its subcommands) and the generated shell completions know of it; ``parse(_:)``
+/// turns the invocation into the typed value it runs, so a usage mistake is reported before
+/// anything is fetched; ``run(_:in:)`` does it, with only what ``CommandContext`` gives.
 protocol ShellCommand: Sendable {
     static var spec: CommandSpec { get }
     static func parse(_ invocation: Invocation) throws -> Self
-    func run(_ invocation: Invocation, in shell: Interpreter) async throws -> Outcome
+    func run(_ invocation: Invocation, in context: CommandContext) async throws -> Outcome
 }
 
 /// One use of a command: the line as typed and as parsed.
 struct Invocation: Sendable {
     let pipeline: Pipeline
     let line: String
+
+    init(pipeline: Pipeline, line: String) {
+        self.pipeline = pipeline
+        self.line = line
+    }
+
+    /// Parses `line` (for tests of a command's `parse`).
+    init(_ line: String) throws {
+        self.init(pipeline: try Pipeline(parsing: line), line: line)
+    }
 
     var arguments: [CommandArgument] { pipeline.command.arguments }
 
@@ -27,7 +38,7 @@ struct Invocation: Sendable {
     }
 
     /// For a command (or subcommand, `keys rm`) that prints no records: stages after it are an error.
-    static func refuseStages(_ pipeline: Pipeline, after name: String) throws {
+    func refuseStages(after name: String) throws {
         guard let first = pipeline.stages.first else { return }
         throw QueryError("'\(name)' prints no records, so nothing can follow it with |",
                          column: first.range.lowerBound, length: max(1, first.range.count))
@@ -46,9 +57,41 @@ struct Invocation: Sendable {
     }
 
     /// For commands that take none: an error pointing at the first argument.
-    func expectNoArguments(hint: String = "filter with | where ...") throws {
+    func expectNoArguments() throws {
         guard let extra = arguments.first else { return }
-        throw QueryError("'\(pipeline.command.name)' takes no arguments; \(hint)",
+        throw QueryError("'\(pipeline.command.name)' takes no arguments; filter with | where ...",
                          column: extra.range.lowerBound, length: max(1, extra.range.count))
     }
+}
+
+/// What a command may use while it runs: the client and the cache, the settings as they were
+/// when the line began, where output goes, and a few things of the session. Not the
+/// interpreter: a command sees only this.
+struct CommandContext: Sendable {
+    let client: OpenportClient
+    let cache: SessionCache
+    /// The settings when the line began; `set` changes them through ``changeSetting``.
+    let settings: Settings
+    let changeSetting: @Sendable (String, String) throws -> Void
+    /// Results (stdout) and messages (stderr), unbuffered: a command's own lines.
+    let output: OutputSink
+    let terminal: any Terminal
+    /// A person at a terminal (confirmations are asked, not refused).
+    let interactive: Bool
+    /// `--yes`: confirmations answered yes.
+    let assumeYes: Bool
+    /// Asks a yes/no question (at a terminal).
+    let ask: @Sendable (String) -> Bool
+    /// Runs pipelines and writes output where the line sends it.
+    let pipelines: PipelineRunner
+    /// The lines run so far, for `history`.
+    let history: [String]
+    /// What TAB offers, for `__complete`.
+    let completer: Completer
+    /// The user's saved queries (`save`, `saved`, `help NAME`, `explain NAME ARGS`).
+    let saved: SavedQueries
+
+    /// Rows of the resources, through the cache.
+    var source: RecordSource { pipelines.source }
+    var info: TerminalInfo { terminal.info }
 }

@@ -1,0 +1,99 @@
+#if canImport(Glibc)
+import Glibc
+#else
+import Darwin
+#endif
+import Synchronization
+
+/// Where the shell writes: results to one stream, messages to the other.
+public protocol OutputSink: Sendable {
+    /// Results (stdout).
+    func write(_ text: String)
+    /// Messages: errors, warnings, progress (stderr).
+    func message(_ text: String)
+}
+
+/// What the shell knows about the terminal it writes to, decided once at start (by the
+/// executable's ``Terminal``).
+public struct TerminalInfo: Sendable {
+    /// Whether results go to a terminal (tables are fitted, pager allowed).
+    public var stdoutIsTerminal: Bool
+    /// Whether messages go to a terminal (progress is drawn).
+    public var stderrIsTerminal: Bool
+    /// Whether to colour: a terminal, and NO_COLOR unset.
+    public var color: Bool
+    /// Columns, read when needed (the window can change).
+    public var width: @Sendable () -> Int?
+    /// Rows, likewise.
+    public var height: @Sendable () -> Int?
+
+    public init(stdoutIsTerminal: Bool, stderrIsTerminal: Bool, color: Bool, width: @escaping @Sendable () -> Int?,
+                height: @escaping @Sendable () -> Int? = { nil }) {
+        self.stdoutIsTerminal = stdoutIsTerminal
+        self.stderrIsTerminal = stderrIsTerminal
+        self.color = color
+        self.width = width
+        self.height = height
+    }
+
+    /// No terminal anywhere: scripts, tests.
+    public static let none = TerminalInfo(stdoutIsTerminal: false, stderrIsTerminal: false, color: false, width: { nil })
+}
+
+/// The process's stdout and stderr, written unbuffered-per-call.
+public final class StandardOutput: OutputSink {
+    public init() {}
+
+    public func write(_ text: String) { StandardOutput.put(text, fd: 1) }
+    public func message(_ text: String) { StandardOutput.put(text, fd: 2) }
+
+    static func put(_ text: String, fd: Int32) {
+        _ = FileDescriptor.writeAll(fd, Array(text.utf8))
+    }
+}
+
+/// Writing to a file descriptor.
+public enum FileDescriptor {
+    /// Writes all of `bytes` to `fd`, through partial writes and EINTR; false when the reader
+    /// went away (EPIPE) or the write failed.
+    public static func writeAll(_ fd: Int32, _ bytes: [UInt8]) -> Bool {
+        var offset = 0
+        while offset < bytes.count {
+            let n = bytes.withUnsafeBytes { buf in
+                systemWrite(fd, buf.baseAddress! + offset, buf.count - offset)
+            }
+            if n > 0 {
+                offset += n
+            } else if n < 0, errno == EINTR {
+                continue
+            } else {
+                return false
+            }
+        }
+        return true
+    }
+}
+
+/// Output kept in memory, for tests.
+public final class CapturedOutput: OutputSink {
+    private let state = Mutex<(out: String, err: String)>(("", ""))
+
+    public init() {}
+
+    public func write(_ text: String) { state.withLock { $0.out += text } }
+    public func message(_ text: String) { state.withLock { $0.err += text } }
+
+    public var stdout: String { state.withLock { $0.out } }
+    public var stderr: String { state.withLock { $0.err } }
+
+    public func reset() { state.withLock { $0 = ("", "") } }
+}
+
+@inline(__always)
+private func systemWrite(_ fd: Int32, _ buf: UnsafeRawPointer, _ n: Int) -> Int {
+    #if canImport(Glibc)
+    return Glibc.write(fd, buf, n)
+    #else
+    return Darwin.write(fd, buf, n)
+    #endif
+}
