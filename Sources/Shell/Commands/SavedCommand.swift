@@ -6,7 +6,7 @@ struct SavedCommand: ShellCommand {
     static let spec = CommandSpec(
         name: "saved", synopsis: "saved [rm NAME]", summary: "the queries kept with save; rm forgets one",
         examples: [StageExample("saved", shows: "each saved query's name, how it is used, and its line",
-                                result: .contains("hits PORT  clicks | where port=$port | count"))],
+                                result: .contains("clicks | where port=$port | count"))],
         subcommands: [SubcommandSpec("rm", synopsis: "saved rm NAME...", summary: "forget saved queries", arguments: .savedQueries)])
 
     /// The names to forget (none: list them).
