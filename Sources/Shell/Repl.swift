@@ -149,8 +149,9 @@ public final class Repl {
             // After a scan: the concurrency it ended at (and its lowest), and the retries spent.
             let scan = scans.scans == scansBefore.scans ? ""
                 : ", concurrency \(scans.concurrency) (lowest \(scans.lowestConcurrency)), \(scans.retries - scansBefore.retries) retries"
-            let split = spread.isEmpty ? "" : " (" + spread.joined(separator: ", ") + ")"
-            output.message(String(format: "time: %.1f ms, %d request%@", ms, requests, requests == 1 ? "" : "s") + split + scan + "\n")
+            // The requests per list last, after the figures scripts read.
+            let split = spread.isEmpty ? "" : "; " + spread.joined(separator: ", ")
+            output.message(String(format: "time: %.1f ms, %d request%@", ms, requests, requests == 1 ? "" : "s") + scan + split + "\n")
         }
         return outcome
     }
