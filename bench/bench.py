@@ -278,6 +278,7 @@ def main():
     geo_figures()
     disk_cache_figures()
     interactive_figures()
+    suggestion_figures()
     scale_figures()
 
     # Requests for the cheap questions, and in-memory pipelines over cached rows (no latency).
@@ -510,13 +511,15 @@ def scale_figures():
     print()
 
 
-def prompt_time(url, token, runs=10):
-    """Seconds from starting opsh at a terminal to its prompt on the screen (best of runs)."""
+def prompt_time(url, token, runs=10, home=None):
+    """Seconds from starting opsh at a terminal to its prompt on the screen (best of runs);
+    `home` holds its history (state/opsh/history), else there is none."""
     import pty
     import select
     best = None
+    home = home or tempfile.mkdtemp()
     env = dict(os.environ, OPENPORT_API_URL=url, OPENPORT_TOKEN=token, TERM="xterm", NO_COLOR="1",
-               HOME=tempfile.mkdtemp(), XDG_STATE_HOME=tempfile.mkdtemp())
+               HOME=home, XDG_STATE_HOME=home + "/state")
     for _ in range(runs):
         master, slave = pty.openpty()
         started = time.perf_counter()
@@ -558,6 +561,108 @@ def interactive_figures():
     finally:
         proc.terminate()
         proc.wait()
+
+
+def keystroke_latencies(env, history_dir, setting, keys, quiet=0.05):
+    """Starts opsh --demo at a pseudo-terminal and types `keys` one at a time; for each, the
+    seconds from the write to the last byte the terminal got in answer (answers end when the
+    terminal is quiet for `quiet` s, which is not counted)."""
+    import pty
+    import select
+    master, slave = pty.openpty()
+    p = subprocess.Popen([OPSH, "--demo"], stdin=slave, stdout=slave, stderr=slave, close_fds=True,
+                         env=dict(env, HOME=history_dir, XDG_STATE_HOME=history_dir + "/state"))
+    os.close(slave)
+
+    def read_until(marker, timeout=30):
+        seen = b""
+        deadline = time.perf_counter() + timeout
+        while marker not in seen and time.perf_counter() < deadline:
+            r, _, _ = select.select([master], [], [], 1)
+            if r:
+                seen += os.read(master, 65536)
+        return seen
+
+    drawn = [0]
+
+    def answer():
+        """The time of the last byte of the answer: the first may take long on a loaded
+        machine; the answer ends when nothing more comes for `quiet` s."""
+        last = None
+        wait = 5
+        while True:
+            r, _, _ = select.select([master], [], [], wait)
+            if not r:
+                return last
+            chunk = os.read(master, 65536)
+            drawn[0] += chunk.count(b"\x1b[2m | count")
+            last = time.perf_counter()
+            wait = quiet
+
+    read_until(b"demo> ")
+    answer()
+    if setting:
+        os.write(master, setting.encode() + b"\r")
+        read_until(b"demo> ")
+        answer()
+    os.write(master, b"clicks | where port=")
+    answer()
+    times = []
+    for key in keys:
+        sent = time.perf_counter()
+        os.write(master, key)
+        done = answer()
+        if done is not None:
+            times.append(done - sent)
+    os.write(master, b"\x15\x04")
+    p.wait(timeout=10)
+    os.close(master)
+    return times, drawn[0]
+
+
+def suggestion_figures(history_lines=10_000, rounds=100):
+    """Issue 25: a suggestion from 10,000 lines of history is drawn in under 1 ms. Typed at a
+    pseudo-terminal, suggestions on and off side by side: each key changes the suggestion
+    (`0` after `port=` matches only the oldest line, so the whole history is searched;
+    backspace brings back the newest)."""
+    home = tempfile.mkdtemp()
+    os.makedirs(home + "/state/opsh")
+    with open(home + "/state/opsh/history", "w") as f:
+        f.write("_HiStOrY_V2_\n")
+        for i in range(history_lines):
+            f.write(f"clicks\\040|\\040where\\040port={i}\\040|\\040count\n")
+    env = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "OPENPORT_TOKEN", "OPENPORT_API_URL")}
+    env.update(TERM="xterm-256color", LANG="C.UTF-8")
+    keys = [b"0", b"\x7f"] * rounds
+    rows = []
+    for label, setting in (("suggestions on", None), ("set suggest off", "set suggest off")):
+        times, drawn = keystroke_latencies(env, home, setting, keys)
+        expected = rounds if setting is None else 0
+        if drawn != expected:
+            sys.exit(f"bench: {label}: the oldest line's suggestion was drawn {drawn} times, not {expected}")
+        rows.append((label, sorted(times)))
+    print(f"## At the prompt: suggestions from {history_lines:,} lines of history\n")
+    print("Keystroke to the last byte on the terminal, at a pseudo-terminal, release build; each key changes "
+          "the suggestion (`0` after `clicks | where port=` matches only the oldest line, backspace the newest).\n")
+    print("| prompt | keys | median | 90th percentile | max |")
+    print("| --- | ---: | ---: | ---: | ---: |")
+    for label, times in rows:
+        n = len(times)
+        print(f"| {label} | {n} | {times[n // 2] * 1000:.2f} ms | {times[n * 9 // 10] * 1000:.2f} ms | {times[-1] * 1000:.2f} ms |")
+    on, off = rows[0][1], rows[1][1]
+    cost = on[len(on) // 2] - off[len(off) // 2]
+    print(f"\nA suggestion costs {cost * 1000:.2f} ms a key at the median "
+          f"({'under' if cost < 0.001 else 'NOT under'} 1 ms): the difference of the two medians.")
+    proc, url, token = start_emulator(0)
+    try:
+        empty = tempfile.mkdtemp()
+        pairs = [(prompt_time(url, token, home=empty), prompt_time(url, token, home=home)) for _ in range(3)]
+    finally:
+        proc.terminate()
+        proc.wait()
+    best_empty, best_full = min(p[0] for p in pairs), min(p[1] for p in pairs)
+    print(f"Start to prompt, best of 30 each, taken in turns: {best_empty * 1000:.0f} ms with no history, "
+          f"{best_full * 1000:.0f} ms with the {history_lines:,} lines to load ({best_full / best_empty:.2f}×).\n")
 
 
 def cpu_seconds(cmd, env, stdin):
@@ -648,5 +753,7 @@ if __name__ == "__main__":
         disk_cache_figures()
     elif sys.argv[1:] == ["scale"]:
         scale_figures()
+    elif sys.argv[1:] == ["suggest"]:
+        suggestion_figures()
     else:
         main()

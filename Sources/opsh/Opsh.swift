@@ -140,8 +140,10 @@ struct Opsh: ParsableCommand {
             } : nil
         let interpreter = Interpreter(
             client: client, settings: settings, output: output, terminal: ProcessTerminal(environment: environment),
-            options: .init(interactive: interactive, assumeYes: yes, apiLabel: demo ? "demo" : config.host),
-            cache: SessionCache(disk: disk), addresses: addresses.book)
+            options: .init(interactive: interactive, assumeYes: yes, apiLabel: demo ? "demo" : config.host,
+                           profile: demo ? nil : resolved.profile),
+            cache: SessionCache(disk: disk), saved: SavedQueries(path: SavedQueries.path(environment: environment)),
+            addresses: addresses.book)
         if interactive, !demo, config.token == nil {
             output.message("opsh: no token: run 'opsh login' or set OPENPORT_TOKEN to your account's API token (nodes works without one)\n")
         }
@@ -242,9 +244,10 @@ struct Opsh: ParsableCommand {
                 let cache = interpreter.cache
                 Thread.detachNewThread { for r in Resource.allCases { _ = cache.any(r) } }
             }
-            let editor = EditLineReader(completer: interpreter.completer, historyFile: Opsh.historyPath(environment))
+            let editor = EditLineReader(completer: interpreter.completer, historyFile: Opsh.historyPath(environment),
+                                        suggest: { interpreter.suggestsAtPrompt }, rightPrompt: { interpreter.rightPrompt })
             let reader: LineReader = keeper.map { CompletionCacheSyncingReader(editor, keeper: $0) } ?? editor
-            return Repl(interpreter: interpreter, reader: reader, interactive: true, keepGoing: true, output: output)
+            return Repl(interpreter: interpreter, reader: reader, interactive: true, keepGoing: keepGoing, output: output)
                 .run(prompt: interpreter.prompt)
         }
     }

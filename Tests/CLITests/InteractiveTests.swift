@@ -73,9 +73,20 @@ import Testing
             return lastLine == expected
         }
 
-        /// The row of the screen the cursor's line is on (the last non-empty row).
-        var lastLine: String {
+        /// The row of the screen the cursor's line is on (the last non-empty row), without
+        /// the right prompt at its end.
+        var lastLine: String { Shell.withoutRightPrompt(lastRow) }
+
+        /// That row as the screen shows it, right prompt and all.
+        var lastRow: String {
             session.screenText.split(separator: "\n", omittingEmptySubsequences: true).last.map(String.init) ?? ""
+        }
+
+        /// A prompt's row without the right prompt (`demo · clicks 3m`, two blanks or more
+        /// before it, at the end of the row).
+        static func withoutRightPrompt(_ row: String) -> String {
+            guard row.hasPrefix("opsh ") else { return row }
+            return row.replacing(/[ ]{2,}[^ ]+( · clicks [^ ]+)?$/, with: "")
         }
 
         /// Waits until the last screen row is exactly `expected`.
@@ -213,7 +224,7 @@ import Testing
         let shell = try Shell()
         try shell.waitForPrompt()
         shell.session.send("keys | where name ~ ")
-        try shell.session.waitFor("keys | where name ~ ")
+        try shell.session.waitForScreen(Self.prompt + "keys | where name ~")
         shell.session.sendKeys(.ctrlC)
         try shell.waitForPrompt()
         // The half-typed line is gone: the new line starts empty and works.

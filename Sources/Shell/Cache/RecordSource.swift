@@ -12,19 +12,42 @@ struct RecordSource: Sendable {
     let settings: Settings
     let progress: ProgressReporter?
 
+    /// How rows of a resource are had: what ``rows(_:limit:)`` does, and `explain` reads.
+    enum Fetch {
+        /// From the cache, fresh: no request.
+        case cached(SessionCache.Entry)
+        /// The first rows only, not kept (`first N`).
+        case first(Int)
+        /// A stale click log brought up to date with a few requests (``ListRefresh``), the
+        /// keys read afresh beside it; a full scan after them when the rows prove nothing.
+        case refresh(SessionCache.Entry, ListOrder, KeyMap)
+        /// Every row, in pages (for clicks, after the keys: ``fullScan(_:)``).
+        case scan
+    }
+
+    /// How `rows(resource, limit:)` will get them now.
+    func fetch(_ resource: Resource, limit: Int? = nil) -> Fetch {
+        if settings.useCache, let entry = cache.fresh(resource, within: settings.freshness[resource] ?? .zero) { return .cached(entry) }
+        if let limit { return .first(limit) }
+        if resource == .clicks, settings.useCache, let cached = cache.any(resource), let (order, map) = refreshable(cached) {
+            return .refresh(cached, order, map)
+        }
+        return .scan
+    }
+
     /// Rows for a pipeline that may stop early (`first N`) or need everything.
     /// `limit` asks for no more rows than that (one request where the server allows).
     func rows(_ resource: Resource, limit: Int? = nil) -> RecordBatches {
-        if settings.useCache, let entry = cache.fresh(resource, within: settings.freshness[resource] ?? .zero) {
-            return RecordBatches.replay(limit.map { entry.records.rows(in: 0..<$0) } ?? entry.records)
-        }
-        if let limit {
+        switch fetch(resource, limit: limit) {
+        case .cached(let entry):
+            return RecordBatches.replay(limit.map { entry.records.rows(in: 0..<min($0, entry.records.count)) } ?? entry.records)
+        case .first(let limit):
             return client.scan(resource, limit: min(limit, settings.pageSize), maxRows: limit, concurrency: settings.concurrency)
+        case .refresh(let entry, let order, let map):
+            return incremental(entry, order: order, map: map)
+        case .scan:
+            return fullScan(resource)
         }
-        if resource == .clicks, settings.useCache, let cached = cache.any(resource), let refresh = incremental(cached) {
-            return refresh
-        }
-        return fullScan(resource)
     }
 
     /// Every row of the list, read afresh, and kept in the cache when the scan completes. Clicks
@@ -59,19 +82,25 @@ struct RecordSource: Sendable {
         }
     }
 
+    /// The order a stale click log can be refreshed in with a few requests, and the keys'
+    /// names it was read under; nil when it cannot (no order, no key names to check against,
+    /// a full scan due by `set rescan`).
+    private func refreshable(_ entry: SessionCache.Entry) -> (ListOrder, KeyMap)? {
+        let now = Date().timeIntervalSince1970
+        guard !entry.needsFullScan, let map = entry.provenance.keyMap,
+              now - entry.provenance.fullScanWall < settings.rescan.inSeconds,
+              let order = ListOrder.of(entry.records, field: "timestamp") else { return nil }
+        return (order, map)
+    }
+
     /// A stale click log brought up to date with a few requests (``ListRefresh``) when the rows
-    /// prove that is right; nil when they cannot (no order, no key names to check against, a
-    /// full scan due by `set rescan`).
+    /// prove that is right.
     ///
     /// The keys are fetched afresh at the same time: a key renamed or deleted since the clicks
     /// were read has relabelled its clicks on the server, in place, where neither end of the
     /// list shows it. Any key of the clicks' ``KeyMap`` with another name now (or gone), or a
     /// name on a click that no key has, means a full scan.
-    private func incremental(_ entry: SessionCache.Entry) -> RecordBatches? {
-        let now = Date().timeIntervalSince1970
-        guard !entry.needsFullScan, let map = entry.provenance.keyMap,
-              now - entry.provenance.fullScanWall < settings.rescan.inSeconds,
-              let order = ListOrder.of(entry.records, field: "timestamp") else { return nil }
+    private func incremental(_ entry: SessionCache.Entry, order: ListOrder, map: KeyMap) -> RecordBatches {
         let source = self
         // Deferred: the rows are known once the refresh is done, and then they are packed rows
         // a pipeline can read by columns (or, failing that, a full scan's stream).

@@ -15,16 +15,38 @@ struct CompletionEngine: Sendable {
     let stageNames = StageCatalog.names
     /// What TAB offers after `source_ip.` and as its values (see CompletionEngine+Addresses).
     var addresses: any AddressLookup = NoAddressLookup()
+    /// The user's saved queries: their names complete where a command or a stage may stand,
+    /// and their parameters as the values they stand for.
+    var savedQueries: @Sendable () -> [SavedQuery] = { [] }
 
     func complete(_ line: String, cursor: Int) -> Completion {
-        let ctx = CompletionAnalyzer.analyze(line, cursor: cursor, commands: CommandCatalog.syntax)
-        let words = candidates(for: ctx.kind, prefix: ctx.prefix)
+        let saved = savedQueries()
+        var ctx: CompletionContext
+        if let standIn = SavedQueryCompletion.standIn(line, cursor: cursor, queries: saved) {
+            ctx = CompletionAnalyzer.analyze(standIn.text, cursor: standIn.text.count, commands: CommandCatalog.syntax)
+            ctx.wordStart += standIn.shift
+        } else {
+            ctx = CompletionAnalyzer.analyze(line, cursor: cursor, commands: CommandCatalog.syntax)
+        }
+        let words = candidates(for: ctx.kind, prefix: ctx.prefix) + savedNames(for: ctx.kind, saved)
         let matching = words.filter { $0.text.hasPrefix(ctx.prefix) }
         let insert = matching.map { w in
             CompletionCandidate(insert: w.raw || !(ctx.quoted || w.quote || Quoting.needsQuotes(w.text)) ? w.text : Quoting.doubleQuoted(w.text),
                                 display: TerminalSafe.escape(w.text), appendSpace: w.space)
         }
         return Completion(wordStart: ctx.wordStart, candidates: insert)
+    }
+
+    /// The saved queries that fit where the cursor is: lines where a command may stand,
+    /// stages after `|`, any of them as a help topic or after `saved rm`.
+    private func savedNames(for kind: ExpectedKind, _ saved: [SavedQuery]) -> [Word] {
+        switch kind {
+        case .command: return saved.filter { !$0.isStage }.map { Word(text: $0.name) }
+        case .stage: return saved.filter(\.isStage).map { Word(text: $0.name) }
+        case .topic, .savedQuery: return saved.map { Word(text: $0.name) }
+        case .subcommand(_, let or): return savedNames(for: or, saved)
+        default: return []
+        }
     }
 
     /// A candidate: `raw` is inserted as it is, `quote` always in quotes.
@@ -66,7 +88,7 @@ struct CompletionEngine: Sendable {
             return FileNames.matching(prefix).map { Word(text: $0.path, space: !$0.isDirectory) }
         case .choice(let words):
             return words.map { Word(text: $0) }
-        case .nothing:
+        case .savedQuery, .nothing:
             return []
         }
     }

@@ -17,6 +17,8 @@ public struct Settings: Sendable {
     public var timeout: Duration = .seconds(30)
     /// Print each command's wall time and HTTP requests on stderr.
     public var timing = false
+    /// At the prompt, show the rest of the last matching history line after the cursor.
+    public var suggest = true
     /// The zone `group F by day` counts in: UTC, local (TZ) or Area/City.
     public var zone: BucketZone = .utc
     /// `auto` (Unicode unless the locale says otherwise), `utf8` or `ascii`, for `chart`.
