@@ -246,8 +246,8 @@ import Testing
         let line = "clicks | where port=1 | count"
         shell.session.send(line + "\r")
         try shell.session.waitFor(line)
-        // Let it fetch a few pages (three of the 500, 400 ms each), then interrupt.
-        try shell.session.waitFor("clicks: 300 of 50,000 rows")
+        // Let it fetch a few pages (three progress lines; a page is 400 ms), then interrupt.
+        for _ in 0..<3 { try shell.session.waitFor(" of 50,000 rows") }
         shell.session.sendKeys(.ctrlC)
         let after = try shell.session.waitFor(prompt)
         #expect(after.contains("cancelled"), "\(after)")
