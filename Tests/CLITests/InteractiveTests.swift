@@ -252,8 +252,10 @@ import Testing
         let after = try shell.session.waitFor(prompt)
         #expect(after.contains("cancelled"), "\(after)")
         #expect(shell.session.pid > 0 && kill(shell.session.pid, 0) == 0, "opsh must survive Ctrl-C")
-        // The scan stopped there (the whole of it takes 200 s): nothing of it was kept.
-        #expect(try shell.run("cache", prompt: prompt).contains { $0.hasPrefix("the cache is empty") })
+        // The scan stopped there (the whole of it takes 200 s): nothing of it was kept (the
+        // keys, read before the scan for their names, may be).
+        let cached = try shell.run("cache", prompt: prompt)
+        #expect(!cached.contains { $0.contains("clicks") }, "\(cached)")
 
         // The same shell still works, against the same API.
         #expect(try shell.run("nodes | count", prompt: prompt) == ["3"])
