@@ -8,12 +8,15 @@ RELEASE_BIN := .build/release
 
 all: build
 
-# libedit-dev provides the line editor; install it when pkg-config cannot find it.
+# libedit-dev provides the line editor, libmaxminddb-dev the reader of .mmdb files (geoip):
+# install them when pkg-config cannot find them.
 deps:
-	@if ! pkg-config --exists libedit 2>/dev/null; then \
-		echo "opsh: installing libedit-dev (the line editor library)"; \
+	@missing=; pkg-config --exists libedit 2>/dev/null || missing="$$missing libedit-dev"; \
+	pkg-config --exists libmaxminddb 2>/dev/null || missing="$$missing libmaxminddb-dev"; \
+	if [ -n "$$missing" ]; then \
+		echo "opsh: installing$$missing (the line editor and .mmdb reader libraries)"; \
 		SUDO=; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
-		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq libedit-dev pkg-config; \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing pkg-config; \
 	fi
 
 build: deps
@@ -30,12 +33,14 @@ demo: build
 # The end-to-end tests also drive real bash, zsh and fish (completion scripts) and less
 # (the pager) at a pseudo-terminal, man (the installed page), bash-completion (which
 # finds the installed bash script), openssl (a throwaway CA for the HTTPS tests) and
-# tinyproxy (a real proxy): install the ones a fresh machine lacks.
+# tinyproxy (a real proxy), and MaxMind's writer of .mmdb files (the geoip tests make their
+# own small databases): install the ones a fresh machine lacks.
 test-deps: deps
 	@missing=; for need in bash:bash zsh:zsh fish:fish less:less man:man-db openssl:openssl tinyproxy:tinyproxy; do \
 		command -v $${need%%:*} >/dev/null 2>&1 || missing="$$missing $${need#*:}"; \
 	done; \
 	[ -f /usr/share/bash-completion/bash_completion ] || missing="$$missing bash-completion"; \
+	perl -MMaxMind::DB::Writer::Tree -e 1 2>/dev/null || missing="$$missing libmaxmind-db-writer-perl"; \
 	if [ -n "$$missing" ]; then \
 		echo "opsh: installing$$missing (used by the end-to-end tests)"; \
 		SUDO=; [ "$$(id -u)" = 0 ] || SUDO=sudo; \

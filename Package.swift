@@ -21,6 +21,10 @@ let package = Package(
         // libedit, as Debian's libedit-dev installs it, and a shim for its variadic calls.
         .systemLibrary(name: "CLibEdit", pkgConfig: "libedit", providers: [.apt(["libedit-dev"])]),
         .target(name: "CEditLine", dependencies: ["CLibEdit"]),
+        // libmaxminddb, as Debian's libmaxminddb-dev installs it: reads MaxMind DB (.mmdb) files.
+        .systemLibrary(name: "CMaxMindDB", pkgConfig: "libmaxminddb", providers: [.apt(["libmaxminddb-dev"])]),
+        // glibc's resolver (libresolv): one reverse lookup, through a tiny C shim (its macros).
+        .target(name: "CResolv", linkerSettings: [.linkedLibrary("resolv")]),
 
         // Pure: the record model shared by every layer (values, timestamps, JSON).
         .target(name: "Records"),
@@ -40,17 +44,20 @@ let package = Package(
             .product(name: "HummingbirdHTTP2", package: "hummingbird"),
             .product(name: "NIOSSL", package: "swift-nio-ssl"),
         ]),
+        // What an address tells beyond itself: countries and networks' owners from .mmdb files,
+        // host names by reverse DNS (Query's AddressLookup, with the system's libraries).
+        .target(name: "AddressLookups", dependencies: ["Query", "Records", "CMaxMindDB", "CResolv"]),
         // The interpreter: commands, cache, completion, output, the REPL over a LineReader and
         // a Terminal (both provided by the executable).
         .target(name: "Shell", dependencies: [
-            "Records", "Query", "OpenportAPI",
+            "Records", "Query", "OpenportAPI", "AddressLookups",
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
         // The terminal line reader (libedit).
         .target(name: "LineEditor", dependencies: ["CEditLine", "Shell"]),
 
         .executableTarget(name: "opsh", dependencies: [
-            "Shell", "Query", "LineEditor", "OpenportAPI", "OpenportEmulator",
+            "Shell", "Query", "LineEditor", "OpenportAPI", "OpenportEmulator", "AddressLookups",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "TOMLKit", package: "TOMLKit"),
         ]),
@@ -67,6 +74,7 @@ let package = Package(
         .testTarget(name: "QueryTests", dependencies: ["Query", "Records"]),
         .testTarget(name: "OpenportAPITests", dependencies: ["OpenportAPI", "OpenportEmulator", "Records", "TestSupport"]),
         .testTarget(name: "ShellTests", dependencies: ["Shell", "OpenportAPI", "OpenportEmulator", "Query", "Records"]),
+        .testTarget(name: "AddressLookupsTests", dependencies: ["AddressLookups", "OpenportEmulator", "OpenportAPI", "Query", "Records", "Shell"]),
         .testTarget(name: "LineEditorTests", dependencies: ["LineEditor", "Shell"]),
         .testTarget(name: "CLITests", dependencies: ["OpenportEmulator", "Query", "Shell"]),
         .testTarget(name: "EmulatorTests", dependencies: ["OpenportEmulator"]),

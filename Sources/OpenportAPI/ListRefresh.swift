@@ -18,7 +18,7 @@ public struct ListRefresh: Sendable {
     /// What a refresh found.
     public struct Result: Sendable {
         /// The list now.
-        public var rows: [Record]
+        public var rows: PackedRows
         /// Rows new since the cached copy, and old ones no longer listed (purged at the oldest end).
         public var added: Int
         public var removed: Int
@@ -43,7 +43,7 @@ public struct ListRefresh: Sendable {
 
     /// The list now, or nil when only a full scan is right. `sampleAt` picks the middle page's
     /// place (random when nil), for tests.
-    public func refresh(cached: [Record], order: ListOrder, sampleAt: Int? = nil) async throws -> Result? {
+    public func refresh(cached: PackedRows, order: ListOrder, sampleAt: Int? = nil) async throws -> Result? {
         let k = ListRefresh.overlap
         let n = cached.count
         guard n >= 2 * k else { return nil }
@@ -80,7 +80,7 @@ public struct ListRefresh: Sendable {
     /// Newest first: new rows before the cached ones, the oldest possibly purged from the end.
     /// Rows without a time listed first (PostgreSQL sorts NULL first, newest first) stay there,
     /// and the new rows come after them.
-    func newestFirst(_ cached: [Record], _ pages: Pages) async throws -> Result? {
+    func newestFirst(_ cached: PackedRows, _ pages: Pages) async throws -> Result? {
         let n = cached.count
         let k = ListRefresh.overlap
         let u = ListRefresh.undatedRun(cached, field: orderField, fromEnd: false)
@@ -120,14 +120,14 @@ public struct ListRefresh: Sendable {
             guard listed.isEmpty || layout.matches(listed, from: x, cached, atLeastOne: false) else { return nil }
         }
         let rows = layout.added == 0 && layout.end == n ? cached
-            : Array(cached.prefix(u)) + head[u..<at] + cached[u..<layout.end]
+            : cached.rows(in: 0..<u) + PackedRows(head[u..<at]) + cached.rows(in: u..<layout.end)
         return Result(rows: rows, added: layout.added, removed: n - layout.end, sampled: pages.sample)
     }
 
     /// Oldest first: new rows after the cached ones, the oldest possibly purged from the front.
     /// Rows without a time listed last (PostgreSQL sorts NULL last, oldest first) stay there,
     /// and the new rows come before them.
-    func oldestFirst(_ cached: [Record], _ pages: Pages) async throws -> Result? {
+    func oldestFirst(_ cached: PackedRows, _ pages: Pages) async throws -> Result? {
         let n = cached.count
         let k = ListRefresh.overlap
         let v = ListRefresh.undatedRun(cached, field: orderField, fromEnd: true)
@@ -158,7 +158,7 @@ public struct ListRefresh: Sendable {
             guard layout.matches(middle.results, from: x, cached, atLeastOne: false) else { return nil }
         }
         let new = rows[dated..<(dated + layout.added)]
-        let list = r == 0 && new.isEmpty ? cached : Array(cached[r..<(n - v)]) + new + cached[(n - v)...]
+        let list = r == 0 && new.isEmpty ? cached : cached.rows(in: r..<(n - v)) + PackedRows(new) + cached.rows(in: (n - v)..<n)
         return Result(rows: list, added: new.count, removed: r, sampled: pages.sample)
     }
 
@@ -182,7 +182,7 @@ public struct ListRefresh: Sendable {
         /// Whether `rows`, read from position `offset` of the list now, are where this layout
         /// puts them: each the cached row it says (none past `end`), or a new one; with
         /// `atLeastOne`, at least one a cached row.
-        func matches(_ rows: [Record], from offset: Int, _ cached: [Record], atLeastOne: Bool = true) -> Bool {
+        func matches(_ rows: [Record], from offset: Int, _ cached: PackedRows, atLeastOne: Bool = true) -> Bool {
             var compared = 0
             for (i, row) in rows.enumerated() {
                 guard let c = self.cached(at: offset + i) else { continue }
@@ -195,7 +195,7 @@ public struct ListRefresh: Sendable {
 
     /// How many rows at one end of `rows` have no value in `field` (rows without a time, which
     /// a database sorts before or after every dated one).
-    static func undatedRun(_ rows: [Record], field: String?, fromEnd: Bool) -> Int {
+    static func undatedRun(_ rows: PackedRows, field: String?, fromEnd: Bool) -> Int {
         guard let field else { return 0 }
         let undated = { (r: Record) in r[field].isNull }
         return fromEnd ? rows.reversed().prefix(while: undated).count : rows.prefix(while: undated).count

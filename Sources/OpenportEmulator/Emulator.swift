@@ -48,7 +48,7 @@ public final class Emulator: Sendable {
             })
         // Hummingbird logs "Server started" at info level to stdout by default: keep quiet.
         app.logger.logLevel = .critical
-        let task = Task {
+        let task = Task(executorPreference: ServerExecutor.shared) {
             do {
                 try await app.runService(gracefulShutdownSignals: [])
                 started.resolve(.failure(EmulatorError.stoppedBeforeListening))

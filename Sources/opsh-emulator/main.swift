@@ -38,6 +38,13 @@ struct OpshEmulator: AsyncParsableCommand {
     @Option(name: .customLong("tls-key"), help: ArgumentHelp("The private key of --tls-cert (PEM).", valueName: "FILE"))
     var tlsKey: String?
     @Flag(help: "With --tls-cert, offer HTTP/2 by ALPN beside HTTP/1.1.") var http2 = false
+    @Option(name: .customLong("dns-port"),
+            help: "Also answer reverse DNS (PTR) for the demo's made-up addresses on 127.0.0.1, UDP, this port (0 = any free port).")
+    var dnsPort: Int?
+    @Option(name: .customLong("dns-latency-ms"), help: "Latency of each reverse DNS answer, in milliseconds.") var dnsLatencyMs: Int = 0
+    @Option(name: .customLong("write-geoip"),
+            help: ArgumentHelp("Write the demo's made-up city and ASN databases (.mmdb) into DIR, and exit.", valueName: "DIR"))
+    var writeGeoip: String?
     @Flag(help: "Read changes to the demo account from stdin, a line each (add N, late N, remove-middle N, purge N, rename ID NAME, delete ID, bytes ID N, key-ids NAME, append-rate R, count, requests), and answer each with a line on stdout.")
     var commands = false
     @Option(help: ArgumentHelp("Write the data set (--seed, --clicks) as JSON to FILE and exit, for another server to load.", valueName: "FILE"))
@@ -50,6 +57,7 @@ struct OpshEmulator: AsyncParsableCommand {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be in 0...65535") }
         if let failAfter, failAfter < 0 { throw ValidationError("--fail-after must be >= 0") }
         if let end, Self.instant(end) == nil { throw ValidationError("--end takes now or an instant like 2024-05-01T12:00:00Z, not '\(end)'") }
+        if let dnsPort, !(0...65535).contains(dnsPort) { throw ValidationError("--dns-port must be in 0...65535") }
         guard clicks >= 0 else { throw ValidationError("--clicks must be >= 0") }
         guard maxPageSize > 0 else { throw ValidationError("--max-page-size must be > 0") }
         guard appendRate >= 0, appendRate.isFinite else { throw ValidationError("--append-rate must be >= 0") }
@@ -71,6 +79,7 @@ struct OpshEmulator: AsyncParsableCommand {
     }
 
     func run() async throws {
+        if let writeGeoip { return try writeDemoDatabases(into: writeGeoip) }
         if let dump {
             var options = EmulatorOptions()
             options.clicks = clicks
@@ -79,6 +88,41 @@ struct OpshEmulator: AsyncParsableCommand {
             if !written { throw ValidationError("cannot write \(dump)") }
             return
         }
+        let options = servingOptions()
+
+        // Take SIGINT/SIGTERM away from the default handlers before serving.
+        signal(SIGINT, SIG_IGN)
+        signal(SIGTERM, SIG_IGN)
+        let queue = DispatchQueue(label: "opsh-emulator.signals")
+        let stopRequested = AsyncStream<Void>.makeStream()
+        let sources = [SIGINT, SIGTERM].map { sig in
+            let source = DispatchSource.makeSignalSource(signal: sig, queue: queue)
+            source.setEventHandler { stopRequested.continuation.yield() }
+            source.resume()
+            return source
+        }
+
+        let emulator = try await Emulator.start(options)
+        let dns = try dnsPort.map { try ReverseDNSServer(port: $0, latency: .milliseconds(dnsLatencyMs), names: DemoHostNames.name(for:)) }
+        // One line, written straight to fd 1 (no stdio buffering), for scripts to read the port.
+        let line = "opsh-emulator listening on \(emulator.baseURL) (demo token: \(EmulatorAccounts.demoToken))"
+            + (dns.map { "; reverse DNS on \($0.address)" } ?? "") + "\n"
+        FileHandle.standardOutput.write(Data(line.utf8))
+        signal(SIGUSR1, SIG_IGN)
+        let grow = DispatchSource.makeSignalSource(signal: SIGUSR1, queue: queue)
+        grow.setEventHandler { emulator.addClicks(1000) }
+        grow.resume()
+        if commands { EmulatorCommands.serve(emulator) }
+
+        for await _ in stopRequested.stream { break }
+        await emulator.stop()
+        dns?.stop()
+        sources.forEach { $0.cancel() }
+        grow.cancel()
+    }
+
+    /// The emulator the options on the command line describe.
+    func servingOptions() -> EmulatorOptions {
         var options = EmulatorOptions()
         options.host = host.lowercased() == "localhost" ? "127.0.0.1" : host
         options.port = port
@@ -101,33 +145,25 @@ struct OpshEmulator: AsyncParsableCommand {
         if let tlsCert, let tlsKey {
             options.tls = EmulatorTLS(certificateFile: tlsCert, privateKeyFile: tlsKey, http2: http2)
         }
+        return options
+    }
+}
 
-        // Take SIGINT/SIGTERM away from the default handlers before serving.
-        signal(SIGINT, SIG_IGN)
-        signal(SIGTERM, SIG_IGN)
-        let queue = DispatchQueue(label: "opsh-emulator.signals")
-        let stopRequested = AsyncStream<Void>.makeStream()
-        let sources = [SIGINT, SIGTERM].map { sig in
-            let source = DispatchSource.makeSignalSource(signal: sig, queue: queue)
-            source.setEventHandler { stopRequested.continuation.yield() }
-            source.resume()
-            return source
+extension OpshEmulator {
+    /// `--write-geoip DIR`: the demo's made-up city and ASN databases, as files; prints their paths.
+    func writeDemoDatabases(into directory: String) throws {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else {
+            throw ValidationError("--write-geoip: \(directory) is not a directory")
         }
-
-        let emulator = try await Emulator.start(options)
-        // One line, written straight to fd 1 (no stdio buffering), for scripts to read the port.
-        let line = "opsh-emulator listening on \(emulator.baseURL) (demo token: \(EmulatorAccounts.demoToken))\n"
-        FileHandle.standardOutput.write(Data(line.utf8))
-        signal(SIGUSR1, SIG_IGN)
-        let grow = DispatchSource.makeSignalSource(signal: SIGUSR1, queue: queue)
-        grow.setEventHandler { emulator.addClicks(1000) }
-        grow.resume()
-        if commands { EmulatorCommands.serve(emulator) }
-
-        for await _ in stopRequested.stream { break }
-        await emulator.stop()
-        sources.forEach { $0.cancel() }
-        grow.cancel()
+        for (name, base64) in [("opsh-demo-city.mmdb", DemoGeoDatabases.city), ("opsh-demo-asn.mmdb", DemoGeoDatabases.asn)] {
+            let path = URL(fileURLWithPath: directory).appendingPathComponent(name).path
+            guard let data = Data(base64Encoded: base64, options: .ignoreUnknownCharacters),
+                  FileManager.default.createFile(atPath: path, contents: data) else {
+                throw ValidationError("--write-geoip: cannot write \(path)")
+            }
+            print(path)
+        }
     }
 }
 

@@ -34,7 +34,7 @@ public struct Select: Stage, RecordStage, Equatable {
     public var fieldReferences: [FieldReference] { fields.map { FieldReference(path: $0, stage: Self.name) } }
 
     func makeStep(_ context: EvaluationContext) throws -> any RowStep {
-        SelectStep(fields.map { FieldAccessor($0, relation: context.relation) },
+        SelectStep(fields.map { FieldAccessor($0, context: context) },
                    schema: Schema(fields.map(\.description)))
     }
 }

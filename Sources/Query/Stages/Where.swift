@@ -22,9 +22,14 @@ public struct Where: Stage, RecordStage, Equatable {
         honoured), IP addresses as addresses (2001:db8::1 = 2001:0db8:0:0::1). Times are read
         in the zone of 'set timezone' (UTC unless set), the zone tables show them in: a date
         is its whole day there (timestamp = 2021-11-15 matches any time that day, > 2021-11-15
-        after it; today and yesterday likewise; a DST day has 23 or 25 hours), and an instant without an offset is its wall
-        clock (2021-11-15T18:23:34). An offset or Z says exactly which instant
-        (2021-11-15T18:23:34+01:00). -24h, -7d, -30m, -2w, -10s count back from now.
+        after it; today and yesterday likewise; a DST day has 23 or 25 hours), and an instant
+        without an offset is its wall clock (2021-11-15T18:23:34). An offset or Z says exactly
+        which instant (2021-11-15T18:23:34+01:00). -24h, -7d, -30m, -2w, -10s count back from now.
+
+        An address has fields after a dot, in every stage: source_ip.net (its /24, or /48
+        for IPv6), source_ip.net16 (any length), source_ip.host (reverse DNS), and with
+        'set geoip FILE' (a MaxMind .mmdb file) source_ip.country, .country_name, .city,
+        .asn and .org:  where source_ip.country = BE   group source_ip.net
 
         Case: = and != are exact and case-sensitive. ~ ignores case; use (?-i) to respect it.
         contains and startswith ignore case.
@@ -61,6 +66,12 @@ public struct Where: Stage, RecordStage, Equatable {
     }
 
     func makeStep(_ context: EvaluationContext) throws -> any RowStep {
+        WhereStep(condition.makeTest(context), checks: try literalChecks(context))
+    }
+
+    /// The checks that each literal fits the values it meets (and that each regular
+    /// expression compiles: an error now, before any row is read).
+    func literalChecks(_ context: EvaluationContext) throws -> [LiteralCheck] {
         var checks: [LiteralCheck] = []
         for c in condition.comparisons {
             guard case .value(let literal) = c.operand else { continue }
@@ -74,11 +85,11 @@ public struct Where: Stage, RecordStage, Equatable {
             }
             let ordering: [ComparisonOperator] = [.equal, .notEqual, .less, .lessOrEqual, .greater, .greaterOrEqual]
             if ordering.contains(c.op) {
-                checks.append(LiteralCheck(field: FieldAccessor(c.field, relation: context.relation), name: c.field.description,
+                checks.append(LiteralCheck(field: FieldAccessor(c.field, context: context), name: c.field.description,
                                            literal: literal, prepared: PreparedLiteral(literal, now: context.now, zone: context.zone)))
             }
         }
-        return WhereStep(condition.makeTest(context), checks: checks)
+        return checks
     }
 }
 
@@ -142,7 +153,7 @@ extension Condition {
     func makeTest(_ context: EvaluationContext) -> (Record) -> Bool {
         switch self {
         case .compare(let c):
-            let field = FieldAccessor(c.field, relation: context.relation)
+            let field = FieldAccessor(c.field, context: context)
             let test = c.valueTest(now: context.now, zone: context.zone)
             return { test(field.value(of: $0)) }
         case .and(let a, let b):

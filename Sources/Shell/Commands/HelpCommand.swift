@@ -24,7 +24,7 @@ struct HelpCommand: ShellCommand, Equatable {
     func run(_ invocation: Invocation, in context: CommandContext) async throws -> Outcome {
         let pipeline = invocation.pipeline
         let help = Help(color: context.info.color && pipeline.redirect == nil,
-                        width: context.info.stdoutIsTerminal ? context.info.width() : nil)
+                        width: context.info.stdoutIsTerminal ? context.info.width() : nil, saved: context.saved.all)
         try await context.pipelines.emit(help.text(for: topic), pipeline: pipeline, prose: true)
         return .ok
     }
@@ -36,6 +36,8 @@ struct Help {
     let color: Bool
     /// The terminal's width: prose is wrapped to it (at most 100 columns). nil: 100.
     var width: Int? = nil
+    /// The user's saved queries: listed after the stages, and topics of their own.
+    var saved: [SavedQuery] = []
 
     /// Wraps `line` at spaces to the width, continuing with the line's own indentation.
     func wrap(_ line: Substring) -> String {
@@ -64,7 +66,8 @@ struct Help {
         guard let topic else { return overview() }
         if let spec = CommandCatalog.named(topic) { return command(spec) }
         if let stage = StageCatalog.all.first(where: { $0.name == topic }) { return self.stage(stage) }
-        let names = CommandCatalog.names + StageCatalog.all.map { $0.name }
+        if let query = saved.first(where: { $0.name == topic }) { return self.saved(query) }
+        let names = CommandCatalog.names + StageCatalog.all.map { $0.name } + saved.map(\.name)
         let hint = Suggest.nearest(topic, among: names).map { " (did you mean '\($0)'?)" } ?? ""
         throw ShellError("no help on '\(TerminalSafe.escape(topic))'\(hint); 'help' lists the topics")
     }
@@ -80,6 +83,14 @@ struct Help {
         for s in StageCatalog.all {
             out += "  " + s.synopsis.padding(toLength: sw, withPad: " ", startingAt: 0) + "  " + s.summary + "\n"
         }
+        if !saved.isEmpty {
+            out += "\n" + bold("Saved") + dim("  (yours: save NAME LINE)") + "\n"
+            let uses = saved.map { $0.isStage ? "| " + $0.usage : $0.usage }
+            let qw = uses.map(\.count).max() ?? 0
+            for (use, q) in zip(uses, saved) {
+                out += "  " + use.padding(toLength: qw, withPad: " ", startingAt: 0) + "  " + TerminalSafe.escape(q.line) + "\n"
+            }
+        }
         out += "\n" + bold("Try") + "\n"
         for line in ["clicks | where port=6260 | count",
                      "clicks | where timestamp > -7d | group source_ip | first 5",
@@ -88,6 +99,18 @@ struct Help {
             out += "  " + example(line) + "\n"
         }
         out += "\n" + dim("help COMMAND or help STAGE for details; TAB completes; Ctrl-C cancels; Ctrl-D leaves.") + "\n"
+        return out
+    }
+
+    /// A saved query: how it is used, its line, its parameters.
+    private func saved(_ q: SavedQuery) -> String {
+        let use = q.isStage ? "COMMAND | " + q.usage : q.usage
+        var out = bold(use) + "\n  saved query: " + example(TerminalSafe.escape(q.line)) + "\n"
+        if !q.parameters.isEmpty {
+            let given = q.parameters.map { Int($0) != nil ? "$\($0)" : "$\($0) (or \($0)=VALUE)" }
+            out += "\n" + wrap(Substring("  Arguments fill " + given.joined(separator: ", ") + " in order; each is one value, quoted as the language quotes it.")) + "\n"
+        }
+        out += "\n" + dim("  save \(q.name) LINE replaces it; saved rm \(q.name) forgets it.") + "\n"
         return out
     }
 
