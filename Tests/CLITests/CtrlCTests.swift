@@ -33,13 +33,19 @@ import Testing
             try shell.session.waitFor(line)
             usleep(useconds_t(moment * 1000))  // the moment under test, not a wait for something
             shell.session.sendKeys(.ctrlC)
+            // The prompt that follows the ^C (the terminal's echo while a line runs, the line
+            // editor's at the prompt): a Ctrl-C after the line ended must not be taken for
+            // one that interrupted it, by the prompt the line ended with.
+            try shell.session.waitFor("^C")
             try shell.waitForPrompt(prompt)
             let context = "round \(round), '\(line)' interrupted after \(moment) ms (OPSH_TEST_SEED=\(seed))"
             #expect(shell.session.pid > 0 && kill(shell.session.pid, 0) == 0, "opsh ended: \(context)")
             #expect(try shell.run("nodes | count", prompt: prompt) == ["3"], "\(context)\n\(shell.session.screenText.suffix(1500))")
             // The line typed is on a row of its own after a clean prompt: no progress text
             // was drawn over the prompt or left on its row.
-            let rows = shell.session.screenText.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
+            // (The right prompt at a prompt row's end is not part of it.)
+            let rows = shell.session.screenText.split(separator: "\n")
+                .map { InteractiveTests.Shell.withoutRightPrompt(String($0)).trimmingCharacters(in: .whitespaces) }
             #expect(rows.last { $0.hasSuffix("nodes | count") } == prompt + "nodes | count", "\(context)\n\(rows.suffix(8).joined(separator: "\n"))")
             #expect(rows.last == prompt.trimmingCharacters(in: .whitespaces), "\(context)\n\(rows.suffix(8).joined(separator: "\n"))")
         }

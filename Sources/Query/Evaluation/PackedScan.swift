@@ -327,7 +327,7 @@ private indirect enum ColumnTest {
         switch condition {
         case .compare(let c):
             guard c.field.components.count == 1 else { return nil }
-            self = .compare(field: c.field.components[0], test: c.valueTest(now: context.now), verdicts: VerdictCache())
+            self = .compare(field: c.field.components[0], test: c.valueTest(now: context.now, zone: context.zone), verdicts: VerdictCache())
         case .and(let a, let b):
             guard let x = ColumnTest(a, context: context), let y = ColumnTest(b, context: context) else { return nil }
             self = .and(x, y)

@@ -122,7 +122,9 @@ final class OutputTarget: ClosableOutputStream {
             mode = .direct
         } else {
             isClosed = true
-            interrupted = Task.isCancelled
+            // Ctrl-C ends a pager like cat before opsh's own handler cancels the line: the
+            // pager's end by a signal says so as surely, whichever came first.
+            interrupted = Task.isCancelled || p.endedBySignal
         }
     }
 

@@ -19,6 +19,9 @@ final class PagerProcess {
     private var sent: [UInt8] = []
     private var keptAll = true
     static let keepLimit = 4 << 20
+    /// Whether a signal ended the pager (Ctrl-C reaches it too: it shares the terminal's
+    /// process group), rather than the user quitting it or its input ending.
+    private(set) var endedBySignal = false
 
     init(_ pager: Pager) { self.pager = pager }
 
@@ -43,7 +46,9 @@ final class PagerProcess {
     func finish() -> String? {
         guard let input else { return nil }
         self.input = nil
-        guard let status = input.finish(), status != 0 else { return nil }
+        let status = input.finish()
+        endedBySignal = status == nil
+        guard let status, status != 0 else { return nil }
         return keptAll ? String(decoding: sent, as: UTF8.self) : ""
     }
 }
