@@ -34,6 +34,8 @@ public final class EditLineReader: LineReader {
     private(set) var prompt = ""
     /// Set by the Ctrl-C key function during `el_gets`.
     var interrupted = false
+    /// The line (text before and after the cursor) whose candidates TAB last listed.
+    var listedFor: String?
 
     /// - Parameters:
     ///   - programName: the name `~/.editrc` lines may be prefixed with (`opsh:bind -v`).
@@ -72,6 +74,9 @@ public final class EditLineReader: LineReader {
         ceditline_add_function(editLine, "opsh-complete", "Complete the word before the cursor", editLineComplete)
         ceditline_add_function(editLine, "opsh-interrupt", "Drop the line (Ctrl-C)", editLineInterrupt)
         bindKeys()
+        // As in bash and zsh: Ctrl-W deletes the word before the cursor (libedit's emacs map
+        // kills a region). Before ~/.editrc, which may bind it otherwise.
+        ceditline_bind(editLine, "^W", "ed-delete-prev-word")
         ceditline_source(editLine, nil)
         // `bind -v` / `bind -e` in ~/.editrc rebuild the key maps: bind our keys again.
         bindKeys()
@@ -86,6 +91,7 @@ public final class EditLineReader: LineReader {
     public func readLine(prompt: String) -> LineInput {
         setPrompt(prompt)
         interrupted = false
+        listedFor = nil
         var count: Int32 = 0
         // Editing mode before the prompt is drawn, not at el_gets' first read (see shim).
         ceditline_prepare_terminal(editLine, 1)

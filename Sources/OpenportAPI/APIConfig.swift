@@ -22,6 +22,10 @@ public struct APIConfig: Sendable {
     public var certificateAuthorities: CertificateAuthorities?
     /// The proxy to tunnel through; nil to connect directly (see ``ProxySelection``).
     public var proxy: ProxyServer?
+    /// Where the token and the URL were set, for messages (`profile 'work' in FILE`,
+    /// `OPENPORT_TOKEN`, `--token`); nil when not known (the URL: opsh's default).
+    public var tokenOrigin: ConfigOrigin?
+    public var urlOrigin: ConfigOrigin?
 
     public static let defaultBaseURL = "https://api.openport.io/api/v2/"
 
@@ -45,7 +49,8 @@ public struct APIConfig: Sendable {
         guard let parts = URLComponents(string: baseURL), let scheme = parts.scheme?.lowercased(),
               scheme == "http" || scheme == "https", let host = parts.host, !host.isEmpty
         else {
-            throw APIError(.usage, "the API URL '\(Redactor(token: token).redact(baseURL))' is not an http(s) URL; set OPENPORT_API_URL to something like \(APIConfig.defaultBaseURL)")
+            let origin = urlOrigin.map { " (from \($0.text))" } ?? ""
+            throw APIError(.usage, "the API URL '\(Redactor(token: token).redact(baseURL))'\(origin) is not an http(s) URL; give one like \(APIConfig.defaultBaseURL)")
         }
         if scheme == "http", token != nil, !allowInsecureHTTP, !APIConfig.isLoopback(host) {
             throw APIError(.usage, "refusing to send the token over plain http:// to \(host); use https://, or --allow-insecure-http if you really mean it")
@@ -57,8 +62,31 @@ public struct APIConfig: Sendable {
         }
     }
 
+    /// What to say when there is no token and the API needs one.
+    public static let noToken = "no token: run 'opsh login' to store your account's API token, or set OPENPORT_TOKEN (nodes works without one)"
+
+    /// Whether `url` (on this API) can be asked without a token: only nodes/ can.
+    func answersWithoutToken(_ url: String) -> Bool {
+        let relative = url.hasPrefix(baseURL) ? String(url.dropFirst(baseURL.count)) : url
+        return Resource(path: relative) == .nodes
+    }
+
     static func isLoopback(_ host: String) -> Bool {
         let h = host.lowercased().trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
         return h == "localhost" || h.hasPrefix("127.") || h == "::1"
+    }
+}
+
+/// Where a setting of the API came from, in words a message can use, and what to do when it
+/// is wrong.
+public struct ConfigOrigin: Sendable, Equatable {
+    /// `profile 'work' in ~/.config/opsh/config.toml`, `OPENPORT_TOKEN`, `--api-url`.
+    public var text: String
+    /// How to give a new token there: `'opsh login --profile work' stores a new one`.
+    public var remedy: String
+
+    public init(_ text: String, remedy: String = "") {
+        self.text = text
+        self.remedy = remedy
     }
 }

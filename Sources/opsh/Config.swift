@@ -267,6 +267,9 @@ struct ResolvedConfig {
     var cache: CacheMode = .disk
     /// One-line warnings for stderr (without `opsh: `).
     var warnings: [String] = []
+    /// Where the token and the API URL came from, for messages (a 401 names them).
+    var tokenOrigin: ConfigOrigin?
+    var urlOrigin: ConfigOrigin?
 
     struct CommandLine {
         var profile: String?
@@ -313,6 +316,14 @@ struct ResolvedConfig {
 
         resolved.apiURL = nonEmpty(commandLine.apiURL) ?? nonEmpty(environment["OPENPORT_API_URL"])
             ?? profile?.apiURL ?? APIConfig.defaultBaseURL
+        let inProfile = { (p: Profile) in "profile '\(p.name.shownSafely)' in \(file?.path ?? "the config file")" }
+        if nonEmpty(commandLine.apiURL) != nil {
+            resolved.urlOrigin = ConfigOrigin("--api-url")
+        } else if nonEmpty(environment["OPENPORT_API_URL"]) != nil {
+            resolved.urlOrigin = ConfigOrigin("OPENPORT_API_URL")
+        } else if let profile, profile.apiURL != nil {
+            resolved.urlOrigin = ConfigOrigin(inProfile(profile))
+        }
         resolved.settings = (profile?.settings ?? []) + (commandLine.format.map { [.init(name: "format", value: $0)] } ?? [])
         if let env = nonEmpty(environment["OPSH_CACHE"]) {
             resolved.cache = try CacheMode(setting: env, origin: "OPSH_CACHE")
@@ -325,10 +336,15 @@ struct ResolvedConfig {
             resolved.proxy = profile.proxy
         }
 
-        if let token = nonEmpty(commandLine.token) ?? nonEmpty(environment["OPENPORT_TOKEN"]) {
+        if let token = nonEmpty(commandLine.token) {
             resolved.token = token
+            resolved.tokenOrigin = ConfigOrigin("--token", remedy: "give --token your account's API token")
+        } else if let token = nonEmpty(environment["OPENPORT_TOKEN"]) {
+            resolved.token = token
+            resolved.tokenOrigin = ConfigOrigin("OPENPORT_TOKEN", remedy: "set OPENPORT_TOKEN to your account's API token")
         } else if let profile, let token = profile.token {
             resolved.token = token
+            resolved.tokenOrigin = ConfigOrigin(inProfile(profile), remedy: "'opsh login --profile \(profile.name.shownSafely)' stores a new one")
         } else if let profile, let tokenFile = profile.tokenFile, let file {
             let path = expand(tokenFile, relativeTo: (file.path as NSString).deletingLastPathComponent, environment: environment)
             let place = file.place(key: "token_file", in: profile.name)
@@ -340,6 +356,8 @@ struct ResolvedConfig {
                 .map { $0.trimmingCharacters(in: .whitespaces) } ?? ""
             guard !token.isEmpty else { throw ConfigError("\(place): token_file \(path) is empty") }
             resolved.token = token
+            resolved.tokenOrigin = ConfigOrigin("\(path) (token_file of \(inProfile(profile)))",
+                                                remedy: "put your account's API token in \(path), or 'opsh login --profile \(profile.name.shownSafely)' stores one")
             if let warning = PermissionCheck.warning(for: path, holding: "the token of profile '\(profile.name)'") {
                 resolved.warnings.append(warning)
             }

@@ -139,8 +139,13 @@ struct Opsh: ParsableCommand {
             client: client, settings: settings, output: output, terminal: ProcessTerminal(environment: environment),
             options: .init(interactive: interactive, assumeYes: yes, apiLabel: demo ? "demo" : config.host),
             cache: SessionCache(disk: disk))
+        if interactive {
+            // A newcomer's first screen says where to start.
+            let on = demo ? "demo data" : config.host
+            output.write("opsh \(OpenportClient.version) on \(on). Type help to begin; TAB shows what can come next.\n")
+        }
         if interactive, !demo, config.token == nil {
-            output.message("opsh: no token: run 'opsh login' or set OPENPORT_TOKEN to your account's API token (nodes works without one)\n")
+            output.message("opsh: \(APIConfig.noToken)\n")
         }
         // The completion cache for `opsh -c '... <TAB>` in the user's shell, kept after each line.
         // Not with --no-cache or cache = "memory" | "off": then opsh writes nothing to disk.
@@ -194,6 +199,8 @@ struct Opsh: ParsableCommand {
             return (APIConfig(baseURL: e.baseURL, token: EmulatorAccounts.demoToken), e)
         }
         var c = APIConfig(baseURL: resolved.apiURL, token: resolved.token)
+        c.tokenOrigin = resolved.tokenOrigin
+        c.urlOrigin = resolved.urlOrigin
         c.allowInsecureHTTP = allowInsecureHTTP
         c.certificateAuthorities = CertificateAuthorities.chosen(cacert: cacert, profileCAFile: resolved.caFile, environment: environment)
         do {
@@ -265,6 +272,15 @@ struct Opsh: ParsableCommand {
         default:
             return try parseAsRoot(arguments)
         }
+    }
+
+    /// A usage mistake on the command line as one line: argument-parser's message (its first
+    /// line, begun in lower case), then where to read more (`opsh --help`, `opsh login --help`).
+    static func usageLine(for error: any Error, arguments: [String]) -> String {
+        let message = Opsh.message(for: error).split(separator: "\n").first.map(String.init) ?? "the command line is not right"
+        let text = message.first.map { $0.lowercased() + message.dropFirst() } ?? message
+        let command = ["login", "__complete"].contains(arguments.first) ? "opsh \(arguments[0])" : "opsh"
+        return "\(text.shownSafely); '\(command) --help' says more"
     }
 
     /// `$XDG_STATE_HOME/opsh/history`, default `~/.local/state/opsh/history`.

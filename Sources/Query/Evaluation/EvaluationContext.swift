@@ -29,7 +29,8 @@ public struct EvaluationContext: Sendable {
 
 /// How renderers lay out their output; the shell decides from the terminal and settings.
 public struct RenderOptions: Sendable, Equatable {
-    /// The terminal's width: table rows are cut to fit with `…`. nil never cuts.
+    /// The terminal's width: a table shows the columns that fit (see ``TableRenderer``). nil
+    /// never cuts.
     public var width: Int?
     /// ANSI styling: bold headers, dim `null`.
     public var color: Bool
@@ -45,10 +46,18 @@ public struct RenderOptions: Sendable, Equatable {
     /// A table with no rows says `(no rows)` rather than nothing (for a person at a terminal;
     /// a script gets no output).
     public var sayEmpty: Bool
+    /// A table as plain tab-separated rows, no header and no rules: for a pipe or a file.
+    public var plain: Bool
+    /// A table this many lines long or longer goes through a pager that scrolls sideways, so
+    /// its lines are left whole rather than fitted to ``width``. nil: no pager.
+    public var pagedFrom: Int?
 
     public init(width: Int? = nil, color: Bool = false, footer: Bool = false, prettyJSON: Bool = false,
-                escapeControls: Bool = true, ascii: Bool = false, sayEmpty: Bool = false) {
+                escapeControls: Bool = true, ascii: Bool = false, sayEmpty: Bool = false, plain: Bool = false,
+                pagedFrom: Int? = nil) {
         self.sayEmpty = sayEmpty
+        self.plain = plain
+        self.pagedFrom = pagedFrom
         self.width = width
         self.color = color
         self.footer = footer
