@@ -22,6 +22,9 @@ struct Profile: Equatable {
     var proxy: String?
     /// `disk`, `memory` or `off`.
     var cache: String?
+
+    /// `profile 'work' in ~/.config/opsh/config.toml`, for messages.
+    func place(in file: ConfigFile?) -> String { "profile '\(name.shownSafely)' in \(file?.path ?? "the config file")" }
 }
 
 /// Where fetched rows are kept: on disk between processes (the default), in memory for
@@ -314,16 +317,7 @@ struct ResolvedConfig {
             resolved.warnings.append(warning)
         }
 
-        resolved.apiURL = nonEmpty(commandLine.apiURL) ?? nonEmpty(environment["OPENPORT_API_URL"])
-            ?? profile?.apiURL ?? APIConfig.defaultBaseURL
-        let inProfile = { (p: Profile) in "profile '\(p.name.shownSafely)' in \(file?.path ?? "the config file")" }
-        if nonEmpty(commandLine.apiURL) != nil {
-            resolved.urlOrigin = ConfigOrigin("--api-url")
-        } else if nonEmpty(environment["OPENPORT_API_URL"]) != nil {
-            resolved.urlOrigin = ConfigOrigin("OPENPORT_API_URL")
-        } else if let profile, profile.apiURL != nil {
-            resolved.urlOrigin = ConfigOrigin(inProfile(profile))
-        }
+        (resolved.apiURL, resolved.urlOrigin) = apiURL(commandLine, environment: environment, profile: profile, file: file)
         resolved.settings = (profile?.settings ?? []) + (commandLine.format.map { [.init(name: "format", value: $0)] } ?? [])
         if let env = nonEmpty(environment["OPSH_CACHE"]) {
             resolved.cache = try CacheMode(setting: env, origin: "OPSH_CACHE")
@@ -336,17 +330,35 @@ struct ResolvedConfig {
             resolved.proxy = profile.proxy
         }
 
-        if let token = nonEmpty(commandLine.token) {
-            resolved.token = token
-            resolved.tokenOrigin = ConfigOrigin("--token", remedy: "give --token your account's API token")
-        } else if let token = nonEmpty(environment["OPENPORT_TOKEN"]) {
-            resolved.token = token
-            resolved.tokenOrigin = ConfigOrigin("OPENPORT_TOKEN", remedy: "set OPENPORT_TOKEN to your account's API token")
+        try resolved.readToken(commandLine, environment: environment, profile: profile, file: file)
+        return resolved
+    }
+
+    /// The API URL and where it was set: `--api-url`, else OPENPORT_API_URL, else the
+    /// profile's, else opsh's default (no origin).
+    static func apiURL(_ commandLine: CommandLine, environment: [String: String], profile: Profile?,
+                       file: ConfigFile?) -> (String, ConfigOrigin?) {
+        if let url = nonEmpty(commandLine.apiURL) { return (url, ConfigOrigin("--api-url")) }
+        if let url = nonEmpty(environment["OPENPORT_API_URL"]) { return (url, ConfigOrigin("OPENPORT_API_URL")) }
+        if let profile, let url = profile.apiURL { return (url, ConfigOrigin(profile.place(in: file))) }
+        return (APIConfig.defaultBaseURL, nil)
+    }
+
+    /// The token and where it was set: `--token`, else OPENPORT_TOKEN, else the profile's
+    /// token, else its token_file (read now; a warning when others may read it).
+    mutating func readToken(_ commandLine: CommandLine, environment: [String: String], profile: Profile?,
+                            file: ConfigFile?) throws(ConfigError) {
+        if let token = ResolvedConfig.nonEmpty(commandLine.token) {
+            self.token = token
+            tokenOrigin = ConfigOrigin("--token", remedy: "give --token your account's API token")
+        } else if let token = ResolvedConfig.nonEmpty(environment["OPENPORT_TOKEN"]) {
+            self.token = token
+            tokenOrigin = ConfigOrigin("OPENPORT_TOKEN", remedy: "set OPENPORT_TOKEN to your account's API token")
         } else if let profile, let token = profile.token {
-            resolved.token = token
-            resolved.tokenOrigin = ConfigOrigin(inProfile(profile), remedy: "'opsh login --profile \(profile.name.shownSafely)' stores a new one")
+            self.token = token
+            tokenOrigin = ConfigOrigin(profile.place(in: file), remedy: "'opsh login --profile \(profile.name.shownSafely)' stores a new one")
         } else if let profile, let tokenFile = profile.tokenFile, let file {
-            let path = expand(tokenFile, relativeTo: (file.path as NSString).deletingLastPathComponent, environment: environment)
+            let path = ResolvedConfig.expand(tokenFile, relativeTo: (file.path as NSString).deletingLastPathComponent, environment: environment)
             let place = file.place(key: "token_file", in: profile.name)
             guard let data = FileManager.default.contents(atPath: path) else {
                 let reason = FileManager.default.fileExists(atPath: path) ? "cannot be read" : "does not exist"
@@ -355,14 +367,13 @@ struct ResolvedConfig {
             let token = String(decoding: data, as: UTF8.self).split(whereSeparator: \.isNewline).first
                 .map { $0.trimmingCharacters(in: .whitespaces) } ?? ""
             guard !token.isEmpty else { throw ConfigError("\(place): token_file \(path) is empty") }
-            resolved.token = token
-            resolved.tokenOrigin = ConfigOrigin("\(path) (token_file of \(inProfile(profile)))",
-                                                remedy: "put your account's API token in \(path), or 'opsh login --profile \(profile.name.shownSafely)' stores one")
+            self.token = token
+            tokenOrigin = ConfigOrigin("\(path) (token_file of \(profile.place(in: file)))",
+                                       remedy: "put your account's API token in \(path), or 'opsh login --profile \(profile.name.shownSafely)' stores one")
             if let warning = PermissionCheck.warning(for: path, holding: "the token of profile '\(profile.name)'") {
-                resolved.warnings.append(warning)
+                warnings.append(warning)
             }
         }
-        return resolved
     }
 
     /// `~/x` from HOME, `x` from the config's directory.

@@ -63,16 +63,14 @@ struct Login: ParsableCommand {
         output.message("Stored the token\(noCheck ? " (not checked)" : "") in profile '\(name)' of \(path) (mode 0600).\n")
     }
 
-    /// The API the token is for: `--api-url`, else the profile's, else opsh's default; with
-    /// the profile's authority and proxy. One line and exit 2 when it cannot be used.
+    /// The API the token is for: `--api-url`, else OPENPORT_API_URL, else the profile's, else opsh's
+    /// default; with the profile's authority and proxy. One line and exit 2 when it cannot be used.
     private func apiConfig(profile: Profile?, file: ConfigFile?, environment: [String: String], output: OutputSink) throws -> APIConfig {
         // A stand-in token, so that a plain http:// URL to another host is refused now.
-        var c = APIConfig(baseURL: apiURL ?? profile?.apiURL ?? APIConfig.defaultBaseURL, token: "token")
-        if apiURL != nil {
-            c.urlOrigin = ConfigOrigin("--api-url")
-        } else if let profile, profile.apiURL != nil, let file {
-            c.urlOrigin = ConfigOrigin("profile '\(profile.name.shownSafely)' in \(file.path)")
-        }
+        // The URL the token will be used with: the same order as every other command's.
+        let (url, origin) = ResolvedConfig.apiURL(.init(apiURL: apiURL), environment: environment, profile: profile, file: file)
+        var c = APIConfig(baseURL: url, token: "token")
+        c.urlOrigin = origin
         c.allowInsecureHTTP = allowInsecureHTTP
         c.maxAttempts = 2
         c.retryBudget = 15

@@ -108,9 +108,21 @@ import Testing
     func settingsSayWhatTheyMean() throws {
         let one = try CLI.opsh(["--demo", "-c", "set timezone"])
         #expect(one.status == 0, "\(one)")
-        #expect(one.stdout.hasPrefix("timezone  UTC  the zone"), "\(one)")
+        #expect(one.stdout.hasPrefix("timezone\tUTC\tthe zone"), "\(one)")
         let all = try CLI.opsh(["--demo", "-c", "set"])
-        #expect(all.stdout.contains("page-size        1000   rows asked for in one request"), "\(all)")
+        #expect(all.stdout.contains("\npage-size\t1000\trows asked for in one request\n"), "\(all)")
+
+        // At a terminal of 80 columns: aligned, each meaning wrapped under itself; help set
+        // lists the settings too.
+        let shell = try Shell(environment: ["NO_COLOR": "1"], columns: 80)
+        try shell.waitForPrompt()
+        let listed = try shell.run("set")
+        #expect(listed.contains { $0.wholeMatch(of: /page-size +1000 +rows asked for in one request/) != nil }, "\(listed)")
+        #expect(listed.allSatisfy { $0.count <= 80 }, "\(listed)")
+        #expect(try shell.run("set timezone").first?.wholeMatch(of: /timezone +UTC +the zone .*/) != nil)
+        let help = try shell.run("help set")
+        #expect(help.contains { $0.wholeMatch(of: /ttl\.clicks +how long fetched clicks count as fresh/) != nil }, "\(help)")
+        try shell.quit()
     }
 
     @Test("clear clears the screen at a terminal, and prints nothing to a pipe")

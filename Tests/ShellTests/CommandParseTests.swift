@@ -149,7 +149,7 @@ struct CommandParseTests {
         check(HelpCommand.self, [
             ("help", .value(.init(topic: nil))), ("help where", .value(.init(topic: "where"))),
             ("help keys add", .value(.init(topic: "keys"))),
-            ("help a b", .error("usage: help [COMMAND|STAGE] (one topic at a time); 'help help' says more")),
+            ("help a b", .error("usage: help [COMMAND|STAGE|keyboard] (one topic at a time); 'help help' says more")),
         ])
         check(CompleteCommand.self, [("__complete keys ad", .value(.init(text: "keys ad")))])
     }

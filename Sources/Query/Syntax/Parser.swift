@@ -160,13 +160,14 @@ struct Parser {
     }
 
     /// What to say about a token a stage does not take. In `where`: `&&` is `and`, and a word
-    /// after a value (`name = Pi London`) is the rest of a value with spaces, which needs quotes.
+    /// after a value (`name = Pi London`) is the rest of a value with spaces, which needs quotes
+    /// (not after a number: `port = 1 port` is a missing `and`, not a value).
     func unexpected(_ next: Token, after stage: any Stage) -> QueryError {
         let type = type(of: stage)
         let plain = QueryError("unexpected \(next.quotedForMessage) after \(type.name) (usage: \(type.synopsis))", at: next.range)
         guard let condition = (stage as? Where)?.condition else { return plain }
         if next.text == "&&" { return QueryError("conditions join with and, not '&&'", at: next.range, suggestion: "and") }
-        guard next.kind == .word, let last = condition.comparisons.last, case .value(let value) = last.operand, !value.quoted,
+        guard next.kind == .word, let last = condition.comparisons.last, case .value(let value) = last.operand, !value.quoted, Double(value.text) == nil,
               last.field.range.upperBound <= value.range.lowerBound, value.range.upperBound <= next.range.lowerBound else { return plain }
         // The words up to the next stage, the redirect or the end are the rest of the value.
         var end = next.range.upperBound

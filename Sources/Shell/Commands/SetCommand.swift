@@ -62,12 +62,13 @@ struct SetCommand: ShellCommand, Equatable {
     }
 
     /// `name  value  what it means`, a setting a line; at a terminal the meaning is dim and
-    /// wraps under itself.
+    /// wraps under itself. To a pipe or a file, the three tab-separated (as tables are).
     private func listing(_ settings: [Setting], _ context: CommandContext, _ pipeline: Pipeline) -> String {
         let rows = settings.map { ($0.name, $0.show(context.settings), $0.meaning) }
+        let toTerminal = context.info.stdoutIsTerminal && pipeline.redirect == nil
+        guard toTerminal else { return rows.map { "\($0)\t\($1)\t\($2)\n" }.joined() }
         let nameWidth = rows.map(\.0.count).max() ?? 0
         let valueWidth = rows.map(\.1.count).max() ?? 0
-        let toTerminal = context.info.stdoutIsTerminal && pipeline.redirect == nil
         let help = Help(color: context.info.color && toTerminal, width: toTerminal ? context.info.width() : nil)
         return rows.map { name, value, meaning in
             let head = name.padding(toLength: nameWidth, withPad: " ", startingAt: 0) + "  "
