@@ -86,8 +86,7 @@ struct CacheCommand: ShellCommand, Equatable {
             return Record(pairs)
         }
         let toTerminal = context.info.stdoutIsTerminal
-        return Render.table(rows, options: RenderOptions(width: toTerminal ? context.info.width() : nil, color: toTerminal && context.info.color,
-                                                         plain: !toTerminal))
+        return Render.table(rows, options: RenderOptions(width: toTerminal ? context.info.width() : nil, color: toTerminal && context.info.color))
             + where_
     }
 
