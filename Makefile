@@ -3,17 +3,20 @@ SWIFT ?= swift
 BIN := .build/debug
 RELEASE_BIN := .build/release
 
-.PHONY: all build release demo test soak test-deps bench fuzz fuzz-smoke fuzz-build deps clean completions \
+.PHONY: all build release demo test soak test-deps conformance-env bench fuzz fuzz-smoke fuzz-build deps clean completions \
 	manual install install-files uninstall
 
 all: build
 
-# libedit-dev provides the line editor; install it when pkg-config cannot find it.
+# libedit-dev provides the line editor, libmaxminddb-dev the reader of .mmdb files (geoip):
+# install them when pkg-config cannot find them.
 deps:
-	@if ! pkg-config --exists libedit 2>/dev/null; then \
-		echo "opsh: installing libedit-dev (the line editor library)"; \
+	@missing=; pkg-config --exists libedit 2>/dev/null || missing="$$missing libedit-dev"; \
+	pkg-config --exists libmaxminddb 2>/dev/null || missing="$$missing libmaxminddb-dev"; \
+	if [ -n "$$missing" ]; then \
+		echo "opsh: installing$$missing (the line editor and .mmdb reader libraries)"; \
 		SUDO=; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
-		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq libedit-dev pkg-config; \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing pkg-config; \
 	fi
 
 build: deps
@@ -30,24 +33,36 @@ demo: build
 # The end-to-end tests also drive real bash, zsh and fish (completion scripts) and less
 # (the pager) at a pseudo-terminal, man (the installed page), bash-completion (which
 # finds the installed bash script), openssl (a throwaway CA for the HTTPS tests) and
-# tinyproxy (a real proxy): install the ones a fresh machine lacks.
+# tinyproxy (a real proxy), and MaxMind's writer of .mmdb files (the geoip tests make their
+# own small databases): install the ones a fresh machine lacks.
 test-deps: deps
 	@missing=; for need in bash:bash zsh:zsh fish:fish less:less man:man-db openssl:openssl tinyproxy:tinyproxy; do \
 		command -v $${need%%:*} >/dev/null 2>&1 || missing="$$missing $${need#*:}"; \
 	done; \
 	[ -f /usr/share/bash-completion/bash_completion ] || missing="$$missing bash-completion"; \
+	perl -MMaxMind::DB::Writer::Tree -e 1 2>/dev/null || missing="$$missing libmaxmind-db-writer-perl"; \
 	if [ -n "$$missing" ]; then \
 		echo "opsh: installing$$missing (used by the end-to-end tests)"; \
 		SUDO=; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
 		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
 	fi
 
+# ConformanceTests compare the emulator with a Django REST Framework app (conformance/): its
+# Python venv is made when missing (python3-venv from apt if needed, packages from PyPI).
+# They run after the rest: gunicorn, Django and two opsh scans at once would starve the
+# timed end-to-end tests beside them.
+conformance-env:
+	conformance/bootstrap
+
 # The manual's base page comes from the debug build here (the flags are the same in every
 # configuration): InstallTests installs it with the debug binaries through install-files.
-test: test-deps
+# ConformanceTests run after the rest: gunicorn, Django and opsh's scans of both servers at
+# once would take both cores from the end-to-end tests beside them.
+test: test-deps conformance-env
 	$(SWIFT) build
 	$(MAKE) manual MANUAL_CONFIG=debug
-	$(SWIFT) test
+	$(SWIFT) test --skip ConformanceTests
+	$(SWIFT) test --skip-build --filter ConformanceTests
 
 # The scan soaks (100 full scans under faults, twice): minutes of both cores, so a target
 # of their own, run alone (CI runs them after `make test`).

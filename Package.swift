@@ -21,6 +21,10 @@ let package = Package(
         // libedit, as Debian's libedit-dev installs it, and a shim for its variadic calls.
         .systemLibrary(name: "CLibEdit", pkgConfig: "libedit", providers: [.apt(["libedit-dev"])]),
         .target(name: "CEditLine", dependencies: ["CLibEdit"]),
+        // libmaxminddb, as Debian's libmaxminddb-dev installs it: reads MaxMind DB (.mmdb) files.
+        .systemLibrary(name: "CMaxMindDB", pkgConfig: "libmaxminddb", providers: [.apt(["libmaxminddb-dev"])]),
+        // glibc's resolver (libresolv): one reverse lookup, through a tiny C shim (its macros).
+        .target(name: "CResolv", linkerSettings: [.linkedLibrary("resolv")]),
 
         // Pure: the record model shared by every layer (values, timestamps, JSON).
         .target(name: "Records"),
@@ -34,22 +38,26 @@ let package = Package(
         ]),
         // A local copy of API v2 for --demo, tests and benchmarks.
         .target(name: "OpenportEmulator", dependencies: [
+            "Records",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdTLS", package: "hummingbird"),
             .product(name: "HummingbirdHTTP2", package: "hummingbird"),
             .product(name: "NIOSSL", package: "swift-nio-ssl"),
         ]),
+        // What an address tells beyond itself: countries and networks' owners from .mmdb files,
+        // host names by reverse DNS (Query's AddressLookup, with the system's libraries).
+        .target(name: "AddressLookups", dependencies: ["Query", "Records", "CMaxMindDB", "CResolv"]),
         // The interpreter: commands, cache, completion, output, the REPL over a LineReader and
         // a Terminal (both provided by the executable).
         .target(name: "Shell", dependencies: [
-            "Records", "Query", "OpenportAPI",
+            "Records", "Query", "OpenportAPI", "AddressLookups",
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
         // The terminal line reader (libedit).
         .target(name: "LineEditor", dependencies: ["CEditLine", "Shell"]),
 
         .executableTarget(name: "opsh", dependencies: [
-            "Shell", "Query", "LineEditor", "OpenportAPI", "OpenportEmulator",
+            "Shell", "Query", "LineEditor", "OpenportAPI", "OpenportEmulator", "AddressLookups",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "TOMLKit", package: "TOMLKit"),
         ]),
@@ -66,11 +74,17 @@ let package = Package(
         .testTarget(name: "QueryTests", dependencies: ["Query", "Records"]),
         .testTarget(name: "OpenportAPITests", dependencies: ["OpenportAPI", "OpenportEmulator", "Records", "TestSupport"]),
         .testTarget(name: "ShellTests", dependencies: ["Shell", "OpenportAPI", "OpenportEmulator", "Query", "Records"]),
+        .testTarget(name: "AddressLookupsTests", dependencies: ["AddressLookups", "OpenportEmulator", "OpenportAPI", "Query", "Records", "Shell"]),
         .testTarget(name: "LineEditorTests", dependencies: ["LineEditor", "Shell"]),
         .testTarget(name: "CLITests", dependencies: ["OpenportEmulator", "Query", "Shell"]),
         .testTarget(name: "EmulatorTests", dependencies: ["OpenportEmulator"]),
         // The scan soaks (minutes of both cores): `make soak`, after `make test`.
         .testTarget(name: "SoakTests", dependencies: ["OpenportAPI", "OpenportEmulator", "Records", "TestSupport"]),
+        // The emulator and opsh against a Django REST Framework app (conformance/, a Python venv).
+        .testTarget(name: "ConformanceTests", dependencies: [
+            "OpenportEmulator", "OpenportAPI", "Records", "Query", "Shell",
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+        ]),
     ],
     swiftLanguageModes: [.v6]
 )

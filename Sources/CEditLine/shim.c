@@ -1,7 +1,9 @@
 #define _XOPEN_SOURCE 700  // for wcwidth
 #include "CEditLine.h"
 
+#include <signal.h>
 #include <stddef.h>
+#include <string.h>
 #include <sys/ioctl.h>
 #include <wchar.h>
 
@@ -16,6 +18,14 @@ FILE *ceditline_output(EditLine *el) {
 
 int ceditline_set_prompt(EditLine *el, ceditline_prompt_fn fn, char ignore) {
     return el_set(el, EL_PROMPT_ESC, fn, ignore);
+}
+
+int ceditline_set_reader(EditLine *el, ceditline_read_fn fn) {
+    return el_set(el, EL_GETCFN, fn);
+}
+
+int ceditline_refresh(EditLine *el) {
+    return el_set(el, EL_REFRESH);
 }
 
 int ceditline_set_editor(EditLine *el, const char *mode) {
@@ -96,6 +106,38 @@ int ceditline_history_save(History *h, const char *path) {
 int ceditline_history_clear(History *h) {
     HistEvent ev;
     return history(h, &ev, H_CLEAR);
+}
+
+const char *ceditline_history_oldest(History *h) {
+    HistEvent ev;
+    return history(h, &ev, H_LAST) == 0 ? ev.str : NULL;
+}
+
+const char *ceditline_history_newer(History *h) {
+    HistEvent ev;
+    return history(h, &ev, H_PREV) == 0 ? ev.str : NULL;
+}
+
+static volatile sig_atomic_t resized = 0;
+
+static void note_resize(int signo) {
+    (void)signo;
+    resized = 1;
+}
+
+void ceditline_watch_resize(void) {
+    struct sigaction action;
+    memset(&action, 0, sizeof action);
+    action.sa_handler = note_resize;
+    sigemptyset(&action.sa_mask);
+    action.sa_flags = 0;
+    sigaction(SIGWINCH, &action, NULL);
+}
+
+int ceditline_take_resize(void) {
+    int was = resized;
+    resized = 0;
+    return was;
 }
 
 int ceditline_terminal_columns(int fd) {

@@ -39,6 +39,34 @@ enum TerminalText {
         return total
     }
 
+    /// The row (from 0) the end of `text` is on, starting at `startColumn` of row 0, when the
+    /// terminal wraps at `width` and breaks at newlines (libedit's layout: a row filled to
+    /// its last column puts the cursor on the next one; a wide character that does not fit
+    /// goes to the next row).
+    static func rowOfEnd(_ text: String, startColumn: Int, width: Int) -> Int {
+        let width = max(1, width)
+        var row = startColumn / width
+        var column = startColumn % width
+        for c in text {
+            if c == "\n" {
+                row += 1
+                column = 0
+                continue
+            }
+            let w = columns(of: String(c))
+            if column + w > width {
+                row += 1
+                column = 0
+            }
+            column += w
+            if column >= width {
+                row += 1
+                column = 0
+            }
+        }
+        return row
+    }
+
     /// Calls `body` with consecutive runs of plain text and single escape sequences.
     private static func forEachRun(in text: String, _ body: (ArraySlice<Unicode.Scalar>, Bool) -> Void) {
         let scalars = Array(text.unicodeScalars)

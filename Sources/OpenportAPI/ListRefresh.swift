@@ -18,20 +18,23 @@ public struct ListRefresh: Sendable {
     /// What a refresh found.
     public struct Result: Sendable {
         /// The list now.
-        public var rows: [Record]
+        public var rows: PackedRows
         /// Rows new since the cached copy, and old ones no longer listed (purged at the oldest end).
         public var added: Int
         public var removed: Int
-        /// Where the middle page was read (its first row, in the cached list), if one was.
-        public var sampled: Range<Int>?
+        /// Where the middle page was read (its first row's position in the list now), if one was.
+        public var sampled: Int?
     }
 
     let client: OpenportClient
     let resource: Resource
+    /// The field whose order the list proves (``ListOrder``): rows without it sit at one end.
+    let orderField: String?
 
     public init(client: OpenportClient, resource: Resource) {
         self.client = client
         self.resource = resource
+        orderField = ListOrder.field(of: resource)
     }
 
     /// The requests a refresh of `cachedRows` sends at once (the ends and the middle page): for
@@ -40,7 +43,7 @@ public struct ListRefresh: Sendable {
 
     /// The list now, or nil when only a full scan is right. `sampleAt` picks the middle page's
     /// place (random when nil), for tests.
-    public func refresh(cached: [Record], order: ListOrder, sampleAt: Int? = nil) async throws -> Result? {
+    public func refresh(cached: PackedRows, order: ListOrder, sampleAt: Int? = nil) async throws -> Result? {
         let k = ListRefresh.overlap
         let n = cached.count
         guard n >= 2 * k else { return nil }
@@ -48,7 +51,10 @@ public struct ListRefresh: Sendable {
         let sampleSize = min(page, max(k, n / 4))
         let sample = n >= 4 * k ? min(n - k - sampleSize, max(k, sampleAt ?? Int.random(in: k...(n - k - sampleSize)))) : nil
         async let headRequest = client.page(resource, limit: order == .newestFirst ? page : k, offset: 0)
-        async let tailRequest = client.page(resource, limit: page, offset: n - k)
+        // Oldest first, the new rows come before any undated ones at the end: ask from the last
+        // dated rows.
+        let v = order == .oldestFirst ? ListRefresh.undatedRun(cached, field: orderField, fromEnd: true) : 0
+        async let tailRequest = client.page(resource, limit: page, offset: max(0, n - v - k))
         async let middleRequest = middlePage(at: sample, limit: sampleSize)
         let (head, tail, middle) = try await (headRequest, tailRequest, middleRequest)
         let pages = Pages(head: head, tail: tail, middle: middle, sample: sample, pageSize: page)
@@ -72,58 +78,69 @@ public struct ListRefresh: Sendable {
     }
 
     /// Newest first: new rows before the cached ones, the oldest possibly purged from the end.
-    func newestFirst(_ cached: [Record], _ pages: Pages) async throws -> Result? {
+    /// Rows without a time listed first (PostgreSQL sorts NULL first, newest first) stay there,
+    /// and the new rows come after them.
+    func newestFirst(_ cached: PackedRows, _ pages: Pages) async throws -> Result? {
         let n = cached.count
         let k = ListRefresh.overlap
-        // The new rows are those before the cached first row.
+        let u = ListRefresh.undatedRun(cached, field: orderField, fromEnd: false)
+        guard u < n - k else { return nil }
+        // The new rows are those between the undated ones and the cached first dated row.
         var head = pages.head.results
-        var added = head.firstIndex(of: cached[0])
-        if added == nil, !ListRefresh.ends(pages.head, at: 0, asked: pages.pageSize) {
+        var found = head.firstIndex(of: cached[u])
+        if found == nil, !ListRefresh.ends(pages.head, at: 0, asked: pages.pageSize) {
             // More new rows than the page held: read on to where the count says the cached rows begin.
             let counted = (pages.head.count ?? n) - n
             guard counted < n / 2 else { return nil }
-            let more = try await client.rows(resource, from: head.count, to: max(head.count, counted) + k)
+            let more = try await client.rows(resource, from: head.count, to: max(head.count, counted + u) + k)
             guard more.count != nil else { return nil }
             head += more.rows
-            added = head.firstIndex(of: cached[0])
+            found = head.firstIndex(of: cached[u])
         }
-        guard let a = added, ListRefresh.matches(head, from: 0, cached, shift: a) else { return nil }
+        guard let at = found, at >= u else { return nil }
+        var layout = Layout(kept: u, added: at - u, end: n)
+        guard layout.matches(head, from: 0, cached) else { return nil }
         // The end of the list: where the cached rows end now (earlier when the oldest were purged).
         var tail = pages.tail
         var tailOffset = n - k
         if tail.results.isEmpty || !ListRefresh.ends(tail, at: tailOffset, asked: pages.pageSize) {
             // Past the end (a purge), or not at it (more new rows than the page took): ask where
             // the count says the end is now.
-            let again = max(0, (pages.head.count ?? (n + a)) - k)
+            let again = max(0, (pages.head.count ?? (n + layout.added)) - k)
             guard again != tailOffset else { return nil }
             tailOffset = again
             tail = try await client.page(resource, limit: pages.pageSize, offset: tailOffset)
             guard !tail.results.isEmpty, ListRefresh.ends(tail, at: tailOffset, asked: pages.pageSize) else { return nil }
         }
-        let end = tailOffset + tail.results.count - a
-        guard end <= n, end > n / 2, ListRefresh.matches(tail.results, from: tailOffset, cached, shift: a, upTo: end) else { return nil }
+        layout.end = tailOffset + tail.results.count - layout.added
+        guard layout.end <= n, layout.end > n / 2, layout.matches(tail.results, from: tailOffset, cached) else { return nil }
         if let middle = pages.middle, let x = pages.sample {
             // (Past the end, a page can only have been read before a purge.)
-            let listed = Array(middle.results.prefix(max(0, end + a - x)))
-            guard listed.isEmpty || ListRefresh.matches(listed, from: x, cached, shift: a, upTo: end) else { return nil }
+            let listed = Array(middle.results.prefix(max(0, layout.end + layout.added - x)))
+            guard listed.isEmpty || layout.matches(listed, from: x, cached, atLeastOne: false) else { return nil }
         }
-        let rows = a == 0 && end == n ? cached : Array(head.prefix(a)) + cached.prefix(end)
-        let sampled = pages.sample.map { ($0 - a)..<($0 - a + (pages.middle?.results.count ?? 0)) }
-        return Result(rows: rows, added: a, removed: n - end, sampled: sampled)
+        let rows = layout.added == 0 && layout.end == n ? cached
+            : cached.rows(in: 0..<u) + PackedRows(head[u..<at]) + cached.rows(in: u..<layout.end)
+        return Result(rows: rows, added: layout.added, removed: n - layout.end, sampled: pages.sample)
     }
 
     /// Oldest first: new rows after the cached ones, the oldest possibly purged from the front.
-    func oldestFirst(_ cached: [Record], _ pages: Pages) async throws -> Result? {
+    /// Rows without a time listed last (PostgreSQL sorts NULL last, oldest first) stay there,
+    /// and the new rows come before them.
+    func oldestFirst(_ cached: PackedRows, _ pages: Pages) async throws -> Result? {
         let n = cached.count
         let k = ListRefresh.overlap
+        let v = ListRefresh.undatedRun(cached, field: orderField, fromEnd: true)
+        guard v < n - k else { return nil }
         // Rows purged from the front: the cached rows start later.
-        guard let first = pages.head.results.first, let r = cached.firstIndex(of: first), r <= n / 2,
-              ListRefresh.matches(pages.head.results, from: 0, cached, shift: -r) else { return nil }
+        guard let first = pages.head.results.first, let r = cached.firstIndex(of: first), r <= n / 2 else { return nil }
+        var layout = Layout(removed: r, kept: n - v, added: 0, end: n)
+        guard layout.matches(pages.head.results, from: 0, cached) else { return nil }
         var tail = pages.tail
-        var tailOffset = n - k
+        var tailOffset = max(0, n - v - k)
         if r > 0 {
-            // The cached tail sits r rows earlier now.
-            tailOffset = n - k - r
+            // The last dated rows sit r rows earlier now.
+            tailOffset = max(0, n - v - k - r)
             tail = try await client.page(resource, limit: pages.pageSize, offset: tailOffset)
         }
         var rows = tail.results
@@ -133,17 +150,55 @@ public struct ListRefresh: Sendable {
             guard more.count != nil else { return nil }
             rows += more.rows
         }
-        // The rows of the tail that are cached ones; after them, the new rows.
-        let kept = n - r - tailOffset
-        guard rows.count >= kept, ListRefresh.matches(Array(rows.prefix(kept)), from: tailOffset, cached, shift: -r) else { return nil }
+        // The tail: cached dated rows, the new ones, then the undated ones again.
+        let dated = n - v - r - tailOffset
+        layout.added = rows.count - dated - v
+        guard layout.added >= 0, layout.matches(rows, from: tailOffset, cached) else { return nil }
         if let middle = pages.middle, let x = pages.sample {
-            let cachedPart = Array(middle.results.prefix(max(0, n - r - x)))
-            guard cachedPart.isEmpty || ListRefresh.matches(cachedPart, from: x, cached, shift: -r) else { return nil }
+            guard layout.matches(middle.results, from: x, cached, atLeastOne: false) else { return nil }
         }
-        let new = rows.dropFirst(kept)
-        let list = r == 0 && new.isEmpty ? cached : Array(cached[r...]) + new
-        let sampled = pages.sample.map { ($0 + r)..<($0 + r + (pages.middle?.results.count ?? 0)) }
-        return Result(rows: list, added: new.count, removed: r, sampled: sampled)
+        let new = rows[dated..<(dated + layout.added)]
+        let list = r == 0 && new.isEmpty ? cached : cached.rows(in: r..<(n - v)) + PackedRows(new) + cached.rows(in: (n - v)..<n)
+        return Result(rows: list, added: new.count, removed: r, sampled: pages.sample)
+    }
+
+    /// The list now, as the cached one changed: the first `removed` cached rows gone, `added` new
+    /// rows put in before cached row `kept` (counted in the cached list), and the cached rows
+    /// from `end` on gone.
+    struct Layout {
+        var removed = 0
+        var kept: Int
+        var added: Int
+        var end: Int
+
+        /// The cached row at position `j` of the list now; nil for a new row.
+        func cached(at j: Int) -> Int? {
+            let c = j + removed
+            if c < kept { return c }
+            if c < kept + added { return nil }
+            return c - added
+        }
+
+        /// Whether `rows`, read from position `offset` of the list now, are where this layout
+        /// puts them: each the cached row it says (none past `end`), or a new one; with
+        /// `atLeastOne`, at least one a cached row.
+        func matches(_ rows: [Record], from offset: Int, _ cached: PackedRows, atLeastOne: Bool = true) -> Bool {
+            var compared = 0
+            for (i, row) in rows.enumerated() {
+                guard let c = self.cached(at: offset + i) else { continue }
+                guard c < end, cached[c] == row else { return false }
+                compared += 1
+            }
+            return compared > 0 || !atLeastOne
+        }
+    }
+
+    /// How many rows at one end of `rows` have no value in `field` (rows without a time, which
+    /// a database sorts before or after every dated one).
+    static func undatedRun(_ rows: PackedRows, field: String?, fromEnd: Bool) -> Int {
+        guard let field else { return 0 }
+        let undated = { (r: Record) in r[field].isNull }
+        return fromEnd ? rows.reversed().prefix(while: undated).count : rows.prefix(while: undated).count
     }
 
     /// Whether a page read at `offset` shows the end of the list: it holds fewer rows than asked,
@@ -151,21 +206,5 @@ public struct ListRefresh: Sendable {
     /// because it caps its pages; a count read apart from the rows only lags behind them).
     static func ends(_ page: Page, at offset: Int, asked: Int) -> Bool {
         page.results.count < asked && offset + page.results.count >= (page.count ?? 0)
-    }
-
-    /// Whether `rows`, read from server position `offset`, are the cached rows `shift` places
-    /// later (the cached row of server position j is `cached[j - shift]`), for every position
-    /// that has a cached row before `upTo`; at least one must.
-    static func matches(_ rows: [Record], from offset: Int, _ cached: [Record], shift: Int, upTo: Int? = nil) -> Bool {
-        let limit = upTo ?? cached.count
-        var compared = 0
-        for (i, row) in rows.enumerated() {
-            let c = offset + i - shift
-            guard c >= 0 else { continue }
-            guard c < limit else { return false }
-            guard cached[c] == row else { return false }
-            compared += 1
-        }
-        return compared > 0
     }
 }

@@ -16,12 +16,17 @@ public final class OpenportClient: Sendable {
     private let configuration: Mutex<APIConfig>
     private let http: HTTPClient
     private let requests = Atomic<Int>(0)
+    private let requestsByResource = Mutex<[Resource: Int]>([:])
     private let closed = Atomic<Bool>(false)
     private let policy: Mutex<RetryPolicy>
     let tally = Mutex(ScanTally())
 
     /// HTTP requests sent so far (retries included).
     public var requestCount: Int { requests.load(ordering: .relaxed) }
+
+    /// The requests of ``requestCount`` that went to each resource's list or records
+    /// (`keys/349/` counts for keys); other paths are not counted here.
+    public var requestCounts: [Resource: Int] { requestsByResource.withLock { $0 } }
 
     /// How the scans so far went: retries spent, waits, concurrency reached.
     public var scanTally: ScanTally { tally.withLock { $0 } }
@@ -249,6 +254,10 @@ public final class OpenportClient: Sendable {
         }
         requests.add(1, ordering: .relaxed)
         let what = "\(method.rawValue) \(describe(url))"
+        let path = what.split(separator: " ").dropFirst().first.map(String.init) ?? ""
+        if let resource = Resource.allCases.first(where: { path.hasPrefix($0.path) }) {
+            requestsByResource.withLock { $0[resource, default: 0] += 1 }
+        }
         var response: HTTPClientResponse?
         let bytes: ByteBuffer
         do {

@@ -34,17 +34,27 @@ public enum ListOrder: Sendable, Equatable {
     /// The order of `rows` by `field` (nulls and other kinds skipped), if monotonic and not
     /// constant. The field's place is looked up once per schema, not once per row.
     public static func of(_ rows: some Collection<Record>, field: String) -> ListOrder? {
-        var ascending = true, descending = true, seen = 0
-        var previous: Value?
         var schema: Schema?
         var position: Int?
-        for r in rows {
+        return of(values: rows.lazy.map { r -> Value in
             if r.schema !== schema {
                 schema = r.schema
                 position = r.schema.position(of: field)
             }
-            guard let p = position else { continue }
-            let v = r[position: p]
+            return position.map { r[position: $0] } ?? .null
+        })
+    }
+
+    /// The order of packed rows by `field`, read from its column (no record made of a row).
+    public static func of(_ rows: PackedRows, field: String) -> ListOrder? {
+        of(values: rows.values(of: field))
+    }
+
+    /// The order of a field's values given in row order, as the two above read them.
+    static func of(values: some Sequence<Value>) -> ListOrder? {
+        var ascending = true, descending = true, seen = 0
+        var previous: Value?
+        for v in values {
             switch v {
             case .time, .int: break
             default: continue

@@ -22,7 +22,12 @@ extension ScanRun {
     var estimatedShift: Int { shift(count: nil) }
 
     /// Rows a unit after the first holds: a page less the rows asked in front and the one past the end.
-    var unitSize: Int { max(1, step - lead - 1) }
+    var unitSize: Int { ScanRun.unitSize(step: step, lead: lead) }
+
+    /// Rows asked in front of each page after the first, for pages of `step` rows.
+    static func lead(step: Int) -> Int { step >= 16 ? 3 : step >= 4 ? 2 : 0 }
+
+    static func unitSize(step: Int, lead: Int) -> Int { max(1, step - lead - 1) }
 
     /// The first page: learns the total, the page size and the order, and plans the rest.
     /// True when the scan is complete already (or is followed link by link instead).
@@ -51,7 +56,7 @@ extension ScanRun {
             return true
         }
         if let field = settings.orderField { order = ListOrder.of(first.results, field: field) }
-        lead = step >= 16 ? 3 : step >= 4 ? 2 : 0
+        lead = ScanRun.lead(step: step)
         target = min(max(total, delivered), settings.wanted)
         for (i, row) in first.results.enumerated() { known[i] = row }
         quota.resize(retries: settings.policy.maxAttempts - 1, pages: pagesPlanned)
@@ -297,5 +302,18 @@ struct RowWindow {
         guard n >= 4096 else { return }
         rows.removeFirst(n)
         base += n
+    }
+}
+
+extension OpenportClient {
+    /// The requests a scan of `rows` rows sends when nothing changes under it and the server
+    /// sends `pageSize` rows a page (`explain` reads this): the first page; then pages of the
+    /// rows after it, each a page less its lead and the row past its end; one more past a
+    /// first page that was full and held every row, to see the end.
+    public static func scanRequests(rows: Int, pageSize: Int) -> Int {
+        let step = max(1, pageSize)
+        guard rows >= step else { return 1 }
+        let unit = ScanRun.unitSize(step: step, lead: ScanRun.lead(step: step))
+        return 1 + max(1, (rows - step + unit - 1) / unit)
     }
 }

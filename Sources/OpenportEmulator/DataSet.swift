@@ -14,9 +14,9 @@ struct Key: Sendable {
 
     /// Seed field order: url, public_key, name, id, last_connection_time, creation_time,
     /// redirect_token, bytes_this_month, counter_reset_time.
-    func appendJSON(base: String, to out: inout [UInt8]) {
+    func appendJSON(links: Links, to out: inout [UInt8]) {
         out.append(contentsOf: "{\"url\":".utf8)
-        JSONOut.appendString("\(base)keys/\(id)/", to: &out)
+        JSONOut.appendString(links.key(id), to: &out)
         out.append(contentsOf: ",\"public_key\":".utf8)
         JSONOut.appendString(publicKey, to: &out)
         out.append(contentsOf: ",\"name\":".utf8)
@@ -52,9 +52,9 @@ struct Session: Sendable {
 
     /// Seed field order: key, port, local_port, server, http_forwarding_address,
     /// open_port_for_ip_link, redirect_url.
-    func appendJSON(base: String, to out: inout [UInt8]) {
+    func appendJSON(links: Links, to out: inout [UInt8]) {
         out.append(contentsOf: "{\"key\":".utf8)
-        JSONOut.appendString("\(base)keys/\(keyId)/", to: &out)
+        JSONOut.appendString(links.key(keyId), to: &out)
         out.append(contentsOf: ",\"port\":".utf8)
         JSONOut.appendInt(port, to: &out)
         out.append(contentsOf: ",\"local_port\":".utf8)
@@ -73,7 +73,7 @@ struct Session: Sendable {
 
 /// Click rows, pre-serialized once: row i is `bytes[ends[i-1] ..< ends[i]]`.
 /// ~110 bytes a row, so 178,268 clicks take about 20 MB.
-struct ClickTable: Sendable {
+struct ClickRows: Sendable {
     var bytes: [UInt8] = []
     var ends: [Int] = []
     /// The id of the key each row was made through (-1: none), so that renaming or deleting
@@ -87,15 +87,15 @@ struct ClickTable: Sendable {
     /// Removes the rows at `positions`.
     mutating func remove(_ positions: Set<Int>) {
         guard !positions.isEmpty else { return }
-        var kept = ClickTable()
+        var kept = ClickRows()
         kept.bytes.reserveCapacity(bytes.count)
         for i in 0..<count where !positions.contains(i) { kept.append(row(i), keyId: keyIds[i], time: times[i]) }
         self = kept
     }
 
-    /// Puts the one row of `other` before position `i`.
-    mutating func insert(_ other: ClickTable, at i: Int) {
-        var merged = ClickTable()
+    /// Puts the rows of `other` before position `i`.
+    mutating func insert(_ other: ClickRows, at i: Int) {
+        var merged = ClickRows()
         merged.bytes.reserveCapacity(bytes.count + other.bytes.count)
         for j in 0..<i { merged.append(row(j), keyId: keyIds[j], time: times[j]) }
         for j in 0..<other.count { merged.append(other.row(j), keyId: other.keyIds[j], time: other.times[j]) }
@@ -103,7 +103,8 @@ struct ClickTable: Sendable {
         self = merged
     }
 
-    private mutating func append(_ row: ArraySlice<UInt8>, keyId: Int32, time: Int64) {
+    /// Lists one more row, made through key `keyId` (-1: none) for a click at `time`.
+    mutating func append(_ row: some Collection<UInt8>, keyId: Int32, time: Int64) {
         bytes.append(contentsOf: row)
         ends.append(bytes.count)
         keyIds.append(keyId)
@@ -118,13 +119,13 @@ struct ClickTable: Sendable {
 
     /// Rewrites the `key_name` of every row made through key `id`: `name`, or null.
     mutating func relabel(keyId id: Int, name: String?) {
-        let suffix = name.map { ClickTable.keyNameMarker + JSONOut.quoted($0) + [UInt8(ascii: "}")] } ?? ClickGenerator.nullName
+        let suffix = name.map { ClickRows.keyNameMarker + JSONOut.quoted($0) + [UInt8(ascii: "}")] } ?? ClickGenerator.nullName
         guard keyIds.contains(Int32(id)) else { return }
         var out: [UInt8] = []
         out.reserveCapacity(bytes.count)
         var newEnds: [Int] = []
         newEnds.reserveCapacity(ends.count)
-        let marker = ClickTable.keyNameMarker
+        let marker = ClickRows.keyNameMarker
         for i in 0..<count {
             let r = row(i)
             if keyIds[i] == Int32(id) {
@@ -147,7 +148,47 @@ struct ClickTable: Sendable {
         bytes = out
         ends = newEnds
     }
+
 }
+
+/// An account's clicks in listing order, oldest first. With `EmulatorOptions.undatedClicksLast`,
+/// as DRF lists a model ordered by `timestamp` (then id): clicks without a time come after
+/// every dated one, where PostgreSQL sorts NULL (newest first reverses the whole list, so they
+/// lead it); otherwise they stay where they were made, among the dated ones.
+struct ClickTable: Sendable {
+    var dated = ClickRows()
+    var undated = ClickRows()
+
+    var count: Int { dated.count + undated.count }
+
+    func row(_ i: Int) -> ArraySlice<UInt8> {
+        i < dated.count ? dated.row(i) : undated.row(i - dated.count)
+    }
+
+    /// The id of the key row `i` was made through (-1: none).
+    func keyId(_ i: Int) -> Int32 {
+        i < dated.count ? dated.keyIds[i] : undated.keyIds[i - dated.count]
+    }
+
+    mutating func relabel(keyId id: Int, name: String?) {
+        dated.relabel(keyId: id, name: name)
+        undated.relabel(keyId: id, name: name)
+    }
+
+    /// Removes the rows at `positions` (in listing order, oldest first).
+    mutating func remove(_ positions: Set<Int>) {
+        let n = dated.count
+        dated.remove(positions.filter { $0 < n })
+        undated.remove(Set(positions.filter { $0 >= n }.map { $0 - n }))
+    }
+
+    mutating func reserveCapacity(_ n: Int) {
+        dated.bytes.reserveCapacity(n * 112)
+        dated.ends.reserveCapacity(n)
+        dated.keyIds.reserveCapacity(n)
+    }
+}
+
 
 /// Makes click rows for one account: which ports, IPs and key names, and where time is.
 struct ClickGenerator: Sendable {
@@ -168,10 +209,14 @@ struct ClickGenerator: Sendable {
     let liveCount: Int
     let ipv4: [[UInt8]]
     let ipv6: [[UInt8]]
+    /// Whether clicks without a time are listed apart, after every dated one (as DRF orders
+    /// by time), or where they were made (see `EmulatorOptions.undatedClicksLast`).
+    var undatedLast = false
 
     static let nullName: [UInt8] = Array(",\"key_name\":null}".utf8)
     static let timestampKey: [UInt8] = Array(",\"timestamp\":".utf8)
 
+    /// Draws one click at `micros` (or, rarely, with no time, unless `exactTime`) and lists it in `table`.
     mutating func appendRow(micros: Int64, to table: inout ClickTable, exactTime: Bool = false) {
         let u = rng.unit()
         let p: Int
@@ -184,31 +229,34 @@ struct ClickGenerator: Sendable {
         } else {
             p = liveCount + rng.below(portPrefix.count - liveCount)
         }
-        table.bytes.append(contentsOf: portPrefix[p])
+        var row = portPrefix[p]
         // Hot IPs: a cubic skew makes the first addresses of each pool far more frequent.
         let pool = rng.chance(0.05) ? ipv6 : ipv4
         let s = rng.unit()
-        table.bytes.append(contentsOf: pool[min(pool.count - 1, Int(Double(pool.count) * s * s * s))])
-        table.bytes.append(contentsOf: ClickGenerator.timestampKey)
-        if !exactTime, rng.chance(0.001) {
-            table.bytes.append(contentsOf: "null".utf8)
+        row.append(contentsOf: pool[min(pool.count - 1, Int(Double(pool.count) * s * s * s))])
+        row.append(contentsOf: ClickGenerator.timestampKey)
+        let undated = !exactTime && rng.chance(0.001)
+        if undated {
+            row.append(contentsOf: "null".utf8)
         } else {
             // ~2% of the rows have whole seconds (DRF then omits the fraction).
             let t = !exactTime && rng.chance(0.02) ? micros - micros % 1_000_000 : micros
-            BrusselsTime.appendQuoted(micros: t, to: &table.bytes)
+            BrusselsTime.appendQuoted(micros: t, to: &row)
         }
         // A few clicks of keys deleted long ago: the server shows them with key_name null.
         let orphan = rng.chance(0.003)
-        table.bytes.append(contentsOf: orphan ? ClickGenerator.nullName : nameSuffix[p])
-        table.ends.append(table.bytes.count)
-        table.keyIds.append(orphan ? -1 : portKeyIds[p])
-        table.times.append(micros)
+        row.append(contentsOf: orphan ? ClickGenerator.nullName : nameSuffix[p])
+        if undated && undatedLast {
+            table.undated.append(row, keyId: orphan ? -1 : portKeyIds[p], time: micros)
+        } else {
+            table.dated.append(row, keyId: orphan ? -1 : portKeyIds[p], time: micros)
+        }
     }
 
     /// Later clicks through key `id` carry `name` (null once the key is deleted).
     mutating func relabel(keyId id: Int, name: String?) {
         for p in portKeyIds.indices where portKeyIds[p] == Int32(id) {
-            nameSuffix[p] = name.map { ClickTable.keyNameMarker + JSONOut.quoted($0) + [UInt8(ascii: "}")] } ?? ClickGenerator.nullName
+            nameSuffix[p] = name.map { ClickRows.keyNameMarker + JSONOut.quoted($0) + [UInt8(ascii: "}")] } ?? ClickGenerator.nullName
         }
     }
 
@@ -216,14 +264,14 @@ struct ClickGenerator: Sendable {
     /// last 5 %), with a time between its neighbours'.
     mutating func insertLate(_ n: Int, into table: inout ClickTable) {
         for _ in 0..<max(0, n) {
-            let margin = max(1, table.count / 20)
-            guard table.count > 2 * margin else { return }
-            let i = margin + rng.below(table.count - 2 * margin)
-            let (before, after) = (table.times[i - 1], table.times[i])
+            let margin = max(1, table.dated.count / 20)
+            guard table.dated.count > 2 * margin else { return }
+            let i = margin + rng.below(table.dated.count - 2 * margin)
+            let (before, after) = (table.dated.times[i - 1], table.dated.times[i])
             guard after - before > 2 else { continue }
             var row = ClickTable()
             appendRow(micros: before + 1 + Int64(rng.below(Int(after - before - 1))), to: &row, exactTime: true)
-            table.insert(row, at: i)
+            table.dated.insert(row.dated, at: i)
         }
     }
 
@@ -468,8 +516,7 @@ enum DataSet {
     /// a quiet week (an outage) in August 2021 that charts show as a gap.
     static func makeClicks(_ n: Int, generator g: inout ClickGenerator) -> ClickTable {
         var table = ClickTable()
-        table.bytes.reserveCapacity(n * 112)
-        table.ends.reserveCapacity(n)
+        table.reserveCapacity(n)
         let activity = ClickActivity(from: clicksStart, to: clicksEnd)
         var last = clicksStart
         for i in 0..<max(0, n) {
@@ -491,7 +538,7 @@ enum DataSet {
         var rng: SplitMix64
     }
 
-    static func build(seed: UInt64, demoClicks: Int) -> Built {
+    static func build(seed: UInt64, demoClicks: Int, undatedLast: Bool = false) -> Built {
         var r = SplitMix64(seed: seed)
 
         // Ids: unique, non-contiguous, 300 ..< 20000, demo and other disjoint.
@@ -566,6 +613,7 @@ enum DataSet {
         let closed = (0..<60).map { _ in newPort() }
         var demoGen = makeGenerator(
             &r, sessions: sessions, closedPorts: closed, keys: demoKeys, hotPort: 6260, ipv4: 3000, ipv6: 150)
+        demoGen.undatedLast = undatedLast
         let demoClicksTable = makeClicks(demoClicks, generator: &demoGen)
 
         // The other account: 5 keys, 3 sessions, 50 clicks.
@@ -577,6 +625,7 @@ enum DataSet {
         ]
         var otherGen = makeGenerator(
             &r, sessions: otherSessions, closedPorts: [newPort()], keys: otherKeys, hotPort: nil, ipv4: 12, ipv6: 2)
+        otherGen.undatedLast = undatedLast
         let otherClicks = makeClicks(50, generator: &otherGen)
 
         return Built(

@@ -48,7 +48,7 @@ public final class Emulator: Sendable {
             })
         // Hummingbird logs "Server started" at info level to stdout by default: keep quiet.
         app.logger.logLevel = .critical
-        let task = Task {
+        let task = Task(executorPreference: ServerExecutor.shared) {
             do {
                 try await app.runService(gracefulShutdownSignals: [])
                 started.resolve(.failure(EmulatorError.stoppedBeforeListening))
@@ -235,7 +235,7 @@ struct EmulatorResponder: HTTPResponder {
         let path = Query.percentDecode(Array(pathPart.utf8), plusIsSpace: false)
         let host = request.head.authority ?? fallbackHost.get()
 
-        guard let route = Route.match(path) else {
+        guard let (route, suffixFormat) = Route.matchWithFormat(path) else {
             // Django's CommonMiddleware with APPEND_SLASH.
             if !path.hasSuffix("/"), Route.match(path + "/") != nil {
                 let location = escapeURIPath(path + "/") + (queryPart.map { "?\($0)" } ?? "")
@@ -277,13 +277,8 @@ struct EmulatorResponder: HTTPResponder {
             query: Query(queryPart.map(String.init)),
             authorization: request.headers[.authorization],
             contentType: request.headers[.contentType],
-            body: body)
-        var reply = api.handle(apiRequest)
-        if reply.status == 200, !reply.body.isEmpty {
-            if fault == .truncate { reply = FaultPlan.truncated(reply) }
-            if fault == .invalidJSON { reply = FaultPlan.invalidJSON(reply) }
-        }
-        return Self.response(reply, head: isHead)
+            body: body, suffixFormat: suffixFormat)
+        return try await api.respond(to: apiRequest, method: request.method, logger: context.logger, fault: fault)
     }
 
     static let reasons: [Int: String] = [
@@ -295,7 +290,7 @@ struct EmulatorResponder: HTTPResponder {
 
     static func response(_ reply: Reply, head: Bool) -> Response {
         var headers = HTTPFields()
-        for (name, value) in reply.headers + Reply.djangoHeaders {
+        for (name, value) in reply.headers + Reply.djangoHeaders where reply.framed || name != "X-Frame-Options" {
             headers[.init(name)!] = value
         }
         let status = HTTPResponse.Status(code: reply.status, reasonPhrase: reasons[reply.status] ?? "")

@@ -1,4 +1,5 @@
 import Foundation
+import Records
 
 /// JSON output exactly as DRF's `JSONRenderer` writes it: compact separators (`,` and `:`),
 /// `ensure_ascii=False` (non-ASCII written as UTF-8), Python's `json` escapes for `"`, `\`,
@@ -75,222 +76,88 @@ enum JSONOut {
     }
 }
 
-/// A parsed JSON request body (only what the key serializer needs).
-indirect enum JSONValue: Equatable {
-    case null
-    case bool(Bool)
-    case number(String)  // the literal text, Python `str()`-like
-    case string(String)
-    case array([JSONValue])
-    case object([(String, JSONValue)])
+/// A request body read by Records' JSON reader, its errors worded and placed as Python's
+/// `json.loads` words them (DRF answers `JSON parse error - ` and that message).
+enum RequestJSON {
+    struct Failure: Error { let message: String }
 
-    static func == (a: JSONValue, b: JSONValue) -> Bool {
-        switch (a, b) {
-        case (.null, .null): return true
-        case let (.bool(x), .bool(y)): return x == y
-        case let (.number(x), .number(y)): return x == y
-        case let (.string(x), .string(y)): return x == y
-        case let (.array(x), .array(y)): return x == y
-        case let (.object(x), .object(y)): return x.map(\.0) == y.map(\.0) && x.map(\.1) == y.map(\.1)
-        default: return false
+    static func parse(_ bytes: [UInt8]) throws(Failure) -> Value {
+        do {
+            return try JSONReader().parse(bytes)
+        } catch {
+            let (what, at) = pythonError(error, in: bytes)
+            let prefix = bytes[..<min(at, bytes.count)]
+            let line = prefix.filter { $0 == 0x0A }.count + 1
+            let lineStart = prefix.lastIndex(of: 0x0A).map { $0 + 1 } ?? 0
+            throw Failure(message: "\(what): line \(line) column \(at - lineStart + 1) (char \(at))")
         }
     }
 
+    /// Python's message for what the reader stopped at, and the offset Python reports.
+    static func pythonError(_ e: JSONError, in b: [UInt8]) -> (String, Int) {
+        switch e.reason {
+        case "expected a field name": return ("Expecting property name enclosed in double quotes", e.offset)
+        case "expected ':'": return ("Expecting ':' delimiter", e.offset)
+        case "expected ',' or '}'", "expected ',' or ']'": return ("Expecting ',' delimiter", e.offset)
+        case "unexpected text after the value": return ("Extra data", e.offset)
+        case "control character in a string": return ("Invalid control character at", e.offset)
+        case "invalid escape": return ("Invalid \\escape", e.offset - 1)
+        case "invalid \\u escape":
+            // Python points at the `u` of the escape.
+            var u = min(e.offset, b.count - 1)
+            while u > 0, !(b[u] == UInt8(ascii: "u") && b[u - 1] == UInt8(ascii: "\\")) { u -= 1 }
+            return ("Invalid \\uXXXX escape", u)
+        case "unterminated string": return ("Unterminated string starting at", openingQuote(b))
+        case "invalid number": return invalidNumber(b, at: e.offset)
+        default:  // the end of the input, or a character no value starts with
+            let before = b[..<min(e.offset, b.count)].last { ![0x20, 0x09, 0x0A, 0x0D].contains($0) }
+            switch before {
+            case nil, UInt8(ascii: ":"), UInt8(ascii: ","), UInt8(ascii: "["): return ("Expecting value", e.offset)
+            case UInt8(ascii: "{"): return ("Expecting property name enclosed in double quotes", e.offset)
+            default: return ("Expecting ',' delimiter", e.offset)
+            }
+        }
+    }
+
+    /// The last `"` not escaped: where an unterminated string began.
+    static func openingQuote(_ b: [UInt8]) -> Int {
+        var i = b.count - 1
+        while i >= 0 {
+            if b[i] == UInt8(ascii: "\"") {
+                var slashes = 0
+                while i - slashes - 1 >= 0, b[i - slashes - 1] == UInt8(ascii: "\\") { slashes += 1 }
+                if slashes % 2 == 0 { return i }
+            }
+            i -= 1
+        }
+        return 0
+    }
+
+    /// `-` alone is no value; `1.` and `1e` are the number 1 followed by something else.
+    static func invalidNumber(_ b: [UInt8], at offset: Int) -> (String, Int) {
+        let numeric = Set("0123456789.eE+-".utf8)
+        var start = min(offset, b.count)
+        while start > 0, numeric.contains(b[start - 1]) { start -= 1 }
+        var end = start
+        if end < b.count, b[end] == UInt8(ascii: "-") { end += 1 }
+        guard end < b.count, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(b[end]) else { return ("Expecting value", start) }
+        while end < b.count, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(b[end]) { end += 1 }
+        let nested = b.first { ![0x20, 0x09, 0x0A, 0x0D].contains($0) }.map { $0 == UInt8(ascii: "{") || $0 == UInt8(ascii: "[") } ?? false
+        return (nested ? "Expecting ',' delimiter" : "Extra data", end)
+    }
+}
+
+extension Value {
+    /// The Python type `json.loads` gives this value, as DRF names it in messages.
     var pythonTypeName: String {
         switch self {
         case .null: return "NoneType"
         case .bool: return "bool"
-        case .number(let n): return n.contains(where: { ".eE".contains($0) }) ? "float" : "int"
-        case .string: return "str"
-        case .array: return "list"
+        case .int: return "int"
+        case .double: return "float"
+        case .string, .time: return "str"
+        case .list: return "list"
         case .object: return "dict"
-        }
-    }
-}
-
-/// A strict JSON parser with error messages shaped like Python's `json.loads`
-/// (`Expecting value: line 1 column 1 (char 0)`), which DRF puts after "JSON parse error - ".
-struct JSONParser {
-    struct Failure: Error { let message: String }
-
-    private let bytes: [UInt8]
-    private var i = 0
-
-    static func parse(_ bytes: [UInt8]) throws(Failure) -> JSONValue {
-        var p = JSONParser(bytes: bytes)
-        p.skipWS()
-        let v = try p.value()
-        p.skipWS()
-        if p.i < bytes.count { throw p.fail("Extra data") }
-        return v
-    }
-
-    private init(bytes: [UInt8]) { self.bytes = bytes }
-
-    private func fail(_ what: String, at pos: Int? = nil) -> Failure {
-        let pos = pos ?? i
-        let prefix = bytes[..<min(pos, bytes.count)]
-        let line = prefix.filter { $0 == 0x0A }.count + 1
-        let lastNL = prefix.lastIndex(of: 0x0A).map { $0 + 1 } ?? 0
-        return Failure(message: "\(what): line \(line) column \(pos - lastNL + 1) (char \(pos))")
-    }
-
-    private mutating func skipWS() {
-        while i < bytes.count, [0x20, 0x09, 0x0A, 0x0D].contains(bytes[i]) { i += 1 }
-    }
-
-    private mutating func value() throws(Failure) -> JSONValue {
-        guard i < bytes.count else { throw fail("Expecting value") }
-        switch bytes[i] {
-        case UInt8(ascii: "{"): return try object()
-        case UInt8(ascii: "["): return try array()
-        case UInt8(ascii: "\""): return .string(try string())
-        case UInt8(ascii: "t"): return try literal("true", .bool(true))
-        case UInt8(ascii: "f"): return try literal("false", .bool(false))
-        case UInt8(ascii: "n"): return try literal("null", .null)
-        case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): return try number()
-        default: throw fail("Expecting value")
-        }
-    }
-
-    private mutating func literal(_ word: String, _ v: JSONValue) throws(Failure) -> JSONValue {
-        let w = Array(word.utf8)
-        guard i + w.count <= bytes.count, Array(bytes[i..<i + w.count]) == w else { throw fail("Expecting value") }
-        i += w.count
-        return v
-    }
-
-    private mutating func number() throws(Failure) -> JSONValue {
-        let start = i
-        if bytes[i] == UInt8(ascii: "-") { i += 1 }
-        func digits(_ p: inout JSONParser) -> Int {
-            let s = p.i
-            while p.i < p.bytes.count, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(p.bytes[p.i]) { p.i += 1 }
-            return p.i - s
-        }
-        guard i < bytes.count, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(bytes[i]) else {
-            throw fail("Expecting value", at: start)
-        }
-        if bytes[i] == UInt8(ascii: "0") { i += 1 } else { _ = digits(&self) }
-        var isFloat = false
-        if i < bytes.count, bytes[i] == UInt8(ascii: "."), i + 1 < bytes.count,
-            (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(bytes[i + 1]) {
-            i += 1; _ = digits(&self); isFloat = true
-        }
-        if i < bytes.count, bytes[i] == UInt8(ascii: "e") || bytes[i] == UInt8(ascii: "E") {
-            let save = i
-            i += 1
-            if i < bytes.count, bytes[i] == UInt8(ascii: "+") || bytes[i] == UInt8(ascii: "-") { i += 1 }
-            if digits(&self) == 0 { i = save } else { isFloat = true }
-        }
-        let text = String(decoding: bytes[start..<i], as: UTF8.self)
-        if isFloat, let d = Double(text) { return .number(d.description) }
-        if let n = Int(text) { return .number(String(n)) }
-        return .number(text)
-    }
-
-    private mutating func string() throws(Failure) -> String {
-        let start = i
-        i += 1
-        var out: [UInt8] = []
-        while true {
-            guard i < bytes.count else { throw fail("Unterminated string starting at", at: start) }
-            let c = bytes[i]
-            if c == UInt8(ascii: "\"") { i += 1; break }
-            if c < 0x20 { throw fail("Invalid control character at") }
-            if c != UInt8(ascii: "\\") { out.append(c); i += 1; continue }
-            i += 1
-            guard i < bytes.count else { throw fail("Unterminated string starting at", at: start) }
-            let e = bytes[i]
-            i += 1
-            switch e {
-            case UInt8(ascii: "\""): out.append(0x22)
-            case UInt8(ascii: "\\"): out.append(0x5C)
-            case UInt8(ascii: "/"): out.append(0x2F)
-            case UInt8(ascii: "b"): out.append(0x08)
-            case UInt8(ascii: "f"): out.append(0x0C)
-            case UInt8(ascii: "n"): out.append(0x0A)
-            case UInt8(ascii: "r"): out.append(0x0D)
-            case UInt8(ascii: "t"): out.append(0x09)
-            case UInt8(ascii: "u"):
-                guard var u = hex4() else { throw fail("Invalid \\uXXXX escape", at: i - 2) }
-                if (0xD800..<0xDC00).contains(u), i + 1 < bytes.count, bytes[i] == UInt8(ascii: "\\"),
-                    bytes[i + 1] == UInt8(ascii: "u") {
-                    let save = i
-                    i += 2
-                    if let lo = hex4(), (0xDC00..<0xE000).contains(lo) {
-                        u = 0x10000 + ((u - 0xD800) << 10) + (lo - 0xDC00)
-                    } else {
-                        i = save
-                    }
-                }
-                let scalar = Unicode.Scalar(u) ?? "\u{FFFD}"
-                out.append(contentsOf: String(scalar).utf8)
-            default:
-                throw fail("Invalid \\escape", at: i - 2)
-            }
-        }
-        return String(decoding: out, as: UTF8.self)
-    }
-
-    private mutating func hex4() -> UInt32? {
-        guard i + 4 <= bytes.count else { return nil }
-        var v: UInt32 = 0
-        for k in 0..<4 {
-            guard let d = hexDigit(bytes[i + k]) else { return nil }
-            v = v << 4 | d
-        }
-        i += 4
-        return v
-    }
-
-    private func hexDigit(_ c: UInt8) -> UInt32? {
-        switch c {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): return UInt32(c - UInt8(ascii: "0"))
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): return UInt32(c - UInt8(ascii: "a") + 10)
-        case UInt8(ascii: "A")...UInt8(ascii: "F"): return UInt32(c - UInt8(ascii: "A") + 10)
-        default: return nil
-        }
-    }
-
-    private mutating func array() throws(Failure) -> JSONValue {
-        i += 1
-        var items: [JSONValue] = []
-        skipWS()
-        if i < bytes.count, bytes[i] == UInt8(ascii: "]") { i += 1; return .array(items) }
-        while true {
-            skipWS()
-            items.append(try value())
-            skipWS()
-            guard i < bytes.count else { throw fail("Expecting ',' delimiter") }
-            if bytes[i] == UInt8(ascii: ",") { i += 1; continue }
-            if bytes[i] == UInt8(ascii: "]") { i += 1; return .array(items) }
-            throw fail("Expecting ',' delimiter")
-        }
-    }
-
-    private mutating func object() throws(Failure) -> JSONValue {
-        i += 1
-        var members: [(String, JSONValue)] = []
-        skipWS()
-        if i < bytes.count, bytes[i] == UInt8(ascii: "}") { i += 1; return .object(members) }
-        while true {
-            skipWS()
-            guard i < bytes.count, bytes[i] == UInt8(ascii: "\"") else {
-                throw fail("Expecting property name enclosed in double quotes")
-            }
-            let k = try string()
-            skipWS()
-            guard i < bytes.count, bytes[i] == UInt8(ascii: ":") else { throw fail("Expecting ':' delimiter") }
-            i += 1
-            skipWS()
-            let v = try value()
-            if let idx = members.firstIndex(where: { $0.0 == k }) { members[idx].1 = v } else { members.append((k, v)) }
-            skipWS()
-            guard i < bytes.count else { throw fail("Expecting ',' delimiter") }
-            if bytes[i] == UInt8(ascii: ",") { i += 1; continue }
-            if bytes[i] == UInt8(ascii: "}") { i += 1; return .object(members) }
-            throw fail("Expecting ',' delimiter")
         }
     }
 }

@@ -25,6 +25,11 @@ public struct EmulatorOptions: Sendable {
     /// two as separate queries: clicks that arrive between them are in the rows but not in the
     /// count, so the count and the rows of one page disagree, as on a real server.
     public var countQueryTime: Duration = .milliseconds(20)
+    /// List clicks without a time (0.1 %) after every dated one, oldest first (so before them,
+    /// newest first), as Django REST Framework does ordering by `timestamp` on PostgreSQL (which
+    /// sorts NULL above every time): new clicks then land next to the newest dated one, not at
+    /// the end of the list. Off: they stay where they were made, among the dated ones.
+    public var undatedClicksLast = true
     /// Serve HTTPS with this certificate instead of plain HTTP.
     public var tls: EmulatorTLS?
     public init() {}

@@ -5,6 +5,8 @@ struct Reply: Error {
     var status: Int
     var headers: [(String, String)] = []
     var body: [UInt8] = []
+    /// Whether Django's XFrameOptionsMiddleware saw it (it adds `X-Frame-Options: DENY`).
+    var framed = true
 
     static let json = "application/json"
     static let html = "text/html; charset=utf-8"
@@ -49,9 +51,12 @@ struct Reply: Error {
         Reply(status: 404, headers: [("Content-Type", html)], body: notFoundHTML)
     }
 
-    /// Django `CommonMiddleware` (APPEND_SLASH): a relative Location, empty body.
+    /// Django `CommonMiddleware` (APPEND_SLASH): a relative Location, empty body, and no
+    /// X-Frame-Options (the clickjacking middleware after it never sees the answer).
     static func appendSlash(_ location: String) -> Reply {
-        Reply(status: 301, headers: [("Content-Type", html), ("Location", location)], body: [])
+        var reply = Reply(status: 301, headers: [("Content-Type", html), ("Location", location)], body: [])
+        reply.framed = false
+        return reply
     }
 
     /// Headers Django's security middlewares add to every response.

@@ -17,7 +17,7 @@ final class Store: @unchecked Sendable {
 
     init(options: EmulatorOptions) {
         appendRate = max(0, options.appendRate)
-        let built = DataSet.build(seed: options.seed, demoClicks: options.clicks)
+        let built = DataSet.build(seed: options.seed, demoClicks: options.clicks, undatedLast: options.undatedClicksLast)
         accounts = [EmulatorAccounts.demoToken: built.demo, EmulatorAccounts.otherToken: built.other]
         nextKeyId = built.nextKeyId
         rng = built.rng

@@ -1,43 +1,24 @@
 import Foundation
+import Records
 
 /// Timestamps as Django REST Framework renders them for a `TIME_ZONE = "Europe/Brussels"`
 /// project: `datetime.isoformat()`, i.e. `2023-04-11T06:17:26.261628+02:00`, with the
 /// fraction left out when the microseconds are zero (`2022-06-19T16:29:25+02:00`).
+///
+/// The calendar and the text are Records' ``Timestamp``: the emulator keeps only the zone's
+/// rule (the Django app in `conformance/` renders the same instants with Python's zoneinfo,
+/// and the differential tests compare the two).
 enum BrusselsTime {
-    /// Days since 1970-01-01 for a civil date (Howard Hinnant's algorithm).
-    static func days(year: Int, month: Int, day: Int) -> Int {
-        let y = month <= 2 ? year - 1 : year
-        let era = (y >= 0 ? y : y - 399) / 400
-        let yoe = y - era * 400
-        let mp = (month + 9) % 12
-        let doy = (153 * mp + 2) / 5 + day - 1
-        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
-        return era * 146097 + doe - 719468
-    }
-
-    static func civil(days z0: Int) -> (year: Int, month: Int, day: Int) {
-        let z = z0 + 719468
-        let era = (z >= 0 ? z : z - 146096) / 146097
-        let doe = z - era * 146097
-        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-        let mp = (5 * doy + 2) / 153
-        let d = doy - (153 * mp + 2) / 5 + 1
-        let m = mp < 10 ? mp + 3 : mp - 9
-        return (yoe + era * 400 + (m <= 2 ? 1 : 0), m, d)
-    }
-
     /// Unix seconds of the last Sunday of a month at 01:00 UTC (EU DST switch instant).
     static func lastSundaySwitch(year: Int, month: Int) -> Int64 {
-        let lastDay = month == 3 ? 31 : 31  // March and October both have 31 days
-        let d = days(year: year, month: month, day: lastDay)
+        let d = Timestamp.daysFromCivil(year: year, month: month, day: 31)  // March and October have 31 days
         let weekday = ((d % 7) + 11) % 7  // 0 = Sunday (1970-01-01 was a Thursday)
         return Int64(d - weekday) * 86400 + 3600
     }
 
     /// UTC offset in seconds at a UTC instant.
     static func offset(utcSeconds t: Int64) -> Int {
-        let year = civil(days: Int(floorDiv(t, 86400))).year
+        let year = Timestamp.civilFromDays(Int(floorDiv(t, 86400))).year
         let start = lastSundaySwitch(year: year, month: 3)
         let end = lastSundaySwitch(year: year, month: 10)
         return (t >= start && t < end) ? 7200 : 3600
@@ -48,50 +29,25 @@ enum BrusselsTime {
         return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q
     }
 
+    /// The instant in µs with Brussels' offset at that instant, as DRF writes it.
+    static func timestamp(micros: Int64) -> Timestamp {
+        let seconds = floorDiv(micros, 1_000_000)
+        return Timestamp(micros: micros, offsetMinutes: Int16(offset(utcSeconds: seconds) / 60),
+                         fractionDigits: micros == seconds * 1_000_000 ? 0 : 6, zulu: false)
+    }
+
     /// Appends the quoted timestamp (with the surrounding `"`) for a UTC instant in µs.
     static func appendQuoted(micros: Int64, to out: inout [UInt8]) {
-        let secs = floorDiv(micros, 1_000_000)
-        let frac = Int(micros - secs * 1_000_000)
-        let off = offset(utcSeconds: secs)
-        let local = secs + Int64(off)
-        let dayNumber = floorDiv(local, 86400)
-        let sod = Int(local - dayNumber * 86400)
-        let (y, m, d) = civil(days: Int(dayNumber))
         out.append(UInt8(ascii: "\""))
-        pad(y, 4, &out); out.append(UInt8(ascii: "-"))
-        pad(m, 2, &out); out.append(UInt8(ascii: "-"))
-        pad(d, 2, &out); out.append(UInt8(ascii: "T"))
-        pad(sod / 3600, 2, &out); out.append(UInt8(ascii: ":"))
-        pad(sod / 60 % 60, 2, &out); out.append(UInt8(ascii: ":"))
-        pad(sod % 60, 2, &out)
-        if frac != 0 {
-            out.append(UInt8(ascii: "."))
-            pad(frac, 6, &out)
-        }
-        out.append(UInt8(ascii: "+"))
-        pad(off / 3600, 2, &out)
-        out.append(contentsOf: ":00\"".utf8)
+        out.append(contentsOf: timestamp(micros: micros).description.utf8)
+        out.append(UInt8(ascii: "\""))
     }
 
-    static func string(micros: Int64) -> String {
-        var out: [UInt8] = []
-        appendQuoted(micros: micros, to: &out)
-        return String(decoding: out.dropFirst().dropLast(), as: UTF8.self)
-    }
+    static func string(micros: Int64) -> String { timestamp(micros: micros).description }
 
-    static func pad(_ v: Int, _ width: Int, _ out: inout [UInt8]) {
-        var div = 1
-        for _ in 1..<max(width, 1) { div *= 10 }
-        while v / div >= 10 { div *= 10 }
-        while div > 0 {
-            out.append(UInt8(ascii: "0") &+ UInt8(v / div % 10))
-            div /= 10
-        }
-    }
-
-    /// Unix µs for a Brussels wall-clock-ish UTC date (used for data-set bounds).
+    /// Unix µs for a UTC date and time (used for data-set bounds).
     static func utcMicros(year: Int, month: Int, day: Int, hour: Int = 0, minute: Int = 0, second: Int = 0) -> Int64 {
-        (Int64(days(year: year, month: month, day: day)) * 86400 + Int64(hour * 3600 + minute * 60 + second)) * 1_000_000
+        (Int64(Timestamp.daysFromCivil(year: year, month: month, day: day)) * 86400 + Int64(hour * 3600 + minute * 60 + second)) * 1_000_000
     }
 
     static func nowMicros() -> Int64 {

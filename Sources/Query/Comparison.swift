@@ -197,14 +197,17 @@ extension Comparison {
             }
         case .in:
             // Each item is a value, or a network that an address field falls in:
-            // `in 10.0.0.0/8`, `in (10.0.0.0/8, 192.168.0.0/16, 2001:db8::/32, 8.8.8.8)`.
+            // `in 10.0.0.0/8`, `in (10.0.0.0/8, 192.168.0.0/16, 2001:db8::/32, 8.8.8.8)`;
+            // a network (`source_ip.net16`) is in one when all of it is.
             let networks = operand.literals.compactMap { IPNetwork($0.text) }
             let values = zip(operand.literals, literals).filter { IPNetwork($0.0.text) == nil }.map(\.1)
             if networks.isEmpty { return { value in values.contains { TypedComparison.equal(value, $0) } } }
             return { value in
                 if values.contains(where: { TypedComparison.equal(value, $0) }) { return true }
-                guard let s = TypedComparison.text(value), let ip = IPAddress(s) else { return false }
-                return networks.contains { $0.contains(ip) }
+                guard let s = TypedComparison.text(value) else { return false }
+                if let ip = IPAddress(s) { return networks.contains { $0.contains(ip) } }
+                guard let inner = IPNetwork(s) else { return false }
+                return networks.contains { $0.contains(inner.address) && inner.prefixLength >= $0.prefixLength }
             }
         }
     }

@@ -27,19 +27,56 @@ public struct RecordBatches: AsyncSequence, Sendable {
     let channel: Channel
     /// Ends the stream when the last copy of the sequence and of its iterators is gone.
     let owner: Owner
+    /// The rows it replays, when they are packed rows in memory: a pipeline may read their
+    /// columns instead of the records (see ``replay(_:)-(PackedRows)``).
+    public let packed: PackedRows?
+    /// For batches whose source is known only later (see ``deferred(_:)``): that source.
+    let source: (@Sendable () async throws -> RecordBatches)?
 
     /// Runs `produce` in a task of its own once the consumer first asks; what it sends is
     /// what the sequence yields.
     public init(capacity: Int = RecordBatches.defaultCapacity,
                 _ produce: @escaping @Sendable (Producer) async throws -> Void) {
+        self.init(capacity: capacity, packed: nil, source: nil, produce)
+    }
+
+    private init(capacity: Int, packed: PackedRows?, source: (@Sendable () async throws -> RecordBatches)?,
+                 _ produce: @escaping @Sendable (Producer) async throws -> Void) {
         let channel = Channel(capacity: Swift.max(1, capacity), produce: produce)
         self.channel = channel
         owner = Owner(channel)
+        self.packed = packed
+        self.source = source
+    }
+
+    /// Batches that `source` gives, once it is awaited (when the consumer first asks, or
+    /// ``resolved()`` is called): a source that decides late between rows at hand (packed,
+    /// for a pipeline to read by columns) and a fetch that streams.
+    public static func deferred(_ source: @escaping @Sendable () async throws -> RecordBatches) -> RecordBatches {
+        RecordBatches(capacity: 1, packed: nil, source: source) { out in
+            for try await batch in try await source() { try await out.send(batch) }
+        }
+    }
+
+    /// These batches, or what a deferred source (``deferred(_:)``) gives, awaited. Read
+    /// either these batches or the resolved ones, not both.
+    public func resolved() async throws -> RecordBatches {
+        var current = self
+        while let source = current.source { current = try await source() }
+        return current
     }
 
     /// Rows already in memory, as one batch (sharing their storage, not copying it).
     public static func replay(_ records: [Record]) -> RecordBatches {
         RecordBatches { out in if !records.isEmpty { try await out.send(records) } }
+    }
+
+    /// Packed rows, made into records a batch at a time as they are read; a pipeline that
+    /// can reads their columns instead (``packed``).
+    public static func replay(_ rows: PackedRows) -> RecordBatches {
+        RecordBatches(capacity: 2, packed: rows, source: nil) { out in
+            for batch in rows.batches { try await out.send(batch) }
+        }
     }
 
     public func makeAsyncIterator() -> Iterator { Iterator(channel: channel, owner: owner) }

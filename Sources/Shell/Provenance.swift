@@ -59,6 +59,11 @@ public struct KeyMap: Sendable, Equatable {
 }
 
 extension Provenance {
+    /// The distinct `key_name`s of packed clicks (read from the column, not row by row).
+    public static func keyNames(_ rows: PackedRows) -> Set<String> {
+        Set(rows.valueCounts(of: "key_name").keys.compactMap(\.string))
+    }
+
     /// The distinct `key_name`s of some clicks (one lookup of the field per schema, not per row).
     public static func keyNames(_ rows: some Sequence<Record>) -> Set<String> {
         var names = Set<String>()

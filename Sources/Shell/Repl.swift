@@ -65,25 +65,17 @@ public final class Repl {
             case .line(let l): raw = l
             }
             lineNumber += 1
+            if interactive, raw.contains("\n") {
+                // Pasted lines, or several from the editor: a batch.
+                switch runBatch(raw) {
+                case .exit(let status): return status ?? 0
+                default: continue
+                }
+            }
             let line = raw.trimmingCharacters(in: .whitespaces)
             if line.isEmpty || line.hasPrefix("#") { continue }
-            if interactive, !Repl.carriesSecret(line, token: interpreter.client.config.token) { reader.remember(line) }
-            let interpreter = self.interpreter
-            let started = ContinuousClock.now
-            let requestsBefore = interpreter.client.requestCount
-            let scansBefore = interpreter.client.scanTally
-            let outcome = interrupts.runCancellable { await interpreter.run(line) }
-            if interpreter.settings.timing {
-                let elapsed = ContinuousClock.now - started
-                let ms = elapsed.inSeconds * 1000
-                let requests = interpreter.client.requestCount - requestsBefore
-                let scans = interpreter.client.scanTally
-                // After a scan: the concurrency it ended at (and its lowest), and the retries spent.
-                let scan = scans.scans == scansBefore.scans ? ""
-                    : ", concurrency \(scans.concurrency) (lowest \(scans.lowestConcurrency)), \(scans.retries - scansBefore.retries) retries"
-                output.message(String(format: "time: %.1f ms, %d request%@", ms, requests, requests == 1 ? "" : "s") + scan + "\n")
-            }
-            switch outcome {
+            if interactive { remember(line) }
+            switch execute(line) {
             case .ok:
                 continue
             case .exit(let status):
@@ -99,6 +91,70 @@ public final class Repl {
                 if !interactive, !keepGoing { return 1 }
             }
         }
+    }
+
+    /// Several lines entered at once (a paste, the editor) run as a script's lines do: in
+    /// order, each failure named by its line, and the first failure (or Ctrl-C) stops the
+    /// rest unless `--keep-going`. Returns how the batch ended.
+    func runBatch(_ text: String) -> Outcome {
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+        var outcome: Outcome = .ok
+        for (index, line) in lines.enumerated() where !line.isEmpty && !line.hasPrefix("#") {
+            remember(line)
+            let left = lines[(index + 1)...].filter { !$0.isEmpty && !$0.hasPrefix("#") }.count
+            let notRun = left == 0 ? "" : "opsh: the \(left == 1 ? "last line" : "last \(left) lines") of the batch did not run\n"
+            switch execute(line) {
+            case .ok:
+                continue
+            case .exit(let status):
+                return .exit(status)
+            case .cancelled:
+                output.message("cancelled\n" + notRun)
+                return .cancelled
+            case .failed(let message, let column, let length):
+                output.message(Repl.describe(message, column: column, length: length, line: line, report: .script(line: index + 1)))
+                outcome = .failed(message)
+                if !keepGoing {
+                    output.message(notRun)
+                    return outcome
+                }
+            }
+        }
+        return outcome
+    }
+
+    /// Adds a line to history, unless it may hold a secret.
+    private func remember(_ line: String) {
+        if !Repl.carriesSecret(line, token: interpreter.client.config.token) { reader.remember(line) }
+    }
+
+    /// Runs one line, cancellable by Ctrl-C; with `set timing on`, says what it cost.
+    private func execute(_ line: String) -> Outcome {
+        let interpreter = self.interpreter
+        let started = ContinuousClock.now
+        let requestsBefore = interpreter.client.requestCount
+        let perResourceBefore = interpreter.client.requestCounts
+        let scansBefore = interpreter.client.scanTally
+        let outcome = interrupts.runCancellable { await interpreter.run(line) }
+        if interpreter.settings.timing {
+            let elapsed = ContinuousClock.now - started
+            let ms = elapsed.inSeconds * 1000
+            let requests = interpreter.client.requestCount - requestsBefore
+            // Per resource, as explain counts them.
+            let perResource = interpreter.client.requestCounts
+            let spread = Resource.allCases.compactMap { r -> String? in
+                let n = (perResource[r] ?? 0) - (perResourceBefore[r] ?? 0)
+                return n > 0 ? "\(r.rawValue) \(n)" : nil
+            }
+            let scans = interpreter.client.scanTally
+            // After a scan: the concurrency it ended at (and its lowest), and the retries spent.
+            let scan = scans.scans == scansBefore.scans ? ""
+                : ", concurrency \(scans.concurrency) (lowest \(scans.lowestConcurrency)), \(scans.retries - scansBefore.retries) retries"
+            // The requests per list last, after the figures scripts read.
+            let split = spread.isEmpty ? "" : "; " + spread.joined(separator: ", ")
+            output.message(String(format: "time: %.1f ms, %d request%@", ms, requests, requests == 1 ? "" : "s") + scan + split + "\n")
+        }
+        return outcome
     }
 }
 

@@ -33,8 +33,17 @@ struct OpshEmulator: AsyncParsableCommand {
     @Option(name: .customLong("tls-key"), help: ArgumentHelp("The private key of --tls-cert (PEM).", valueName: "FILE"))
     var tlsKey: String?
     @Flag(help: "With --tls-cert, offer HTTP/2 by ALPN beside HTTP/1.1.") var http2 = false
+    @Option(name: .customLong("dns-port"),
+            help: "Also answer reverse DNS (PTR) for the demo's made-up addresses on 127.0.0.1, UDP, this port (0 = any free port).")
+    var dnsPort: Int?
+    @Option(name: .customLong("dns-latency-ms"), help: "Latency of each reverse DNS answer, in milliseconds.") var dnsLatencyMs: Int = 0
+    @Option(name: .customLong("write-geoip"),
+            help: ArgumentHelp("Write the demo's made-up city and ASN databases (.mmdb) into DIR, and exit.", valueName: "DIR"))
+    var writeGeoip: String?
     @Flag(help: "Read changes to the demo account from stdin, a line each (add N, late N, remove-middle N, purge N, rename ID NAME, delete ID, key-ids NAME, append-rate R, count, requests), and answer each with a line on stdout.")
     var commands = false
+    @Option(help: ArgumentHelp("Write the data set (--seed, --clicks) as JSON to FILE and exit, for another server to load.", valueName: "FILE"))
+    var dump: String?
 
     func validate() throws {
         let loopback = ["127.0.0.1", "localhost", "::1"].contains(host) || host.hasPrefix("127.")
@@ -42,6 +51,7 @@ struct OpshEmulator: AsyncParsableCommand {
             throw ValidationError("refusing to listen on non-loopback host \(host) without --allow-remote")
         }
         guard (0...65535).contains(port) else { throw ValidationError("--port must be in 0...65535") }
+        if let dnsPort, !(0...65535).contains(dnsPort) { throw ValidationError("--dns-port must be in 0...65535") }
         guard clicks >= 0 else { throw ValidationError("--clicks must be >= 0") }
         guard maxPageSize > 0 else { throw ValidationError("--max-page-size must be > 0") }
         guard appendRate >= 0, appendRate.isFinite else { throw ValidationError("--append-rate must be >= 0") }
@@ -58,6 +68,15 @@ struct OpshEmulator: AsyncParsableCommand {
     }
 
     func run() async throws {
+        if let writeGeoip { return try writeDemoDatabases(into: writeGeoip) }
+        if let dump {
+            var options = EmulatorOptions()
+            options.clicks = clicks
+            options.seed = seed
+            let written = FileManager.default.createFile(atPath: dump, contents: Data(DataSetDump.json(options)))
+            if !written { throw ValidationError("cannot write \(dump)") }
+            return
+        }
         var options = EmulatorOptions()
         options.host = host == "localhost" ? "127.0.0.1" : host
         options.port = port
@@ -92,8 +111,10 @@ struct OpshEmulator: AsyncParsableCommand {
         }
 
         let emulator = try await Emulator.start(options)
+        let dns = try dnsPort.map { try ReverseDNSServer(port: $0, latency: .milliseconds(dnsLatencyMs), names: DemoHostNames.name(for:)) }
         // One line, written straight to fd 1 (no stdio buffering), for scripts to read the port.
-        let line = "opsh-emulator listening on \(emulator.baseURL) (demo token: \(EmulatorAccounts.demoToken))\n"
+        let line = "opsh-emulator listening on \(emulator.baseURL) (demo token: \(EmulatorAccounts.demoToken))"
+            + (dns.map { "; reverse DNS on \($0.address)" } ?? "") + "\n"
         FileHandle.standardOutput.write(Data(line.utf8))
         signal(SIGUSR1, SIG_IGN)
         let grow = DispatchSource.makeSignalSource(signal: SIGUSR1, queue: queue)
@@ -103,8 +124,27 @@ struct OpshEmulator: AsyncParsableCommand {
 
         for await _ in stopRequested.stream { break }
         await emulator.stop()
+        dns?.stop()
         sources.forEach { $0.cancel() }
         grow.cancel()
+    }
+}
+
+extension OpshEmulator {
+    /// `--write-geoip DIR`: the demo's made-up city and ASN databases, as files; prints their paths.
+    func writeDemoDatabases(into directory: String) throws {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else {
+            throw ValidationError("--write-geoip: \(directory) is not a directory")
+        }
+        for (name, base64) in [("opsh-demo-city.mmdb", DemoGeoDatabases.city), ("opsh-demo-asn.mmdb", DemoGeoDatabases.asn)] {
+            let path = URL(fileURLWithPath: directory).appendingPathComponent(name).path
+            guard let data = Data(base64Encoded: base64, options: .ignoreUnknownCharacters),
+                  FileManager.default.createFile(atPath: path, contents: data) else {
+                throw ValidationError("--write-geoip: cannot write \(path)")
+            }
+            print(path)
+        }
     }
 }
 

@@ -22,6 +22,8 @@ struct Profile: Equatable {
     var proxy: String?
     /// `disk`, `memory` or `off`.
     var cache: String?
+    /// MaxMind DB files: `geoip = "FILE"` or `geoip = ["FILE", "FILE"]`.
+    var geoip: [String]?
 
     /// `profile 'work' in ~/.config/opsh/config.toml`, for messages.
     func place(in file: ConfigFile?) -> String { "profile '\(name.shownSafely)' in \(file?.path ?? "the config file")" }
@@ -53,8 +55,9 @@ enum CacheMode: String, CaseIterable {
 ///     ca_file = "~/corp-ca.pem"              # trust this authority instead of the system's
 ///     proxy = "http://proxy.corp:3128"       # HTTPS_PROXY and friends take precedence
 struct ConfigFile {
-    /// What a profile sets besides the settings of `set`.
-    static let profileKeys = ["api_url", "token", "token_file", "ca_file", "proxy", "cache"]
+    /// What a profile sets besides the settings of `set` (`geoip` is a setting too, but a
+    /// profile's may be a list, and its files are found from the config's directory).
+    static let profileKeys = ["api_url", "token", "token_file", "ca_file", "proxy", "cache", "geoip"]
 
     var path: String
     var text: String
@@ -131,6 +134,7 @@ struct ConfigFile {
             case "token_file": profile.tokenFile = try string(key)
             case "ca_file": profile.caFile = try string(key)
             case "proxy": profile.proxy = try string(key)
+            case "geoip": profile.geoip = try geoipFiles(entries[key], profile: name)
             case "cache":
                 let value = try string(key)
                 guard CacheMode(rawValue: value.lowercased()) != nil else {
@@ -145,6 +149,21 @@ struct ConfigFile {
             throw error("profile '\(name)' has both token and token_file: keep one", key: "token_file", in: name)
         }
         return profile
+    }
+
+    /// `geoip = "FILE[,FILE]"` (read as `set geoip` reads it) or `geoip = ["FILE", "FILE"]`.
+    private func geoipFiles(_ node: (any TOMLValueConvertible)?, profile: String) throws(ConfigError) -> [String] {
+        if let list = node?.array {
+            let files = list.compactMap(\.string)
+            guard files.count == list.count else {
+                throw error("geoip must be a quoted file name or a list of them", key: "geoip", in: profile)
+            }
+            return files
+        }
+        guard let text = node?.string else { throw error("geoip must be a quoted file name or a list of them", key: "geoip", in: profile) }
+        var settings = Settings()
+        do { try settings.set("geoip", text) } catch { throw self.error(error.message, key: "geoip", in: profile) }
+        return settings.geoip
     }
 
     /// A setting of `set` in a profile: checked as `set` checks it. A dotted name
@@ -268,6 +287,9 @@ struct ResolvedConfig {
     var proxy: String?
     /// `OPSH_CACHE`, else the profile's `cache`, else disk (`--no-cache` is applied after).
     var cache: CacheMode = .disk
+    /// The profile's `geoip` files, paths expanded, with where they were set (for messages).
+    var geoip: [String] = []
+    var geoipPlace: String?
     /// One-line warnings for stderr (without `opsh: `).
     var warnings: [String] = []
     /// Where the token and the API URL came from, for messages (a 401 names them).
@@ -328,6 +350,8 @@ struct ResolvedConfig {
             let dir = (file.path as NSString).deletingLastPathComponent
             resolved.caFile = profile.caFile.map { expand($0, relativeTo: dir, environment: environment) }
             resolved.proxy = profile.proxy
+            resolved.geoip = (profile.geoip ?? []).map { expand($0, relativeTo: dir, environment: environment) }
+            resolved.geoipPlace = file.place(key: "geoip", in: profile.name)
         }
 
         try resolved.readToken(commandLine, environment: environment, profile: profile, file: file)

@@ -116,7 +116,10 @@ struct Opsh: ParsableCommand {
         }
         let resolved = try resolveConfiguration(environment: environment, output: output)
         let cacheMode: CacheMode = noCache ? .off : resolved.cache
-        let settings = try startingSettings(resolved, cacheMode: cacheMode)
+        // Before the HTTP client is made: a malformed OPSH_DNS_SERVER exits 2 (a client made
+        // and never shut down traps).
+        let addresses = try addressSetup(resolved, cacheMode: cacheMode, environment: environment, output: output)
+        let settings = try startingSettings(resolved, cacheMode: cacheMode, geoip: addresses.geoip)
         // Where the lines come from, decided before anything slow happens.
         let interactive = command == nil && script == nil && EditLineReader.isInteractive
         let reader = try lineReader(interactive: interactive)
@@ -137,16 +140,11 @@ struct Opsh: ParsableCommand {
             } : nil
         let interpreter = Interpreter(
             client: client, settings: settings, output: output, terminal: ProcessTerminal(environment: environment),
-            options: .init(interactive: interactive, assumeYes: yes, apiLabel: demo ? "demo" : config.host),
-            cache: SessionCache(disk: disk))
-        if interactive {
-            // A newcomer's first screen says where to start.
-            let on = demo ? "demo data" : config.host
-            output.write("opsh \(OpenportClient.version) on \(on). Type help to begin; TAB shows what can come next.\n")
-        }
-        if interactive, !demo, config.token == nil {
-            output.message("opsh: \(APIConfig.noToken)\n")
-        }
+            options: .init(interactive: interactive, assumeYes: yes, apiLabel: demo ? "demo" : config.host,
+                           profile: demo ? nil : resolved.profile),
+            cache: SessionCache(disk: disk), saved: SavedQueries(path: SavedQueries.path(environment: environment)),
+            addresses: addresses.book)
+        if interactive { greet(config, output: output) }
         // The completion cache for `opsh -c '... <TAB>` in the user's shell, kept after each line.
         // Not with --no-cache or cache = "memory" | "off": then opsh writes nothing to disk.
         let keeper = cacheMode != .disk ? nil
@@ -157,20 +155,44 @@ struct Opsh: ParsableCommand {
         // The demo emulator is not stopped: the process ends with it, and stopping a server
         // while connections settle can only fail.
         _ = emulator
+        addresses.demoServer?.stop()
         keeper?.sync()
         interpreter.cache.flush()
         blocking { await client.shutdown() }
         if status != 0 { throw ExitCode(status) }
     }
 
-    /// opsh's settings, then the profile's and `--format` over them; `--no-cache` turns the cache off.
-    private func startingSettings(_ resolved: ResolvedConfig, cacheMode: CacheMode) throws -> Settings {
+    /// The first screen at a prompt: where opsh is and where to start; without a token, what
+    /// to do about it.
+    private func greet(_ config: APIConfig, output: StandardOutput) {
+        output.write("opsh \(OpenportClient.version) on \(demo ? "demo data" : config.host). Type help to begin; TAB shows what can come next.\n")
+        if !demo, config.token == nil { output.message("opsh: \(APIConfig.noToken)\n") }
+    }
+
+    /// opsh's settings, then the profile's and `--format` over them; `--no-cache` turns the cache
+    /// off; `geoip` lists the files the address book opened.
+    private func startingSettings(_ resolved: ResolvedConfig, cacheMode: CacheMode, geoip: [String]) throws -> Settings {
         var settings = Settings()
         for assignment in resolved.settings {
             do { try settings.set(assignment.name, assignment.value) } catch { throw ValidationError(error.message) }
         }
         if cacheMode == .off { settings.useCache = false }
+        settings.geoip = geoip
         return settings
+    }
+
+    /// The address databases and the resolver (see ``AddressSetup``); a mistake in them is a
+    /// usage error, a profile's file that cannot be used a warning.
+    private func addressSetup(_ resolved: ResolvedConfig, cacheMode: CacheMode, environment: [String: String],
+                              output: OutputSink) throws -> AddressSetup {
+        do {
+            return try AddressSetup.make(demo: demo, resolved: resolved, cacheMode: cacheMode, environment: environment) {
+                output.message("opsh: \($0)\n")
+            }
+        } catch {
+            output.message("opsh: \(error.message)\n")
+            throw ExitCode(2)
+        }
     }
 
     /// Where the lines come from: the line editor at a terminal, `-c`, the script, or stdin.
@@ -229,9 +251,10 @@ struct Opsh: ParsableCommand {
                 let cache = interpreter.cache
                 Thread.detachNewThread { for r in Resource.allCases { _ = cache.any(r) } }
             }
-            let editor = EditLineReader(completer: interpreter.completer, historyFile: Opsh.historyPath(environment))
+            let editor = EditLineReader(completer: interpreter.completer, historyFile: Opsh.historyPath(environment),
+                                        suggest: { interpreter.suggestsAtPrompt }, rightPrompt: { interpreter.rightPrompt })
             let reader: LineReader = keeper.map { CompletionCacheSyncingReader(editor, keeper: $0) } ?? editor
-            return Repl(interpreter: interpreter, reader: reader, interactive: true, keepGoing: true, output: output)
+            return Repl(interpreter: interpreter, reader: reader, interactive: true, keepGoing: keepGoing, output: output)
                 .run(prompt: interpreter.prompt)
         }
     }

@@ -93,11 +93,15 @@ import Testing
         let before = try #require(Int(shell.run("clicks | count", prompt: prompt).last ?? ""))
         // New clicks arrive (100 a second): wait until at least 40 have.
         try emulator.waitForClicks(atLeast: before + 40)
-        #expect(try shell.run("refresh clicks", prompt: prompt) == [])
+        // The refresh fetches at once (and says what came back); the next lines ask nothing.
         _ = try shell.run("set timing on", prompt: prompt)
-        let refreshed = try shell.run("clicks | last 1", prompt: prompt)
+        let refreshed = try shell.run("refresh clicks", prompt: prompt)
+        let counted = try shell.run("clicks | count", prompt: prompt)
         _ = try shell.run("set timing off", prompt: prompt)
-        let after = try #require(Int(shell.run("clicks | count", prompt: prompt).last ?? ""))
+        let after = try #require(Int(counted.first ?? ""), "\(counted)")
+        #expect(counted.last?.contains(" 0 requests") == true, "\(counted)")
+        let summary = try #require(refreshed.lazy.compactMap { $0.firstMatch(of: /^clicks: ([\d,]+) rows, ([\d,]+) more/) }.first, "\(refreshed)")
+        #expect(Int(summary.1.filter(\.isNumber)) == after && Int(summary.2.filter(\.isNumber)) == after - before, "\(refreshed)")
         let timing = try #require(refreshed.last { $0.hasPrefix("time: ") }, "\(refreshed)")
         let match = try #require(timing.firstMatch(of: /(\d+) requests?(, concurrency (\d+))?/), "\(timing)")
         let requests = Int(match.1)!

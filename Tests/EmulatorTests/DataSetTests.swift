@@ -118,7 +118,11 @@ import Testing
     }
 
     @Test func appendRateMakesABusyAccount() async throws {
-        let emu = try await startEmulator { $0.appendRate = 200 }
+        // (Undated clicks among the dated ones, so that the newest are the last rows listed.)
+        let emu = try await startEmulator {
+            $0.appendRate = 200
+            $0.undatedClicksLast = false
+        }
         try await Task.sleep(for: .milliseconds(300))
         let first = try await HTTP.get(emu.port, "/api/v2/openforiplinkclicks/?token=\(t)&limit=1")
         let n = first.object["count"] as? Int ?? 0

@@ -52,7 +52,7 @@ import Testing
         #expect(deleted.header("Content-Type") == nil)
         let gone = try await HTTP.get(port, "/api/v2/keys/\(id)/?token=\(t)")
         #expect(gone.status == 404)
-        #expect(gone.text == #"{"detail":"Not found."}"#)
+        #expect(gone.text == #"{"detail":"No Key matches the given query."}"#)
         await emu.stop()
     }
 
@@ -103,7 +103,7 @@ import Testing
         #expect(!otherIds.contains(demoId))
         let cross = try await HTTP.get(port, "/api/v2/keys/\(demoId)/?token=\(other)")
         #expect(cross.status == 404)
-        #expect(cross.text == #"{"detail":"Not found."}"#)
+        #expect(cross.text == #"{"detail":"No Key matches the given query."}"#)
         let back = try await HTTP.get(port, "/api/v2/keys/\(otherIds[0])/?token=\(t)")
         #expect(back.status == 404)
         let nonNumeric = try await HTTP.get(port, "/api/v2/keys/abc/?token=\(t)")

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import OpenportEmulator
+import Records
 
 @Suite struct UnitTests {
     @Test func jsonEscapingMatchesPython() {
@@ -59,20 +60,44 @@ import Testing
         for _ in 0..<50 { #expect(KeyInput.isPublicKey(DataSet.publicKey(&r))) }
     }
 
-    @Test func jsonParserErrors() throws {
-        #expect(throws: JSONParser.Failure.self) { try JSONParser.parse(Array("{".utf8)) }
-        let message: String? = {
-            do {
-                _ = try JSONParser.parse(Array("".utf8))
-                return nil
-            } catch let e as JSONParser.Failure {
-                return e.message
-            } catch {
-                return nil
-            }
-        }()
-        #expect(message == "Expecting value: line 1 column 1 (char 0)")
-        #expect(try JSONParser.parse(Array(#"{"a":[1,2.50,"\u00e9\ud83d\ude80"],"b":null}"#.utf8))
-                == .object([("a", .array([.number("1"), .number("2.5"), .string("é🚀")])), ("b", .null)]))
+    /// Bodies Records' reader turns away get Python's `json.loads` message (what DRF answers),
+    /// as Python 3.11 words and places them.
+    @Test func jsonErrorsWordedAsPython() throws {
+        let cases: [(String, String)] = [
+            ("", "Expecting value: line 1 column 1 (char 0)"),
+            ("{", "Expecting property name enclosed in double quotes: line 1 column 2 (char 1)"),
+            ("not json", "Expecting value: line 1 column 1 (char 0)"),
+            ("{\"name\":", "Expecting value: line 1 column 9 (char 8)"),
+            ("{\"name\":\"x\",}", "Expecting property name enclosed in double quotes: line 1 column 13 (char 12)"),
+            ("{\"name\":\"x\" \"public_key\":\"y\"}", "Expecting ',' delimiter: line 1 column 13 (char 12)"),
+            ("{\"name\":\"\\u12\"}", "Invalid \\uXXXX escape: line 1 column 11 (char 10)"),
+            ("{\"name\":\"\\q\"}", "Invalid \\escape: line 1 column 10 (char 9)"),
+            ("{\"name\":\"abc", "Unterminated string starting at: line 1 column 9 (char 8)"),
+            ("\"abc", "Unterminated string starting at: line 1 column 1 (char 0)"),
+            ("-", "Expecting value: line 1 column 1 (char 0)"),
+            ("1.", "Extra data: line 1 column 2 (char 1)"),
+            ("[1,]", "Expecting value: line 1 column 4 (char 3)"),
+            ("{\"a\" 1}", "Expecting ':' delimiter: line 1 column 6 (char 5)"),
+            ("{\"a\":\"x\ty\"}", "Invalid control character at: line 1 column 8 (char 7)"),
+            ("{\"a\":1", "Expecting ',' delimiter: line 1 column 7 (char 6)"),
+            ("[1 2]", "Expecting ',' delimiter: line 1 column 4 (char 3)"),
+            ("tru", "Expecting value: line 1 column 1 (char 0)"),
+            ("{\"a\":-}", "Expecting value: line 1 column 6 (char 5)"),
+            ("{\"a\":1.}", "Expecting ',' delimiter: line 1 column 7 (char 6)"),
+            ("{\"name\":\"x\"} extra", "Extra data: line 1 column 14 (char 13)"),
+            ("{'name':'x'}", "Expecting property name enclosed in double quotes: line 1 column 2 (char 1)"),
+            ("[1,", "Expecting value: line 1 column 4 (char 3)"),
+            ("{\"a\":1,", "Expecting property name enclosed in double quotes: line 1 column 8 (char 7)"),
+        ]
+        for (body, python) in cases {
+            var message: String?
+            do { _ = try RequestJSON.parse(Array(body.utf8)) } catch { message = error.message }
+            #expect(message == python, "\(body)")
+        }
+        guard case .object(let r) = try RequestJSON.parse(Array(#"{"a":[1,2.50,"\u00e9\ud83d\ude80"],"b":null}"#.utf8)) else {
+            Issue.record("not an object")
+            return
+        }
+        #expect(r.fields == ["a", "b"] && r["a"] == .list([.int(1), .double(2.5), .string("é🚀")]) && r["b"] == .null)
     }
 }

@@ -24,7 +24,7 @@ struct ListRefreshTests {
             change(emulator)
             emulator.resetRequestCount()
             let listOrder = try #require(ListOrder.of(cached, field: "timestamp"))
-            let result = try await ListRefresh(client: client, resource: .clicks).refresh(cached: cached, order: listOrder, sampleAt: sampleAt)
+            let result = try await ListRefresh(client: client, resource: .clicks).refresh(cached: PackedRows(cached), order: listOrder, sampleAt: sampleAt)
             let requests = emulator.requestCount
             return (result, try await collect(client.scan(.clicks)), requests)
         }
@@ -34,7 +34,7 @@ struct ListRefreshTests {
     func nothingNew(order: ClickOrder) async throws {
         let r = try await Self.refreshAfter(order) { _ in }
         let result = try #require(r.result)
-        #expect(result.rows == r.now)
+        #expect(Array(result.rows) == r.now)
         #expect(result.added == 0 && result.removed == 0)
         #expect(r.requests == ListRefresh.requests(cachedRows: 5_000))
         #expect(r.requests == 3, "both ends and a page from the middle")
@@ -44,7 +44,7 @@ struct ListRefreshTests {
     func newRows(order: ClickOrder) async throws {
         let r = try await Self.refreshAfter(order) { $0.addClicks(40) }
         let result = try #require(r.result)
-        #expect(result.rows == r.now)
+        #expect(Array(result.rows) == r.now)
         #expect(result.added == 40)
         #expect(r.requests == 3)
     }
@@ -56,7 +56,7 @@ struct ListRefreshTests {
             e.addClicks(30)
         }
         let result = try #require(r.result)
-        #expect(result.rows == r.now, "the list now, row for row")
+        #expect(Array(result.rows) == r.now, "the list now, row for row")
         #expect(result.removed == 30 && result.added == 30)
     }
 
@@ -85,11 +85,11 @@ struct ListRefreshTests {
             let first = try #require(cached.indices.first { cached[$0] != now[$0] }, "the list changed")
             let refresh = ListRefresh(client: client, resource: .clicks)
             let listOrder = try #require(ListOrder.of(cached, field: "timestamp"))
-            let across = try await refresh.refresh(cached: cached, order: listOrder, sampleAt: first)
+            let across = try await refresh.refresh(cached: PackedRows(cached), order: listOrder, sampleAt: first)
             #expect(across == nil, "the middle page covers a row that moved")
             // The first 5 % of the list did not change: a page read there sees nothing.
-            let clear = try await refresh.refresh(cached: cached, order: listOrder, sampleAt: 20)
-            #expect(clear?.rows == cached, "the miss: the cached rows are taken for the list now")
+            let clear = try await refresh.refresh(cached: PackedRows(cached), order: listOrder, sampleAt: 20)
+            #expect(clear.map { Array($0.rows) } == cached, "the miss: the cached rows are taken for the list now")
         }
     }
 
@@ -98,7 +98,7 @@ struct ListRefreshTests {
         try await withEmulator(Self.options(.newestFirst), configure: { $0.pageSize = 100 }) { _, client in
             var cached = try await collect(client.scan(.clicks))
             cached[3] = cached[3].setting("key_name", to: .string("not what the server says"))
-            let r = try await ListRefresh(client: client, resource: .clicks).refresh(cached: cached, order: .newestFirst)
+            let r = try await ListRefresh(client: client, resource: .clicks).refresh(cached: PackedRows(cached), order: .newestFirst)
             #expect(r == nil)
         }
     }

@@ -178,7 +178,7 @@ struct JoinToleranceTests {
             guard case .string(let url) = s["key"], let id = Joins.trailingID(url) else { return s }
             return s.setting("key", to: .string("https://api.openport.io/api/v2/keys/\(id)/"))
         }
-        shell.interpreter.cache.store(.sessions, records: sessions, seconds: 0, requests: 0)
+        shell.interpreter.cache.store(.sessions, records: PackedRows(sessions), seconds: 0, requests: 0)
         let r = await shell.run("sessions | where port = 6260 | select key.name | csv")
         #expect(r.out == "key.name\r\nroot@HQ\r\n")
         await shell.stop()

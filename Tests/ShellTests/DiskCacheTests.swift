@@ -122,8 +122,32 @@ struct DiskCacheTests {
         await shell.stop()
     }
 
+    /// The `clicks.rows` that opsh wrote with format 1 (before rows were packed as columns),
+    /// for the other account's 50 clicks: base64 of the file as it was.
+    static let formatOneStore = """
+        T1BTSFJPV1MBAAAAEDJjMmY4ODgxM2FhZDgxYjUGY2xpY2tzpOimnK2xse1B4v/0hpTwnbk/AbfclajnvYD6bjIBAwlQaSBMb25k
+        b24IYnVpbGQtMDEGbGFwdG9wDgQAAAAAAAAyAAOA+QQFAAaEmdL7rOXcBXgGBQEAA4D5BAUCBtCauLu+v90FeAYFAQAD2O4CBQAG
+        2M7G3qn63QV4BgUDAAPY7gIFAgbqv+uH24ffBXgGBQMAA4D5BAUEBrqZyfTMk+AF8AEGBQEAA7isAQUFBuT34o2Y7uAF8AEGBQMA
+        A4rhBwUGBvr+7vKNpuEF8AEGBQcAA4rhBwUCBpCwzI6p++EF8AEGBQcAA9juAgUIBsaf0O+QgOMF8AEGBQMAA4D5BAUCBtTx0KLh
+        wOMF8AEGBQEAA4D5BAUCBsqnjJPflOQF8AEGBQEAA9juAgUJBtTd2PSqlOUF8AEGBQMAA4rhBwUKBtirsaGL6OUF8AEGBQcAA7is
+        AQULBvi1ofO0m+YF8AEGBQMAA4D5BAUEBsy44YCY+eYF8AEGBQEAA9juAgULBurN0cKF+OcFeAYFAwAD2O4CBQUG6uK3ibKg6AV4
+        BgUDAAOK4QcFDAbAxOKOo57pBXgGBQcAA4rhBwULBtSq3dTXx+kFeAYFBwAD2O4CBQIGrMiZksTp6QV4BgUDAAPY7gIFAgbwzZPI
+        sMbqBXgGBQMAA4rhBwUABu7+larSlesFeAYFBwAD2O4CBQYGwv66i4L66wV4BgUDAAPY7gIFAgb8nO/ywarsBXgGBQMAA4rhBwUN
+        BuCilrKeiO0FeAYFBwADuKwBBQgGruv7t6KQ7QV4BgUDAAOA+QQFCgaopMeJrojuBfABBgUBAAO4rAEFCwa45PGb8s3uBfABBgUD
+        AAOK4QcFAgbG86zNtYzvBfABBgUHAAO4rAEFCAbysKvt35XvBfABBgUDAAPY7gIFBQbS0Pigk+XvBfABBgUDAAOA+QQFCAaMqMXs
+        7NPwBfABBgUBAAOK4QcFCQak+ojO0+7wBfABBgUHAAPY7gIFAgbKxvXU15vxBfABBgUDAAPY7gIFAgbqg9/bi+HxBfABBgUDAAOK
+        4QcFDAamv56c97jyBfABBgUHAAOA+QQFAgbqjNzevN7yBfABBgUBAAOA+QQFAgauycWLn6/zBfABBgUBAAPY7gIFCwbmh8fJ6eLz
+        BfABBgUDAAPY7gIFCwamhs28uo70BfABBgUDAAOA+QQFCgas4vz4huT0BfABBgUBAAPY7gIFCQaO5Nad+oj1BfABBgUDAAPY7gIF
+        CAawwvyU1L/1BfABBgUDAAPY7gIFAgau3f/Zxf/1BfABBgUDAAOK4QcFDgbayYPBjZ72BXgGBQcAA7isAQUCBvaQwbya7PYFeAYF
+        AwADiuEHBQkGsvibgMWr9wV4BgUHAAOA+QQFCgbWw6bY3rD3BXgGBQEAA4D5BAULBuChucjOlPgFeAYFAQADiuEHBQkG7OGz/KWu
+        +AV4BgUHEwwxODUuOC4yMC4xNDAJUGkgTG9uZG9uDjE5NS4zOS4xNDguMjI4BmxhcHRvcAw1LjExMi4xOTYuODANNjIuMTM3LjQx
+        LjE4NCcyYTAyOjE4MTA6NmRhZTo3MmM2OmMxZTE6ZmQ5ZTpmNjM0OmNlZGQIYnVpbGQtMDEMMzcuMi4yNDYuMjM0DTIxMi4xMDAu
+        ODQuNzQLODQuMjAyLjQuMjUNMTc4LjY1LjIxLjIzOA4xNDUuNTIuMTYxLjE1MA4xMDkuMTgzLjk4LjE0MA4yMTMuMjIzLjIyMS41
+        NgRwb3J0CXNvdXJjZV9pcAl0aW1lc3RhbXAIa2V5X25hbWUBBA8QERJsnc0fLiHYJw==
+        """.filter { !$0.isWhitespace }
+
     @Test("a damaged store gives one warning and the right answer, and is rebuilt",
-          arguments: ["random bytes", "truncated", "newer version", "empty", "another account"])
+          arguments: ["random bytes", "truncated", "newer version", "format 1", "empty", "another account"])
     func damagedStore(damage: String) async throws {
         let shell = try await ShellHarness.start()
         let dir = try temporaryCacheDirectory()
@@ -144,6 +168,9 @@ struct DiskCacheTests {
             bytes = bytes.prefix(bytes.count / 2)
         case "newer version":
             bytes[8] = UInt8(DiskStore.formatVersion + 1)
+        case "format 1":
+            // A store an opsh of format 1 wrote (rows one after another), kept as it was.
+            bytes = try #require(Data(base64Encoded: Self.formatOneStore))
         case "empty":
             bytes = Data()
         default:
@@ -163,6 +190,8 @@ struct DiskCacheTests {
         let warnings = r.err.split(separator: "\n").filter { $0.contains("warning") }
         #expect(warnings.count == 1, "\(r.err)")
         #expect(r.err.contains("disk cache of clicks is unusable"))
+        if damage == "format 1" { #expect(r.err.contains("it has an old format (1)"), "\(r.err)") }
+        if damage == "newer version" { #expect(r.err.contains("written by a newer opsh"), "\(r.err)") }
         #expect(FileManager.default.fileExists(atPath: file + ".damaged"))
         await second.end()
 

@@ -65,10 +65,10 @@ struct IncrementalRefreshTests {
         let shell = try await ShellHarness.start(options)
         _ = try await count(shell)
         // Swap two cached rows: the cached list no longer proves an order.
-        var rows = try #require(shell.interpreter.cache.any(.clicks)).records
+        var rows = Array(try #require(shell.interpreter.cache.any(.clicks)).records)
         rows.swapAt(10, 4_000)
         let entry = try #require(shell.interpreter.cache.any(.clicks))
-        shell.interpreter.cache.store(.clicks, records: rows, seconds: 0, requests: 0, provenance: entry.provenance)
+        shell.interpreter.cache.store(.clicks, records: PackedRows(rows), seconds: 0, requests: 0, provenance: entry.provenance)
         shell.emulator.addClicks(10)
         let refreshed = await shell.runCountingRequests("refresh clicks")
         let after = try await count(shell)
@@ -83,10 +83,10 @@ struct IncrementalRefreshTests {
         options.maxPageSize = 100
         let shell = try await ShellHarness.start(options)
         _ = try await count(shell)
-        var rows = try #require(shell.interpreter.cache.any(.clicks)).records
+        var rows = Array(try #require(shell.interpreter.cache.any(.clicks)).records)
         rows[rows.count - 1] = rows[rows.count - 1].setting("key_name", to: .string("changed since"))
         let entry = try #require(shell.interpreter.cache.any(.clicks))
-        shell.interpreter.cache.store(.clicks, records: rows, seconds: 0, requests: 0, provenance: entry.provenance)
+        shell.interpreter.cache.store(.clicks, records: PackedRows(rows), seconds: 0, requests: 0, provenance: entry.provenance)
         shell.emulator.addClicks(10)
         let refreshed = await shell.runCountingRequests("refresh clicks")
         let after = try await count(shell)

@@ -36,4 +36,20 @@ public enum ScanFixture {
         for r in rows { h.combine(r) }
         return "\(rows.count)/\(h.finalize())"
     }
+
+    /// Whether `rows` can be the list at one instant between `before` and `after` (a list that
+    /// only gained rows meanwhile): every row of `before` is in it, none twice, and it is
+    /// `after` with some rows left out, in `after`'s order.
+    public static func isInstant(_ rows: [Record], before: [Record], after: [Record]) -> Bool {
+        var i = after.startIndex
+        for r in rows {
+            while i < after.endIndex, after[i] != r { i += 1 }
+            guard i < after.endIndex else { return false }
+            i += 1
+        }
+        var missing: [Record: Int] = [:]
+        for r in before { missing[r, default: 0] += 1 }
+        for r in rows { if let n = missing[r] { missing[r] = n - 1 } }
+        return missing.values.allSatisfy { $0 <= 0 }
+    }
 }

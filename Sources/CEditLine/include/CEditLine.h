@@ -20,6 +20,13 @@ FILE *_Nullable ceditline_output(EditLine *_Nonnull el);
 /// EL_PROMPT_ESC: the prompt, where text between two `ignore` characters takes no
 /// columns (ANSI colour codes), so libedit measures the prompt width right.
 int ceditline_set_prompt(EditLine *_Nonnull el, ceditline_prompt_fn _Nonnull fn, char ignore);
+/// A character reader (EL_GETCFN): stores one character in `*ch`; returns 1, 0 at end of
+/// input, -1 on error.
+typedef int (*ceditline_read_fn)(EditLine *_Nonnull el, wchar_t *_Nonnull ch);
+/// EL_GETCFN: libedit reads keys through `fn` (called after it has drawn the line).
+int ceditline_set_reader(EditLine *_Nonnull el, ceditline_read_fn _Nonnull fn);
+/// EL_REFRESH: draws the prompt and the line again.
+int ceditline_refresh(EditLine *_Nonnull el);
 /// EL_EDITOR: "emacs" or "vi".
 int ceditline_set_editor(EditLine *_Nonnull el, const char *_Nonnull mode);
 /// EL_EDITOR (get): the current key map, "emacs" or "vi".
@@ -57,12 +64,22 @@ int ceditline_history_enter(History *_Nonnull h, const char *_Nonnull line);
 int ceditline_history_load(History *_Nonnull h, const char *_Nonnull path);
 int ceditline_history_save(History *_Nonnull h, const char *_Nonnull path);
 int ceditline_history_clear(History *_Nonnull h);
+/// H_LAST: the oldest entry (NULL when there is none); H_PREV then walks to newer ones.
+const char *_Nullable ceditline_history_oldest(History *_Nonnull h);
+/// H_PREV: the next newer entry after the one last returned, or NULL.
+const char *_Nullable ceditline_history_newer(History *_Nonnull h);
 
 // MARK: Terminal
 
 /// The width of the terminal on `fd` in columns (ioctl TIOCGWINSZ), or 0 if unknown.
 /// (ioctl is variadic too.)
 int ceditline_terminal_columns(int fd);
+/// Catches SIGWINCH (without SA_RESTART, so a waiting poll returns EINTR) into a flag that
+/// `ceditline_take_resize` reads and clears. libedit's own handler, installed during
+/// el_gets, passes the signal on to this one and is then gone until the next el_gets.
+void ceditline_watch_resize(void);
+/// Whether the terminal was resized since the last call.
+int ceditline_take_resize(void);
 /// wcwidth(3) of one Unicode scalar in the current locale: 2 for wide (CJK), 0 for
 /// combining marks, -1 for non-printable. (Glibc hides wcwidth from Swift.)
 int ceditline_wcwidth(unsigned int scalar);

@@ -25,6 +25,8 @@ public indirect enum ExpectedKind: Sendable, Equatable {
     case file
     /// One of these words: `by` after `group F`, then `day`, `hour`, ...
     case choice([String])
+    /// The name of one of the user's saved queries.
+    case savedQuery
     case nothing
 }
 
@@ -54,6 +56,10 @@ public indirect enum ArgumentKind: Sendable, Equatable, Codable {
     /// A whole line of its own after some options (`watch 10 --times 3 LINE`): options are
     /// numbers, or these flags with a value each.
     case commandLine(flagsWithValue: [String])
+    /// Names of saved queries (`saved rm NAME`).
+    case savedQueries
+    /// A new name, then a line or stages of its own (`save NAME LINE`).
+    case nameThenLine
 }
 
 extension ArgumentKind {
@@ -279,10 +285,12 @@ extension CompletionAnalyzer {
     static func arguments(_ rest: [Word], kind: ArgumentKind, typing: Word?,
                           context: (ExpectedKind) -> CompletionContext) -> CompletionContext {
         switch kind {
-        case .none, .apiPath, .commandLine:
+        case .none, .apiPath, .commandLine, .nameThenLine:
             return context(.nothing)
         case .resources:
             return context(.resource)
+        case .savedQueries:
+            return context(.savedQuery)
         case .topic:
             return context(rest.isEmpty ? .topic : .nothing)
         case .port:
@@ -308,8 +316,9 @@ extension CompletionAnalyzer {
     }
 
     /// The line a command of kind ``ArgumentKind/commandLine(flagsWithValue:)`` runs
-    /// (`watch [SECONDS] [--times N] LINE`), and where it starts, once the cursor is in it.
-    static func innerLine(_ line: String, cursor: Int, commands: (String) -> CommandSyntax?) -> (text: String, offset: Int)? {
+    /// (`watch [SECONDS] [--times N] LINE`), or of kind ``ArgumentKind/nameThenLine`` (`save
+    /// NAME LINE`), and where it starts, once the cursor is in it.
+    public static func innerLine(_ line: String, cursor: Int, commands: (String) -> CommandSyntax?) -> (text: String, offset: Int)? {
         let chars = Array(line)
         var i = 0
         func skipBlanks() { while i < chars.count, chars[i] == " " || chars[i] == "\t" { i += 1 } }
@@ -319,18 +328,29 @@ extension CompletionAnalyzer {
             return String(chars[start..<i])
         }
         skipBlanks()
-        guard case .commandLine(let flags)? = commands(word())?.arguments, i < chars.count else { return nil }
-        while true {
+        let kind = commands(word())?.arguments
+        guard i < chars.count else { return nil }
+        switch kind {
+        case .commandLine(let flags)?:
+            while true {
+                skipBlanks()
+                let start = i
+                let w = word()
+                let flag = w.hasPrefix("--") && flags.contains(String(w.dropFirst(2)))
+                let option = Double(w) != nil || flag
+                if option, i >= cursor { return nil }  // still typing the options
+                if Double(w) != nil { continue }
+                if flag { skipBlanks(); _ = word(); continue }
+                i = start
+                break
+            }
+        case .nameThenLine?:
             skipBlanks()
-            let start = i
-            let w = word()
-            let flag = w.hasPrefix("--") && flags.contains(String(w.dropFirst(2)))
-            let option = Double(w) != nil || flag
-            if option, i >= cursor { return nil }  // still typing the options
-            if Double(w) != nil { continue }
-            if flag { skipBlanks(); _ = word(); continue }
-            i = start
-            break
+            _ = word()
+            if i >= cursor { return nil }  // still typing the name
+            skipBlanks()
+        default:
+            return nil
         }
         guard cursor >= i else { return nil }
         return (String(chars[i...]), i)

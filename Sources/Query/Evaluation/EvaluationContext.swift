@@ -16,14 +16,19 @@ public struct EvaluationContext: Sendable {
     public var render: RenderOptions
     /// The zone `group timestamp by day` counts days in.
     public var zone: BucketZone
+    /// Countries, networks' owners and host names of addresses (`source_ip.country`):
+    /// see ``AddressField``.
+    public var addresses: any AddressLookup
 
     public init(now: Timestamp = .current,
                 relation: @escaping @Sendable (_ field: String, _ value: Value) -> Record? = { _, _ in nil },
-                render: RenderOptions = RenderOptions(), zone: BucketZone = .utc) {
+                render: RenderOptions = RenderOptions(), zone: BucketZone = .utc,
+                addresses: any AddressLookup = NoAddressLookup()) {
         self.now = now
         self.relation = relation
         self.render = render
         self.zone = zone
+        self.addresses = addresses
     }
 }
 

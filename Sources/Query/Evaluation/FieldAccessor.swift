@@ -10,11 +10,24 @@ final class FieldAccessor {
     /// Related records already looked up, per step of the path: one call of `relation` per
     /// distinct value in a run.
     private var related: [[Value: Record?]]
+    /// A last step that names a field of an address (`source_ip.country`), and its values
+    /// already worked out, per address text (nil: that text is no address).
+    private let addressField: AddressField?
+    private let addresses: any AddressLookup
+    private var derived: [String: Value?] = [:]
 
-    init(_ path: FieldPath, relation: @escaping @Sendable (String, Value) -> Record?) {
+    init(_ path: FieldPath, relation: @escaping @Sendable (String, Value) -> Record?,
+         addresses: any AddressLookup = NoAddressLookup()) {
         self.path = path.components
         self.relation = relation
         self.related = Array(repeating: [:], count: path.components.count)
+        self.addressField = path.components.count > 1 ? AddressField(name: path.components[path.components.count - 1]) : nil
+        self.addresses = addresses
+    }
+
+    /// An accessor that follows the context's relations and address lookups.
+    convenience init(_ path: FieldPath, context: EvaluationContext) {
+        self.init(path, relation: context.relation, addresses: context.addresses)
     }
 
     /// Where a column named by the whole dotted path sits (`key.name` after `select
@@ -51,6 +64,17 @@ final class FieldAccessor {
                 current = r[path[i]]
             case .null:
                 return .null
+            case .string(let text) where i == path.count - 1 && addressField != nil:
+                if let known = derived[text] {
+                    if let known { return known }
+                } else if let address = IPAddress(text), let field = addressField {
+                    let value = field.value(of: address, lookup: addresses)
+                    derived[text] = .some(value)
+                    return value
+                } else {
+                    derived[text] = .some(nil)
+                }
+                fallthrough
             default:
                 let record: Record?
                 if let known = related[i][current] {
@@ -68,7 +92,8 @@ final class FieldAccessor {
 }
 
 /// A value made ready for ordering: text that reads as an IP address carries the address,
-/// parsed once, so `sort source_ip` orders as `where` compares.
+/// parsed once, so `sort source_ip` orders as `where` compares; a network (`10.1.2.0/24`,
+/// as `source_ip.net` gives) orders by its address.
 struct OrderKey {
     let value: Value
     let ip: IPAddress?
@@ -77,7 +102,7 @@ struct OrderKey {
     init(_ value: Value) {
         self.value = value
         if case .string(let s) = value, let first = s.utf8.first, first == 58 || (first >= 48 && first <= 57) || (first | 0x20 >= 97 && first | 0x20 <= 102) {
-            ip = IPAddress(s)
+            ip = IPAddress(s) ?? IPNetwork(s)?.address
         } else {
             ip = nil
         }

@@ -47,9 +47,23 @@ public struct FieldCheck: Sendable {
         }
     }
 
-    /// Checks the first rows of a stream once; the rows pass on unchanged.
+    /// Checks the first rows of a stream once; the rows pass on unchanged. Packed rows stay
+    /// packed (a pipeline reads their columns): their first row is checked when they are read.
     public func guarding(_ batches: RecordBatches) -> RecordBatches {
         guard !references.isEmpty else { return batches }
+        let check = self
+        return RecordBatches.deferred {
+            let batches = try await batches.resolved()
+            if let packed = batches.packed {
+                if let first = packed.first { try check.verify(first) }
+                return batches
+            }
+            return check.checking(batches)
+        }
+    }
+
+    /// `batches`, their first record checked as it passes.
+    private func checking(_ batches: RecordBatches) -> RecordBatches {
         let check = self
         return RecordBatches { out in
             var checked = false

@@ -28,7 +28,7 @@ extension AggregateStage {
 
 extension AggregateStage {
     func makeReducer(_ context: EvaluationContext, range: Range<Int>) -> any Reducer {
-        AggregateReducer(Self.function, field: field, accessor: FieldAccessor(field, relation: context.relation))
+        AggregateReducer(Self.function, field: field, accessor: FieldAccessor(field, context: context))
     }
 }
 

@@ -68,10 +68,10 @@ public struct Group: Stage, RecordStage, Equatable {
     /// With a `limit` (from a `first N` right after), orders only the top N groups.
     func makeStep(_ context: EvaluationContext, limit: Int?) -> any RowStep {
         if let unit {
-            return TimeBucketStep(FieldAccessor(field, relation: context.relation), unit: unit, zone: context.zone,
+            return TimeBucketStep(FieldAccessor(field, context: context), unit: unit, zone: context.zone,
                                   schema: Schema([Group.bucketColumn(unit, zone: context.zone), "count"]), field: field)
         }
-        return GroupStep(FieldAccessor(field, relation: context.relation), schema: Schema([field.description, "count"]), limit: limit)
+        return GroupStep(FieldAccessor(field, context: context), schema: Schema([field.description, "count"]), limit: limit)
     }
 }
 
@@ -93,25 +93,24 @@ final class GroupStep: RowStep {
     }
 
     func take(_ rows: [Record]) -> [Record] {
-        for row in rows {
-            let v = field.value(of: row)
-            if case .string(let s) = v {
-                if let i = textIndex[s] {
-                    counts[i] += 1
-                } else {
-                    textIndex[s] = values.count
-                    values.append(v)
-                    counts.append(1)
-                }
-            } else if let i = otherIndex[v] {
-                counts[i] += 1
-            } else {
-                otherIndex[v] = values.count
-                values.append(v)
-                counts.append(1)
-            }
-        }
+        for row in rows { counts[group(of: field.value(of: row))] += 1 }
         return []
+    }
+
+    /// The group `v` counts in (values equal by `==` share one), made with no rows the first
+    /// time it is seen: groups keep the order they were first seen in.
+    @inline(__always)
+    func group(of v: Value) -> Int {
+        if case .string(let s) = v {
+            if let i = textIndex[s] { return i }
+            textIndex[s] = values.count
+        } else {
+            if let i = otherIndex[v] { return i }
+            otherIndex[v] = values.count
+        }
+        values.append(v)
+        counts.append(0)
+        return values.count - 1
     }
 
     func flush() -> [Record] {
@@ -174,24 +173,28 @@ final class TimeBucketStep: RowStep {
         return seconds - civil.seconds % 3600
     }
     func take(_ rows: [Record]) throws -> [Record] {
-        for row in rows {
-            let micros: Int64
-            switch accessor.value(of: row) {
-            case .null:
-                nulls += 1
-                continue
-            case .time(let t):
-                micros = t.micros
-            case .string(let s):
-                guard let t = Timestamp(s) else { throw notTime(.string(s)) }
-                micros = t.micros
-            case let other:
-                throw notTime(other)
-            }
-            counts[key(micros), default: 0] += 1
-        }
+        for row in rows { try add(accessor.value(of: row)) }
         return []
     }
+
+    /// Counts one value: null apart, a timestamp (or text that reads as one) in its bucket.
+    func add(_ value: Value) throws {
+        switch value {
+        case .null:
+            nulls += 1
+        case .time(let t):
+            add(micros: t.micros)
+        case .string(let s):
+            guard let t = Timestamp(s) else { throw notTime(.string(s)) }
+            add(micros: t.micros)
+        case let other:
+            throw notTime(other)
+        }
+    }
+
+    /// Counts an instant in its bucket.
+    @inline(__always)
+    func add(micros: Int64) { counts[key(micros), default: 0] += 1 }
 
     func notTime(_ value: Value) -> QueryError {
         QueryError("group \(field) by \(unit.rawValue) needs a timestamp field; \(field) holds \(TerminalSafe.escape(String(value.plainText.prefix(30))))",

@@ -47,10 +47,10 @@ public struct Select: Stage, RecordStage, Equatable {
 
     func makeStep(_ context: EvaluationContext) throws -> any RowStep {
         guard onlyPresent || fields.contains(where: \.isEvery) else {
-            return SelectStep(fields.map { FieldAccessor($0, relation: context.relation) },
+            return SelectStep(fields.map { FieldAccessor($0, context: context) },
                               schema: Schema(fields.map(\.description)))
         }
-        return SchemaSelectStep(self, relation: context.relation)
+        return SchemaSelectStep(self, context: context)
     }
 
     /// The fields to keep from records of `schema`: `*` spelled out, and, when
@@ -78,12 +78,12 @@ extension FieldPath {
 /// worked out again for each schema that arrives.
 final class SchemaSelectStep: RowStep {
     let select: Select
-    let relation: @Sendable (String, Value) -> Record?
+    let context: EvaluationContext
     private var current: (input: Schema, step: SelectStep)?
 
-    init(_ select: Select, relation: @escaping @Sendable (String, Value) -> Record?) {
+    init(_ select: Select, context: EvaluationContext) {
         self.select = select
-        self.relation = relation
+        self.context = context
     }
 
     func take(_ rows: [Record]) -> [Record] {
@@ -95,7 +95,7 @@ final class SchemaSelectStep: RowStep {
             if current?.input !== schema {
                 let fields = select.fields(for: schema)
                 current = fields.isEmpty ? nil
-                    : (schema, SelectStep(fields.map { FieldAccessor($0, relation: relation) }, schema: Schema(fields.map(\.description))))
+                    : (schema, SelectStep(fields.map { FieldAccessor($0, context: context) }, schema: Schema(fields.map(\.description))))
             }
             // Records with none of the fields (only possible for the default columns) pass as they are.
             out += current.map { $0.step.take(Array(rows[start..<end])) } ?? Array(rows[start..<end])

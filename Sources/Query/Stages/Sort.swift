@@ -50,22 +50,15 @@ public struct Sort: Stage, RecordStage, Equatable {
         return try makeStep(context, limit: n)
     }
 
+    /// The largest `first N` after a sort that keeps only N rows while reading.
+    static let topLimit = 1000
+
     /// With a `limit` (from a `first N` right after), keeps only the best N while reading.
     func makeStep(_ context: EvaluationContext, limit: Int?) throws -> any RowStep {
-        let accessors = keys.map { FieldAccessor($0.field, relation: context.relation) }
+        let accessors = keys.map { FieldAccessor($0.field, context: context) }
         let descending = keys.map(\.descending)
-        if let limit, limit <= 1000 { return TopSortStep(accessors, descending: descending, limit: limit) }
+        if let limit, limit <= Sort.topLimit { return TopSortStep(accessors, descending: descending, limit: limit) }
         return SortStep(accessors, descending: descending)
-    }
-
-    /// Whether keys `a` (row `i`) come before keys `b` (row `j`): nulls last, ties by row.
-    @inline(__always)
-    static func precedes(_ a: [OrderKey], _ i: Int, _ b: [OrderKey], _ j: Int, descending: [Bool]) -> Bool {
-        for k in 0..<a.count {
-            let c = compareKey(a[k], b[k], descending: descending[k])
-            if c != 0 { return c < 0 }
-        }
-        return i < j
     }
 
     @inline(__always)
@@ -125,47 +118,82 @@ final class SortStep: RowStep {
 /// `sort ... | first N`: keeps the best N rows seen so far, in order, and nothing else.
 final class TopSortStep: RowStep {
     let accessors: [FieldAccessor]
-    let descending: [Bool]
-    let limit: Int
-    var best: [(keys: [OrderKey], seq: Int, row: Record)] = []
-    var seq = 0
+    var top: TopRows<Record>
     var scratch: [OrderKey]
 
     init(_ accessors: [FieldAccessor], descending: [Bool], limit: Int) {
         self.accessors = accessors
-        self.descending = descending
-        self.limit = limit
+        top = TopRows(descending: descending, limit: limit)
         scratch = Array(repeating: OrderKey(.null), count: accessors.count)
     }
 
     func take(_ batch: [Record]) -> [Record] {
-        guard limit > 0 else { return [] }
+        guard top.limit > 0 else { return [] }
         for row in batch {
-            defer { seq += 1 }
             for k in accessors.indices { scratch[k] = OrderKey(accessors[k].value(of: row)) }
-            if best.count == limit, let worst = best.last,
-               !Sort.precedes(scratch, seq, worst.keys, worst.seq, descending: descending) {
-                continue
-            }
-            // Binary search for the first entry the new row precedes.
-            var lo = 0
-            var hi = best.count
-            while lo < hi {
-                let mid = (lo + hi) / 2
-                if Sort.precedes(scratch, seq, best[mid].keys, best[mid].seq, descending: descending) {
-                    hi = mid
-                } else {
-                    lo = mid + 1
-                }
-            }
-            best.insert((scratch, seq, row), at: lo)
-            if best.count > limit { best.removeLast() }
+            top.offer(scratch, row)
         }
         return []
     }
 
-    func flush() -> [Record] {
-        defer { best = [] }
-        return best.map(\.row)
+    func flush() -> [Record] { top.take() }
+}
+
+/// The best `limit` rows offered so far by their keys, in order (ties: the first offered
+/// first). Keys are kept in one flat array, so a row that gets in costs no allocation.
+struct TopRows<Row> {
+    let descending: [Bool]
+    let limit: Int
+    /// Kept rows, best first, with when each was offered.
+    private var rows: [(seq: Int, row: Row)] = []
+    /// Their keys, `descending.count` per row.
+    private var keys: [OrderKey] = []
+    private var seq = 0
+
+    init(descending: [Bool], limit: Int) {
+        self.descending = descending
+        self.limit = limit
+    }
+
+    /// Whether keys `a` (offered at `i`) come before kept row `j`.
+    @inline(__always)
+    private func precedes(_ a: [OrderKey], _ i: Int, kept j: Int) -> Bool {
+        let k = descending.count
+        for n in 0..<k {
+            let c = Sort.compareKey(a[n], keys[j * k + n], descending: descending[n])
+            if c != 0 { return c < 0 }
+        }
+        return i < rows[j].seq
+    }
+
+    /// Offers the next row, with its keys.
+    @inline(__always)
+    mutating func offer(_ candidate: [OrderKey], _ row: Row) {
+        defer { seq += 1 }
+        guard limit > 0 else { return }
+        if rows.count == limit, !precedes(candidate, seq, kept: rows.count - 1) { return }
+        // Binary search for the first kept row the new one precedes.
+        var lo = 0
+        var hi = rows.count
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if precedes(candidate, seq, kept: mid) { hi = mid } else { lo = mid + 1 }
+        }
+        let k = descending.count
+        if rows.count == limit {
+            rows.removeLast()
+            keys.removeLast(k)
+        }
+        rows.insert((seq, row), at: lo)
+        keys.insert(contentsOf: candidate, at: lo * k)
+    }
+
+    /// The rows kept, best first (and forgets them).
+    mutating func take() -> [Row] {
+        defer {
+            rows = []
+            keys = []
+        }
+        return rows.map(\.row)
     }
 }

@@ -28,7 +28,7 @@ public struct Uniq: Stage, RecordStage, Equatable {
     public var fieldReferences: [FieldReference] { [FieldReference(path: field, stage: Self.name)] }
 
     func makeStep(_ context: EvaluationContext) throws -> any RowStep {
-        UniqStep(FieldAccessor(field, relation: context.relation), schema: Schema([field.description]))
+        UniqStep(FieldAccessor(field, context: context), schema: Schema([field.description]))
     }
 }
 

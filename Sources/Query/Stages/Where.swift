@@ -25,6 +25,11 @@ public struct Where: Stage, RecordStage, Equatable {
         though the server shows times in the account's zone: write the offset to mean local
         time (2021-11-15T18:23:34+01:00). -24h, -7d, -30m, -2w, -10s count back from now.
 
+        An address has fields after a dot, in every stage: source_ip.net (its /24, or /48
+        for IPv6), source_ip.net16 (any length), source_ip.host (reverse DNS), and with
+        'set geoip FILE' (a MaxMind .mmdb file) source_ip.country, .country_name, .city,
+        .asn and .org:  where source_ip.country = BE   group source_ip.net
+
         Case: = and != are exact and case-sensitive. ~ ignores case; use (?-i) to respect it.
         contains and startswith ignore case.
 
@@ -60,6 +65,12 @@ public struct Where: Stage, RecordStage, Equatable {
     }
 
     func makeStep(_ context: EvaluationContext) throws -> any RowStep {
+        WhereStep(condition.makeTest(context), checks: try literalChecks(context))
+    }
+
+    /// The checks that each literal fits the values it meets (and that each regular
+    /// expression compiles: an error now, before any row is read).
+    func literalChecks(_ context: EvaluationContext) throws -> [LiteralCheck] {
         var checks: [LiteralCheck] = []
         for c in condition.comparisons {
             guard case .value(let literal) = c.operand else { continue }
@@ -73,11 +84,11 @@ public struct Where: Stage, RecordStage, Equatable {
             }
             let ordering: [ComparisonOperator] = [.equal, .notEqual, .less, .lessOrEqual, .greater, .greaterOrEqual]
             if ordering.contains(c.op) {
-                checks.append(LiteralCheck(field: FieldAccessor(c.field, relation: context.relation), name: c.field.description,
+                checks.append(LiteralCheck(field: FieldAccessor(c.field, context: context), name: c.field.description,
                                            literal: literal, prepared: PreparedLiteral(literal, now: context.now)))
             }
         }
-        return WhereStep(condition.makeTest(context), checks: checks)
+        return checks
     }
 }
 
@@ -141,7 +152,7 @@ extension Condition {
     func makeTest(_ context: EvaluationContext) -> (Record) -> Bool {
         switch self {
         case .compare(let c):
-            let field = FieldAccessor(c.field, relation: context.relation)
+            let field = FieldAccessor(c.field, context: context)
             let test = c.valueTest(now: context.now)
             return { test(field.value(of: $0)) }
         case .and(let a, let b):

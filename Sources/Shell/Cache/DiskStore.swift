@@ -18,7 +18,9 @@ import Synchronization
 /// - `RESOURCE.rows` (0600): a versioned snapshot, the rows packed by ``RowCodec`` after a
 ///   header (account, resource, wall-clock fetch time, row count), with a checksum of the
 ///   whole file at its end. Written to a temporary file, synced, and renamed over the old
-///   one: a reader sees the old snapshot or the new one, never half of one.
+///   one: a reader sees the old snapshot or the new one, never half of one. It is mapped
+///   into memory and its rows' columns are used where they lie (no decoding row by row: a
+///   new process answers from 5 million clicks on disk in a fraction of a second).
 /// - `RESOURCE.fetched` (0600, optional): a later fetch time for the same rows (an
 ///   incremental refresh that found nothing new need not rewrite 10 MB of clicks).
 /// - `RESOURCE.rescan` (0600, optional): rows fetched before the time it holds changed in
@@ -33,7 +35,8 @@ public final class DiskStore: Sendable {
     /// Version of the `.rows` format; a file with another is set aside.
     /// 2: the header holds the rows' provenance (the keys' names the clicks were read under,
     /// the time of the last full scan) instead of only the clicks' key names.
-    public static let formatVersion: UInt32 = 2
+    /// 3: the rows as columns (``PackedRows``) rather than one after another.
+    public static let formatVersion: UInt32 = 3
     static let magic = Array("OPSHROWS".utf8)
 
     /// The store's directory.
@@ -57,7 +60,7 @@ public final class DiskStore: Sendable {
 
     /// One resource's rows as read from disk.
     public struct Snapshot: Sendable {
-        public var records: [Record]
+        public var records: PackedRows
         /// Seconds since 1970 when the fetch of these rows began.
         public var fetchedWall: Double
         public var fetchSeconds: Double
@@ -100,9 +103,9 @@ public final class DiskStore: Sendable {
     /// it is set aside with one warning).
     public func load(_ r: Resource) -> Snapshot? {
         let stampBefore = stamp(r)
-        guard stampBefore.rows != nil, let bytes = DiskStore.readAll(path(r, "rows")) else { return nil }
+        guard stampBefore.rows != nil, let memory = DiskStore.readMemory(path(r, "rows")) else { return nil }
         do {
-            var snapshot = try decode(bytes, resource: r)
+            var snapshot = try decode(memory, resource: r)
             if let later = readFetched(r), later.generation == snapshot.generation, later.wall > snapshot.fetchedWall {
                 snapshot.fetchedWall = later.wall
                 snapshot.fetchSeconds = later.seconds
@@ -128,23 +131,22 @@ public final class DiskStore: Sendable {
         var provenance: Provenance
     }
 
-    func decode(_ bytes: [UInt8], resource r: Resource) throws(RowCodec.Damaged) -> Snapshot {
-        try bytes.withUnsafeBytes { raw in Result { () throws(RowCodec.Damaged) -> Snapshot in
-            var reader = try DiskStore.checkedReader(raw)
-            let header = try DiskStore.header(&reader)
-            guard header.account == account, header.resource == r.rawValue else {
-                throw RowCodec.Damaged("it belongs to another account or resource")
-            }
-            guard reader.position <= raw.count - 8 else { throw RowCodec.Damaged("its header runs into its checksum") }
-            let payload = UnsafeRawBufferPointer(rebasing: raw[reader.position..<(raw.count - 8)])
-            let records = try RowCodec.decode(payload)
-            guard records.count == header.rowCount else {
-                throw RowCodec.Damaged("it holds \(records.count) rows, not \(header.rowCount)")
-            }
-            return Snapshot(records: records, fetchedWall: header.fetchedWall, fetchSeconds: header.fetchSeconds,
-                            requests: header.requests, provenance: header.provenance, needsFullScan: false,
-                            generation: header.generation, stamp: Stamp())
-        } }.get()
+    /// The snapshot in `memory` (a whole `.rows` file), its rows left where they lie.
+    func decode(_ memory: PackedMemory, resource r: Resource) throws(RowCodec.Damaged) -> Snapshot {
+        let raw = UnsafeRawBufferPointer(memory.bytes)
+        var reader = try DiskStore.checkedReader(raw)
+        let header = try DiskStore.header(&reader)
+        guard header.account == account, header.resource == r.rawValue else {
+            throw RowCodec.Damaged("it belongs to another account or resource")
+        }
+        guard reader.position <= raw.count - 8 else { throw RowCodec.Damaged("its header runs into its checksum") }
+        let records = try RowCodec.decode(memory, range: reader.position..<(raw.count - 8))
+        guard records.count == header.rowCount else {
+            throw RowCodec.Damaged("it holds \(records.count) rows, not \(header.rowCount)")
+        }
+        return Snapshot(records: records, fetchedWall: header.fetchedWall, fetchSeconds: header.fetchSeconds,
+                        requests: header.requests, provenance: header.provenance, needsFullScan: false,
+                        generation: header.generation, stamp: Stamp())
     }
 
     /// A reader past the magic and version, of a file whose checksum is right.
@@ -204,8 +206,10 @@ public final class DiskStore: Sendable {
         return provenance
     }
 
-    func encode(_ r: Resource, _ records: [Record], fetchedWall: Double, seconds: Double, requests: Int,
-                generation: UInt64, provenance: Provenance) -> [UInt8] {
+    /// Writes the `.rows` file of `records` in pieces to `write`: the header, the rows as
+    /// ``RowCodec`` packs them (their buffers straight from memory), the checksum.
+    func encode(_ r: Resource, _ records: PackedRows, fetchedWall: Double, seconds: Double, requests: Int,
+                generation: UInt64, provenance: Provenance, to write: (UnsafeRawBufferPointer) throws -> Void) throws {
         var out = DiskStore.magic
         var version = DiskStore.formatVersion.littleEndian
         withUnsafeBytes(of: &version) { out.append(contentsOf: $0) }
@@ -243,10 +247,15 @@ public final class DiskStore: Sendable {
         } else {
             out.append(0)
         }
-        RowCodec.encode(records, into: &out)
-        var sum = out.withUnsafeBytes { RowCodec.checksum($0) }.littleEndian
-        withUnsafeBytes(of: &sum) { out.append(contentsOf: $0) }
-        return out
+        var sum = Checksum()
+        func emit(_ piece: UnsafeRawBufferPointer) throws {
+            sum.add(piece)
+            try write(piece)
+        }
+        try out.withUnsafeBytes(emit)
+        try RowCodec.encode(records, at: out.count, to: emit)
+        var end = sum.value.littleEndian
+        try withUnsafeBytes(of: &end, write)
     }
 
     /// `RESOURCE.fetched`: "1 GENERATION WALL SECONDS REQUESTS".
@@ -297,18 +306,19 @@ public final class DiskStore: Sendable {
 
     /// Writes `records` as the rows of `r`, fetched from `fetchedWall` (when the fetch
     /// began); a rescan mark older than that is removed. `done` gets the new stamp.
-    func save(_ r: Resource, _ records: [Record], fetchedWall: Double, seconds: Double, requests: Int, generation: UInt64,
+    func save(_ r: Resource, _ records: PackedRows, fetchedWall: Double, seconds: Double, requests: Int, generation: UInt64,
               provenance: Provenance, done: @escaping @Sendable (Stamp) -> Void) {
         queue.async { [self] in
             // The names the clicks carry, kept with them: the next refresh checks them, not every row.
             var provenance = provenance
             if r == .clicks, provenance.keyNames == nil { provenance.keyNames = Provenance.keyNames(records) }
-            let bytes = encode(r, records, fetchedWall: fetchedWall, seconds: seconds, requests: requests,
-                               generation: generation, provenance: provenance)
             done(locked {
                 removeLeftovers()
                 do {
-                    try PrivateFile.write(bytes: bytes, to: path(r, "rows"))
+                    try PrivateFile.write(to: path(r, "rows")) { write in
+                        try encode(r, records, fetchedWall: fetchedWall, seconds: seconds, requests: requests,
+                                   generation: generation, provenance: provenance, to: write)
+                    }
                     unlink(path(r, "fetched"))
                     if let mark = DiskStore.readAll(path(r, "rescan"), limit: 64),
                        let since = Double(String(decoding: mark, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)),
@@ -405,6 +415,43 @@ public final class DiskStore: Sendable {
                       seconds: Int(s.st_mtim.tv_sec), nanoseconds: Int(s.st_mtim.tv_nsec))
     }
 
+    /// A whole file in memory that packed rows can point into, or nil when it cannot be read.
+    ///
+    /// The file is mapped (read-only, private): its pages are the page cache's, nothing is
+    /// copied, and a new process answers from millions of rows at once. opsh never changes a
+    /// `.rows` file in place (it writes a new one and renames it over the old, whose pages
+    /// the mapping keeps); only a file cut short by hand under a running opsh could fault.
+    /// Where mapping fails, the file is read.
+    static func readMemory(_ path: String) -> PackedMemory? {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        var s = stat()
+        guard fstat(fd, &s) == 0 else { return nil }
+        let size = Int(s.st_size)
+        if size > 0, let mapped = mmap(nil, size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0), mapped != MAP_FAILED {
+            return PackedMemory(mapped: mapped, byteCount: size) { p, n in munmap(p, n) }
+        }
+        let memory = PackedMemory(byteCount: size)
+        let done = readFully(fd, into: memory.bytes.baseAddress!, count: memory.byteCount)
+        guard done >= 0 else { return nil }
+        guard done < memory.byteCount else { return memory }
+        // Shorter than it was a moment ago: what was read (the checksum then finds it damaged).
+        let short = PackedMemory(byteCount: done)
+        short.bytes.copyMemory(from: UnsafeRawBufferPointer(rebasing: memory.bytes[0..<done]))
+        return short
+    }
+
+    /// Reads up to `count` bytes of `fd` into `buffer`: how many it read, or -1 on an error.
+    private static func readFully(_ fd: Int32, into buffer: UnsafeMutableRawPointer, count: Int) -> Int {
+        var done = 0
+        while done < count {
+            let n = read(fd, buffer + done, count - done)
+            if n > 0 { done += n } else if n < 0, errno == EINTR { continue } else if n < 0 { return -1 } else { break }
+        }
+        return done
+    }
+
     /// The bytes of a file (at most `limit`), or nil when it cannot be read.
     static func readAll(_ path: String, limit: Int = Int.max) -> [UInt8]? {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
@@ -415,12 +462,9 @@ public final class DiskStore: Sendable {
         let size = min(Int(s.st_size), limit)
         var failed = false
         let bytes = [UInt8](unsafeUninitializedCapacity: size) { buffer, count in
-            var done = 0
-            while done < size {
-                let n = read(fd, buffer.baseAddress! + done, size - done)
-                if n > 0 { done += n } else if n < 0, errno == EINTR { continue } else { failed = n < 0; break }
-            }
-            count = done
+            let done = readFully(fd, into: buffer.baseAddress!, count: size)
+            failed = done < 0
+            count = max(0, done)
         }
         return failed ? nil : bytes
     }

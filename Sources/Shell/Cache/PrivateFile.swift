@@ -34,6 +34,12 @@ public enum PrivateFile {
 
     /// Replaces `path` with `bytes`, as ``write(_:to:)`` does with text.
     public static func write(bytes: [UInt8], to path: String) throws {
+        try write(to: path) { write in try bytes.withUnsafeBytes(write) }
+    }
+
+    /// Replaces `path` with what `produce` hands its writer, piece by piece (a large file
+    /// need not be whole in memory), as ``write(_:to:)`` does with text.
+    public static func write(to path: String, _ produce: ((UnsafeRawBufferPointer) throws -> Void) throws -> Void) throws {
         var target = path
         if let resolved = try? FileManager.default.destinationOfSymbolicLink(atPath: path) {
             target = resolved.hasPrefix("/") ? resolved : (path as NSString).deletingLastPathComponent + "/" + resolved
@@ -44,7 +50,16 @@ public enum PrivateFile {
         let fd = mkstemp(&template)
         guard fd >= 0 else { throw Failure(description: "cannot write in \(dir): \(String(cString: strerror(errno)))") }
         let temporary = String(decoding: template.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-        var ok = fchmod(fd, 0o600) == 0 && FileDescriptor.writeAll(fd, bytes)
+        var ok = fchmod(fd, 0o600) == 0
+        if ok {
+            do {
+                try produce { piece in
+                    guard FileDescriptor.writeAll(fd, piece) else { throw Failure(description: "a write failed") }
+                }
+            } catch {
+                ok = false
+            }
+        }
         if ok { ok = fsync(fd) == 0 }
         let error = errno
         close(fd)

@@ -12,19 +12,42 @@ struct RecordSource: Sendable {
     let settings: Settings
     let progress: ProgressReporter?
 
+    /// How rows of a resource are had: what ``rows(_:limit:)`` does, and `explain` reads.
+    enum Fetch {
+        /// From the cache, fresh: no request.
+        case cached(SessionCache.Entry)
+        /// The first rows only, not kept (`first N`).
+        case first(Int)
+        /// A stale click log brought up to date with a few requests (``ListRefresh``), the
+        /// keys read afresh beside it; a full scan after them when the rows prove nothing.
+        case refresh(SessionCache.Entry, ListOrder, KeyMap)
+        /// Every row, in pages (for clicks, after the keys: ``fullScan(_:)``).
+        case scan
+    }
+
+    /// How `rows(resource, limit:)` will get them now.
+    func fetch(_ resource: Resource, limit: Int? = nil) -> Fetch {
+        if settings.useCache, let entry = cache.fresh(resource, within: settings.freshness[resource] ?? .zero) { return .cached(entry) }
+        if let limit { return .first(limit) }
+        if resource == .clicks, settings.useCache, let cached = cache.any(resource), let (order, map) = refreshable(cached) {
+            return .refresh(cached, order, map)
+        }
+        return .scan
+    }
+
     /// Rows for a pipeline that may stop early (`first N`) or need everything.
     /// `limit` asks for no more rows than that (one request where the server allows).
     func rows(_ resource: Resource, limit: Int? = nil) -> RecordBatches {
-        if settings.useCache, let entry = cache.fresh(resource, within: settings.freshness[resource] ?? .zero) {
-            return RecordSource.replay(limit.map { Array(entry.records.prefix($0)) } ?? entry.records)
-        }
-        if let limit {
+        switch fetch(resource, limit: limit) {
+        case .cached(let entry):
+            return RecordBatches.replay(limit.map { entry.records.rows(in: 0..<min($0, entry.records.count)) } ?? entry.records)
+        case .first(let limit):
             return client.scan(resource, limit: min(limit, settings.pageSize), maxRows: limit, concurrency: settings.concurrency)
+        case .refresh(let entry, let order, let map):
+            return incremental(entry, order: order, map: map)
+        case .scan:
+            return fullScan(resource)
         }
-        if resource == .clicks, settings.useCache, let cached = cache.any(resource), let refresh = incremental(cached) {
-            return refresh
-        }
-        return fullScan(resource)
     }
 
     /// Every row of the list, read afresh, and kept in the cache when the scan completes. Clicks
@@ -42,7 +65,7 @@ struct RecordSource: Sendable {
             defer { progress?.finish() }
             let upstream = source.client.scan(resource, limit: source.settings.pageSize, concurrency: source.settings.concurrency,
                                               progress: progress?.reporter(for: resource, started: started))
-            var all: [Record] = []
+            var all = PackedRows.Builder()
             for try await batch in upstream {
                 if keep { all.append(contentsOf: batch) }
                 try await out.send(batch)
@@ -51,28 +74,37 @@ struct RecordSource: Sendable {
             try Task.checkCancellation()
             progress?.finish()
             guard keep else { return }
-            let provenance = Provenance(keyMap: keyMap, keyNames: resource == .clicks ? Provenance.keyNames(all) : nil,
+            let rows = all.finish()
+            let provenance = Provenance(keyMap: keyMap, keyNames: resource == .clicks ? Provenance.keyNames(rows) : nil,
                                         fullScanWall: began)
-            source.cache.store(resource, records: all, seconds: (ContinuousClock.now - started).inSeconds,
+            source.cache.store(resource, records: rows, seconds: (ContinuousClock.now - started).inSeconds,
                                requests: source.client.requestCount - requestsBefore, provenance: provenance)
         }
     }
 
+    /// The order a stale click log can be refreshed in with a few requests, and the keys'
+    /// names it was read under; nil when it cannot (no order, no key names to check against,
+    /// a full scan due by `set rescan`).
+    private func refreshable(_ entry: SessionCache.Entry) -> (ListOrder, KeyMap)? {
+        let now = Date().timeIntervalSince1970
+        guard !entry.needsFullScan, let map = entry.provenance.keyMap,
+              now - entry.provenance.fullScanWall < settings.rescan.inSeconds,
+              let order = ListOrder.of(entry.records, field: "timestamp") else { return nil }
+        return (order, map)
+    }
+
     /// A stale click log brought up to date with a few requests (``ListRefresh``) when the rows
-    /// prove that is right; nil when they cannot (no order, no key names to check against, a
-    /// full scan due by `set rescan`).
+    /// prove that is right.
     ///
     /// The keys are fetched afresh at the same time: a key renamed or deleted since the clicks
     /// were read has relabelled its clicks on the server, in place, where neither end of the
     /// list shows it. Any key of the clicks' ``KeyMap`` with another name now (or gone), or a
     /// name on a click that no key has, means a full scan.
-    private func incremental(_ entry: SessionCache.Entry) -> RecordBatches? {
-        let now = Date().timeIntervalSince1970
-        guard !entry.needsFullScan, let map = entry.provenance.keyMap,
-              now - entry.provenance.fullScanWall < settings.rescan.inSeconds,
-              let order = ListOrder.of(entry.records, field: "timestamp") else { return nil }
+    private func incremental(_ entry: SessionCache.Entry, order: ListOrder, map: KeyMap) -> RecordBatches {
         let source = self
-        return RecordBatches { out in
+        // Deferred: the rows are known once the refresh is done, and then they are packed rows
+        // a pipeline can read by columns (or, failing that, a full scan's stream).
+        return RecordBatches.deferred {
             let started = ContinuousClock.now
             let requestsBefore = source.client.requestCount
             async let keysNow = source.keysAfresh()
@@ -82,11 +114,11 @@ struct RecordSource: Sendable {
             let names = entry.provenance.keyNames ?? Provenance.keyNames(entry.records)
             guard map.changed(in: current).isEmpty, names.isSubset(of: current.allNames), let result else {
                 // Not provably current: read it all (after the keys, fetched just now).
-                for try await batch in source.fullScan(.clicks) { try await out.send(batch) }
-                return
+                return source.fullScan(.clicks)
             }
-            let added = result.rows.prefix(order == .newestFirst ? result.added : 0)
-                + result.rows.suffix(order == .oldestFirst ? result.added : 0)
+            let n = result.rows.count
+            let added = result.rows.rows(in: 0..<(order == .newestFirst ? result.added : 0))
+                + result.rows.rows(in: (n - (order == .oldestFirst ? result.added : 0))..<n)
             let provenance = Provenance(keyMap: map.adding(newIn: current), keyNames: names.union(Provenance.keyNames(added)),
                                         fullScanWall: entry.provenance.fullScanWall)
             let seconds = (ContinuousClock.now - started).inSeconds
@@ -97,7 +129,7 @@ struct RecordSource: Sendable {
             } else {
                 source.cache.store(.clicks, records: result.rows, seconds: seconds, requests: requests, provenance: provenance)
             }
-            try await out.send(result.rows)
+            return RecordBatches.replay(result.rows)
         }
     }
 
@@ -121,7 +153,7 @@ struct RecordSource: Sendable {
         }
         try Task.checkCancellation()
         if settings.useCache {
-            cache.store(.keys, records: keys, seconds: (ContinuousClock.now - started).inSeconds,
+            cache.store(.keys, records: PackedRows(keys), seconds: (ContinuousClock.now - started).inSeconds,
                         requests: client.requestCount - requestsBefore)
         }
         return keys
@@ -138,18 +170,25 @@ struct RecordSource: Sendable {
     }
 
     /// Every row, awaited (for joins and lookups).
+    func all(_ resource: Resource) async throws -> [Record] { Array(try await packedRows(resource)) }
+
+    /// Every row, packed: the cache's own when fresh, else after a fetch (for `follow`, which
+    /// compares the log from poll to poll without making a record of every row).
     /// A list that changed under a scan in a way its rows could not place is read again, up to
     /// three times: nothing has been shown of it yet.
-    func all(_ resource: Resource) async throws -> [Record] {
+    func packedRows(_ resource: Resource) async throws -> PackedRows {
         if settings.useCache, let entry = cache.fresh(resource, within: settings.freshness[resource] ?? .zero) {
             return entry.records
         }
         var attempt = 1
         while true {
             do {
-                var collected: [Record] = []
-                for try await batch in rows(resource) { collected.append(contentsOf: batch) }
-                return collected
+                let batches = try await rows(resource).resolved()
+                if let packed = batches.packed { return packed }
+                var builder = PackedRows.Builder()
+                for try await batch in batches { builder.append(contentsOf: batch) }
+                try Task.checkCancellation()
+                return builder.finish()
             } catch let changed as ScanChanged where attempt < 3 {
                 _ = changed
                 attempt += 1

@@ -11,7 +11,7 @@ import Synchronization
 public final class SessionCache: Sendable {
     /// One resource's rows as last fetched in full.
     public struct Entry: Sendable {
-        public var records: [Record]
+        public var records: PackedRows
         public var fetchedAt: ContinuousClock.Instant
         /// Wall time the fetch took, and the requests it made.
         public var fetchSeconds: Double
@@ -78,7 +78,7 @@ public final class SessionCache: Sendable {
 
     /// Keeps the rows of a fetch that took `seconds` and began then; `provenance` says what they
     /// were read under (by default: a scan of the whole list, begun when the fetch began).
-    public func store(_ resource: Resource, records: [Record], seconds: Double, requests: Int, provenance: Provenance? = nil) {
+    public func store(_ resource: Resource, records: PackedRows, seconds: Double, requests: Int, provenance: Provenance? = nil) {
         loadFromDisk(resource)
         let generation = UInt64.random(in: 1...UInt64.max)
         let fetchedWall = Date().timeIntervalSince1970 - seconds
@@ -298,12 +298,5 @@ public final class SessionCache: Sendable {
 
 extension SessionCache.Entry {
     /// An estimate of the memory the rows hold, for `cache`.
-    public var approximateBytes: Int {
-        guard let first = records.first else { return 0 }
-        var perRow = MemoryLayout<Record>.stride + first.values.count * MemoryLayout<Value>.stride
-        for v in first.values {
-            if case .string(let s) = v, s.utf8.count > 15 { perRow += s.utf8.count + 32 }
-        }
-        return perRow * records.count
-    }
+    public var approximateBytes: Int { records.approximateBytes }
 }

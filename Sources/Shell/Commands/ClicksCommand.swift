@@ -13,5 +13,5 @@ struct ClicksCommand: ListingCommand {
                                 shows: "who clicked most since a day (-7d: this week)", result: .rows(5)),
                    StageExample("clicks | where source_ip in (10.0.0.0/8, 217.81.0.0/16) | count",
                                 shows: "clicks from either of two networks", result: .value("11769"))],
-        isSource: true)
+        isSource: true, reads: .listing(.clicks))
 }

@@ -22,6 +22,11 @@ public struct CommandSpec: Sendable {
     public var subcommands: [SubcommandSpec] = []
     /// Whether its output is records that stages can follow.
     public var isSource = false
+    /// Whether it reads the rest of the line itself, unparsed (`save NAME LINE`, where LINE
+    /// may be stages with `>` in them, which would read as a redirect after a command).
+    public var readsLine = false
+    /// What running it reads from the API, for `explain`.
+    public var reads: CommandReads = .nothing
 
     /// How its words read, for completion.
     public var syntax: CommandSyntax {
@@ -60,6 +65,24 @@ public struct CommandSpec: Sendable {
     }
 }
 
+/// What a command reads from the API, as `explain` estimates it.
+public enum CommandReads: Sendable, Equatable {
+    /// Nothing (settings, help, the cache's own report).
+    case nothing
+    /// A resource's rows for its stages, through the session cache (`sessions`, `clicks`).
+    case listing(Resource)
+    /// Every row of a resource, through the session cache (`open PORT` reads the sessions).
+    case every(Resource)
+    /// `keys`: the listing, one key (with its sessions and the cached clicks), or a write.
+    case keys
+    /// `get PATH`: one request for a record, a scan for a list.
+    case path
+    /// Another line, once or again and again (`watch`, `explain`).
+    case line
+    /// What the cache holds, or the resources named, fetched afresh now (`refresh`).
+    case refresh
+}
+
 /// A subcommand: a word after the command that changes what the rest means.
 public struct SubcommandSpec: Sendable {
     public var name: String
@@ -89,7 +112,7 @@ public enum CommandCatalog {
     static let commands: [any ShellCommand.Type] = [
         SessionsCommand.self, KeysCommand.self, ClicksCommand.self, NodesCommand.self, GetCommand.self,
         WatchCommand.self, OpenCommand.self, RefreshCommand.self, CacheCommand.self, SetCommand.self,
-        HelpCommand.self, HistoryCommand.self, ClearCommand.self, ExitCommand.self,
+        HelpCommand.self, HistoryCommand.self, SaveCommand.self, SavedCommand.self, ExplainCommand.self, ClearCommand.self, ExitCommand.self,
     ]
     /// Run by scripts and the benchmark; not listed by `help`, not completed.
     static let hidden: [any ShellCommand.Type] = [CompleteCommand.self]

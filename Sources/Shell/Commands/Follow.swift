@@ -32,7 +32,8 @@ struct Follower {
         let filterText = String(line.prefix(last.range.lowerBound)).trimmingCharacters(in: .whitespaces)
         let filters = try Pipeline(parsing: String(filterText.dropLast(filterText.hasSuffix("|") ? 1 : 0)))
         let deadline = follow.duration.map { ContinuousClock.now + $0 }
-        var known = try await context.source.all(resource)
+        // The rows as packed in the cache: each poll compares their ends, not every row.
+        var known = try await context.source.packedRows(resource)
         do {
             while true {
                 var wait = context.settings.followInterval
@@ -43,9 +44,9 @@ struct Follower {
                 }
                 try await Task.sleep(for: wait)
                 context.cache.markStale(resource)
-                let now: [Record]
+                let now: PackedRows
                 do {
-                    now = try await context.source.all(resource)
+                    now = try await context.source.packedRows(resource)
                 } catch is ScanChanged {
                     // The list kept changing under three scans in a row: nothing is lost by
                     // waiting, the next poll compares with the same rows.
@@ -64,12 +65,12 @@ struct Follower {
     }
 
     /// The lines to print for what changed between two fetches, through the filters.
-    private func changes(from known: [Record], to now: [Record], resource: Resource, filters: Pipeline) async throws -> [String] {
+    private func changes(from known: PackedRows, to now: PackedRows, resource: Resource, filters: Pipeline) async throws -> [String] {
         if resource == .clicks {
             let fresh = Follower.arrived(before: known, after: now)
             return try await filtered(fresh, through: filters, resource: resource).map(FollowLine.line)
         }
-        let (came, went) = Follower.sessionChanges(before: known, after: now)
+        let (came, went) = Follower.sessionChanges(before: Array(known), after: Array(now))
         return try await filtered(came, through: filters, resource: resource).map { "+ " + FollowLine.line($0) }
             + (try await filtered(went, through: filters, resource: resource)).map { "- " + FollowLine.line($0) }
     }
@@ -78,7 +79,10 @@ struct Follower {
     private func filtered(_ rows: [Record], through filters: Pipeline, resource: Resource) async throws -> [Record] {
         guard !rows.isEmpty else { return [] }
         let joins = try await context.pipelines.joins(for: filters, input: .resource(resource))
-        let evaluation = EvaluationContext(now: .current, relation: { joins.related($0, $1) }, zone: context.settings.zone)
+        let addresses = context.pipelines.addresses
+        let evaluation = EvaluationContext(now: .current, relation: { joins.related($0, $1) }, zone: context.settings.zone,
+                                           addresses: addresses)
+        defer { for line in addresses.finishLine() { context.output.message("opsh: \(line)\n") } }
         guard case .records(let out) = try await filters.evaluate(RecordSource.replay(rows), context: evaluation) else { return [] }
         return out
     }
@@ -88,11 +92,11 @@ struct Follower {
     /// full rescan: rows purged, late rows in the middle, keys renamed), whatever `after` holds
     /// more of than `before`, a click being the same click whatever its `key_name` now says
     /// (a rename relabels old clicks; they are not new).
-    static func arrived(before: [Record], after: [Record]) -> [Record] {
+    static func arrived(before: PackedRows, after: PackedRows) -> [Record] {
         if let first = before.first, let last = before.last, after.count > before.count {
             let extra = after.count - before.count
-            if after[0] == first, after[before.count - 1] == last { return Array(after[before.count...]) }
-            if after[extra] == first, after[after.count - 1] == last { return Array(after[..<extra].reversed()) }
+            if after[0] == first, after[before.count - 1] == last { return after.records(in: before.count..<after.count) }
+            if after[extra] == first, after[after.count - 1] == last { return after.records(in: 0..<extra).reversed() }
         }
         var seen: [ClickIdentity: Int] = [:]
         for r in before { seen[ClickIdentity(r), default: 0] += 1 }

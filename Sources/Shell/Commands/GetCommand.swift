@@ -8,7 +8,7 @@ struct GetCommand: ShellCommand, Equatable {
         name: "get", synopsis: "get PATH", summary: "GET any API path; a list feeds the pipeline",
         examples: [StageExample("get keys/374/", shows: "one key as the API returns it", result: .contains("\"id\": 374")),
                    StageExample("get sessions/ | count", shows: "a list path works like a command", result: .value("300"))],
-        arguments: .apiPath, isSource: true)
+        arguments: .apiPath, isSource: true, reads: .path)
 
     let path: String
 

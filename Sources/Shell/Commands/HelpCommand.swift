@@ -25,7 +25,7 @@ struct HelpCommand: ShellCommand, Equatable {
     func run(_ invocation: Invocation, in context: CommandContext) async throws -> Outcome {
         let pipeline = invocation.pipeline
         let help = Help(color: context.info.color && pipeline.redirect == nil,
-                        width: context.info.stdoutIsTerminal ? context.info.width() : nil)
+                        width: context.info.stdoutIsTerminal ? context.info.width() : nil, saved: context.saved.all)
         try await context.pipelines.emit(help.text(for: topic), pipeline: pipeline, prose: true)
         return .ok
     }
@@ -38,6 +38,8 @@ struct Help {
     let color: Bool
     /// The terminal's width: prose is wrapped to it (at most 100 columns). nil: 100.
     var width: Int? = nil
+    /// The user's saved queries: listed after the stages, and topics of their own.
+    var saved: [SavedQuery] = []
 
     /// Topics that are neither a command nor a stage.
     static let topics = ["keyboard"]
@@ -136,7 +138,8 @@ struct Help {
         if topic == "keyboard" { return keyboard() }
         if let spec = CommandCatalog.named(topic) { return command(spec) }
         if let stage = StageCatalog.all.first(where: { $0.name == topic }) { return self.stage(stage) }
-        let names = CommandCatalog.names + StageCatalog.all.map { $0.name } + Help.topics
+        if let query = saved.first(where: { $0.name == topic }) { return self.saved(query) }
+        let names = CommandCatalog.names + StageCatalog.all.map { $0.name } + Help.topics + saved.map(\.name)
         let hint = Suggest.nearest(topic, among: names).map { " (did you mean '\($0)'?)" } ?? ""
         throw ShellError("no help on '\(TerminalSafe.escape(topic))'\(hint); 'help' lists the topics")
     }
@@ -151,6 +154,14 @@ struct Help {
         let sw = StageCatalog.all.map { $0.synopsis.count }.max() ?? 0
         for s in StageCatalog.all {
             out += hanging("  " + s.synopsis.padding(toLength: sw, withPad: " ", startingAt: 0) + "  ", s.summary) + "\n"
+        }
+        if !saved.isEmpty {
+            out += "\n" + bold("Saved") + dim("  (yours: save NAME LINE)") + "\n"
+            let uses = saved.map { $0.isStage ? "| " + $0.usage : $0.usage }
+            let qw = uses.map(\.count).max() ?? 0
+            for (use, q) in zip(uses, saved) {
+                out += "  " + use.padding(toLength: qw, withPad: " ", startingAt: 0) + "  " + TerminalSafe.escape(q.line) + "\n"
+            }
         }
         out += "\n" + bold("Try") + "\n"
         for line in ["clicks | where port=6260 | count",
@@ -176,6 +187,18 @@ struct Help {
             (less: q leaves it, the arrows scroll, / searches). Lines in ~/.editrc change the \
             keys: 'opsh:bind ^U vi-kill-line-prev' (see editrc(5)).
             """) + "\n"
+        return out
+    }
+
+    /// A saved query: how it is used, its line, its parameters.
+    private func saved(_ q: SavedQuery) -> String {
+        let use = q.isStage ? "COMMAND | " + q.usage : q.usage
+        var out = bold(use) + "\n  saved query: " + example(TerminalSafe.escape(q.line)) + "\n"
+        if !q.parameters.isEmpty {
+            let given = q.parameters.map { Int($0) != nil ? "$\($0)" : "$\($0) (or \($0)=VALUE)" }
+            out += "\n" + wrap(Substring("  Arguments fill " + given.joined(separator: ", ") + " in order; each is one value, quoted as the language quotes it.")) + "\n"
+        }
+        out += "\n" + dim("  save \(q.name) LINE replaces it; saved rm \(q.name) forgets it.") + "\n"
         return out
     }
 
@@ -220,10 +243,12 @@ struct KeyBinding {
         KeyBinding(keys: "Ctrl-R", does: "search history backwards as you type; Enter runs what it found, Ctrl-R again goes further back"),
         KeyBinding(keys: "Left, Right", does: "move a character (also Ctrl-B, Ctrl-F)"),
         KeyBinding(keys: "Alt-B, Alt-F", does: "move a word back, forward"),
-        KeyBinding(keys: "Ctrl-A, Ctrl-E", does: "go to the start, the end of the line"),
+        KeyBinding(keys: "Ctrl-A, Ctrl-E", does: "go to the start, the end of the line (also Home, End)"),
+        KeyBinding(keys: "Right, End", does: "at the end of the line, take the dimmed suggestion from history (Alt-Right: its next word)"),
         KeyBinding(keys: "Ctrl-K", does: "delete from the cursor to the end of the line (Ctrl-Y puts it back)"),
         KeyBinding(keys: "Ctrl-U", does: "delete the whole line"),
         KeyBinding(keys: "Ctrl-W", does: "delete the word before the cursor (Alt-Backspace too)"),
         KeyBinding(keys: "Ctrl-L", does: "clear the screen (so does the command clear)"),
+        KeyBinding(keys: "Ctrl-X Ctrl-E", does: "edit the line in $EDITOR; what the file holds when the editor exits runs"),
     ]
 }

@@ -9,5 +9,5 @@ struct NodesCommand: ListingCommand {
         examples: [StageExample("nodes", shows: "every node", result: .rows(3)),
                    StageExample("nodes | where status = active | select name,public_dns_name", shows: "the active nodes' names",
                                 result: .rows(3))],
-        isSource: true)
+        isSource: true, reads: .listing(.nodes))
 }

@@ -6,7 +6,7 @@ struct OpenCommand: ShellCommand, Equatable {
     static let spec = CommandSpec(
         name: "open", synopsis: "open PORT", summary: "a session's links (not visited)",
         examples: [StageExample("open 6260", shows: "the links of the session on port 6260", result: .contains("open_port_for_ip_link"))],
-        arguments: .port)
+        arguments: .port, reads: .every(.sessions))
 
     let port: Int
 

@@ -18,7 +18,7 @@ struct RefreshCommand: ShellCommand, Equatable {
         examples: [StageExample("refresh clicks", shows: "bring the click log up to date", result: .quiet),
                    StageExample("refresh", shows: "everything the cache holds, fetched afresh", result: .quiet),
                    StageExample("refresh --full clicks", shows: "read the whole click log again", result: .quiet)],
-        arguments: .resources)
+        arguments: .resources, reads: .refresh)
 
     let resources: [Resource]
     let full: Bool

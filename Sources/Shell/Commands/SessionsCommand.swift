@@ -9,5 +9,5 @@ struct SessionsCommand: ListingCommand {
         examples: [StageExample("sessions | where local_port=22 | select port,server,key.name",
                                 shows: "which SSH sessions are open, and from which key", result: .rows(169)),
                    StageExample("sessions | count", shows: "how many sessions are live", result: .value("300"))],
-        isSource: true)
+        isSource: true, reads: .listing(.sessions))
 }

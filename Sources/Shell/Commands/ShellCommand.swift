@@ -1,3 +1,4 @@
+import Foundation
 import OpenportAPI
 import Query
 import Records
@@ -30,6 +31,11 @@ struct Invocation: Sendable {
     }
 
     var arguments: [CommandArgument] { pipeline.command.arguments }
+
+    /// The line after the command's name, as typed (for a command that ``CommandSpec/readsLine``).
+    var rawArguments: String {
+        String(line.dropFirst(pipeline.command.nameRange.upperBound)).trimmingCharacters(in: .whitespaces)
+    }
 
     /// For a command (or subcommand, `keys rm`) that prints no records: stages after it are an error.
     func refuseStages(after name: String) throws {
@@ -82,6 +88,8 @@ struct CommandContext: Sendable {
     let history: [String]
     /// What TAB offers, for `__complete`.
     let completer: Completer
+    /// The user's saved queries (`save`, `saved`, `help NAME`, `explain NAME ARGS`).
+    let saved: SavedQueries
 
     /// Rows of the resources, through the cache.
     var source: RecordSource { pipelines.source }

@@ -18,7 +18,7 @@ struct WatchCommand: ShellCommand, Equatable {
         examples: [StageExample("watch 10 sessions | count", shows: "the number of live sessions, every 10 seconds", result: .live),
                    StageExample("watch 30 clicks | where timestamp > -1h | group port | first 5",
                                 shows: "the busiest ports of the last hour", result: .live)],
-        arguments: .commandLine(flagsWithValue: ["times"]), isSource: true)
+        arguments: .commandLine(flagsWithValue: ["times"]), isSource: true, reads: .line)
 
     /// Seconds between runs.
     var seconds = 2.0

@@ -51,7 +51,7 @@ public enum CompletionCache {
         for resource in keptFields.keys.sorted(by: { $0.rawValue < $1.rawValue }) {
             guard case .list(let rows) = root[resource.rawValue] else { continue }
             let records = rows.prefix(rowLimit).compactMap(\.record)
-            cache.store(resource, records: records, seconds: 0, requests: 0)
+            cache.store(resource, records: PackedRows(records), seconds: 0, requests: 0)
         }
         return cache
     }

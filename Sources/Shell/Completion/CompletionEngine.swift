@@ -13,16 +13,40 @@ struct CompletionEngine: Sendable {
     /// Starts a background fetch of a resource (at most one at a time per resource).
     let prefetch: @Sendable (Resource) -> Void
     let stageNames = StageCatalog.names
+    /// What TAB offers after `source_ip.` and as its values (see CompletionEngine+Addresses).
+    var addresses: any AddressLookup = NoAddressLookup()
+    /// The user's saved queries: their names complete where a command or a stage may stand,
+    /// and their parameters as the values they stand for.
+    var savedQueries: @Sendable () -> [SavedQuery] = { [] }
 
     func complete(_ line: String, cursor: Int) -> Completion {
-        let ctx = CompletionAnalyzer.analyze(line, cursor: cursor, commands: CommandCatalog.syntax)
-        let words = candidates(for: ctx.kind, prefix: ctx.prefix)
+        let saved = savedQueries()
+        var ctx: CompletionContext
+        if let standIn = SavedQueryCompletion.standIn(line, cursor: cursor, queries: saved) {
+            ctx = CompletionAnalyzer.analyze(standIn.text, cursor: standIn.text.count, commands: CommandCatalog.syntax)
+            ctx.wordStart += standIn.shift
+        } else {
+            ctx = CompletionAnalyzer.analyze(line, cursor: cursor, commands: CommandCatalog.syntax)
+        }
+        let words = candidates(for: ctx.kind, prefix: ctx.prefix) + savedNames(for: ctx.kind, saved)
         let matching = words.filter { $0.text.hasPrefix(ctx.prefix) && !ctx.named.contains($0.text) }
         let insert = matching.map { w in
             CompletionCandidate(insert: w.raw || !(ctx.quoted || w.quote || Quoting.needsQuotes(w.text)) ? w.text : Quoting.doubleQuoted(w.text),
                                 display: TerminalSafe.escape(w.text), appendSpace: w.space)
         }
         return Completion(wordStart: ctx.wordStart, candidates: insert)
+    }
+
+    /// The saved queries that fit where the cursor is: lines where a command may stand,
+    /// stages after `|`, any of them as a help topic or after `saved rm`.
+    private func savedNames(for kind: ExpectedKind, _ saved: [SavedQuery]) -> [Word] {
+        switch kind {
+        case .command: return saved.filter { !$0.isStage }.map { Word(text: $0.name) }
+        case .stage: return saved.filter(\.isStage).map { Word(text: $0.name) }
+        case .topic, .savedQuery: return saved.map { Word(text: $0.name) }
+        case .subcommand(_, let or): return savedNames(for: or, saved)
+        default: return []
+        }
     }
 
     /// A candidate: `raw` is inserted as it is, `quote` always in quotes.
@@ -41,7 +65,8 @@ struct CompletionEngine: Sendable {
         case .setting:
             return Setting.names.map { Word(text: $0) }
         case .settingValue(let name):
-            return (Setting.named(name)?.candidates() ?? []).map { Word(text: $0) }
+            // A directory (of `set geoip`'s files) is completed further, not ended with a space.
+            return (Setting.named(name)?.candidates(prefix) ?? []).map { Word(text: $0, space: !$0.hasSuffix("/")) }
         case .op:
             return CompletionAnalyzer.operators.map { Word(text: $0) }
         case .field(let source, let inWhere):
@@ -49,6 +74,7 @@ struct CompletionEngine: Sendable {
             return fields(of: source, prefix: prefix).map { Word(text: $0, space: !inWhere && !$0.hasSuffix(".")) }
         case .value(let source, let field):
             guard let r = Resource(word: source) else { return [] }
+            if let derived = addressValues(resource: r, path: field) { return derived.map { Word(text: $0) } }
             return values.top(resource: r, field: field, cache: cache, prefetch: prefetch).map { Word(text: $0) }
         case .subcommand(let names, let or):
             return names.map { Word(text: $0) } + candidates(for: or, prefix: prefix)
@@ -65,7 +91,7 @@ struct CompletionEngine: Sendable {
             }
         case .choice(let words):
             return words.map { Word(text: $0) }
-        case .nothing:
+        case .savedQuery, .nothing:
             return []
         }
     }
@@ -116,6 +142,6 @@ struct CompletionEngine: Sendable {
                 names.append(name + ".")
             }
         }
-        return names
+        return names + addressFieldNames(of: r, prefix: prefix)
     }
 }

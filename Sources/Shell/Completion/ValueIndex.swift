@@ -13,11 +13,13 @@ final class ValueIndex: Sendable {
         if let hit = built.withLock({ $0[key] }), hit.at == entry.fetchedAt { return hit.values }
         var counts: [Value: Int] = [:]
         let path = field.split(separator: ".").map(String.init)
-        for r in entry.records {
-            let v = path.count == 1 ? r[field] : r.value(at: path)
-            switch v {
-            case .null, .list, .object, .time: continue
-            default: counts[v, default: 0] += 1
+        if path.count == 1 {
+            // Read from the field's column: a count per distinct value, no row made.
+            counts = entry.records.valueCounts(of: field, where: ValueIndex.offered)
+        } else {
+            for r in entry.records {
+                let v = r.value(at: path)
+                if ValueIndex.offered(v) { counts[v, default: 0] += 1 }
             }
         }
         let values = ValueIndex.ranked(counts)
@@ -30,22 +32,19 @@ final class ValueIndex: Sendable {
     func warm(resource: Resource, cache: SessionCache) {
         guard let entry = cache.any(resource), let first = entry.records.first else { return }
         let fields = first.fields
-        var counts = [[Value: Int]](repeating: [:], count: fields.count)
-        for r in entry.records {
-            // Pages parse into schemas of their own: the same fields, not the same object.
-            guard r.schema == first.schema else { continue }
-            for i in 0..<fields.count {
-                let v = r[position: i]
-                switch v {
-                case .null, .list, .object, .time: continue
-                default: counts[i][v, default: 0] += 1
-                }
-            }
-        }
+        let counts = fields.map { entry.records.valueCounts(of: $0, where: ValueIndex.offered) }
         built.withLock { b in
             for (i, f) in fields.enumerated() where !counts[i].isEmpty {
                 b[Key(resource: resource, field: f)] = (entry.fetchedAt, ValueIndex.ranked(counts[i]))
             }
+        }
+    }
+
+    /// Whether TAB offers a value: text, numbers and booleans, not nulls, timestamps or nested values.
+    static func offered(_ v: Value) -> Bool {
+        switch v {
+        case .null, .list, .object, .time: return false
+        default: return true
         }
     }
 

@@ -60,11 +60,14 @@ public enum FileDescriptor {
     /// Writes all of `bytes` to `fd`, through partial writes and EINTR; false when the reader
     /// went away (EPIPE) or the write failed.
     public static func writeAll(_ fd: Int32, _ bytes: [UInt8]) -> Bool {
+        bytes.withUnsafeBytes { writeAll(fd, $0) }
+    }
+
+    /// Writes all of `bytes` to `fd`, as the one above.
+    public static func writeAll(_ fd: Int32, _ bytes: UnsafeRawBufferPointer) -> Bool {
         var offset = 0
         while offset < bytes.count {
-            let n = bytes.withUnsafeBytes { buf in
-                systemWrite(fd, buf.baseAddress! + offset, buf.count - offset)
-            }
+            let n = systemWrite(fd, bytes.baseAddress! + offset, bytes.count - offset)
             if n > 0 {
                 offset += n
             } else if n < 0, errno == EINTR {

@@ -1,3 +1,4 @@
+import AddressLookups
 import Foundation
 import OpenportAPI
 import Query
@@ -30,6 +31,8 @@ struct PipelineRunner: Sendable {
     /// Whether a screenful of output may go through the pager (a person at a terminal).
     let mayPage: Bool
     let valueIndex: ValueIndex
+    /// What address fields (`source_ip.country`, `.host`) are looked up through.
+    let addresses: AddressBook
 
     var info: TerminalInfo { terminal.info }
 
@@ -124,9 +127,10 @@ struct PipelineRunner: Sendable {
         let joins = try await joins(for: shown, input: input)
         defer {
             let noun = input.resource == .clicks ? "click" : input.resource == .sessions ? "session" : "row"
-            for line in joins.warnings(rowNoun: noun) { output.message("opsh: \(line)\n") }
+            for line in joins.warnings(rowNoun: noun) + addresses.finishLine() { output.message("opsh: \(line)\n") }
         }
-        let context = EvaluationContext(now: .current, relation: { joins.related($0, $1) }, render: options, zone: settings.zone)
+        let context = EvaluationContext(now: .current, relation: { joins.related($0, $1) }, render: options, zone: settings.zone,
+                                        addresses: addresses)
         let batches: RecordBatches
         switch input {
         case .records(let rows, _):
@@ -164,12 +168,19 @@ struct PipelineRunner: Sendable {
     /// The joins a pipeline's paths need (see ``Joins``); the related rows are fetched once,
     /// through the cache.
     func joins(for pipeline: Pipeline, input: PipelineInput) async throws -> Joins {
-        let heads = Set(pipeline.fieldReferences.filter { $0.path.components.count > 1 }.map { $0.path.components[0] })
-        guard let resource = input.resource, !heads.isDisjoint(with: resource.relations.keys) else { return .none }
-        // A click's key is found by name and port, its session by port and its key's name:
-        // either needs both lists.
+        let needed = PipelineRunner.joinedResources(for: pipeline, from: input.resource)
+        guard !needed.isEmpty else { return .none }
         let keys = try await source.all(.keys)
-        let sessions = resource == .clicks ? try await source.all(.sessions) : []
+        let sessions = needed.contains(.sessions) ? try await source.all(.sessions) : []
         return Joins(keys: keys, sessions: sessions)
+    }
+
+    /// The lists a pipeline's dotted paths join with, in the order they are fetched: the keys
+    /// for `key.*`, and for clicks the sessions too (a click's key is found by name and port,
+    /// its session by port and its key's name: either needs both lists). `explain` reads this.
+    static func joinedResources(for pipeline: Pipeline, from resource: Resource?) -> [Resource] {
+        let heads = Set(pipeline.fieldReferences.filter { $0.path.components.count > 1 }.map { $0.path.components[0] })
+        guard let resource, !heads.isDisjoint(with: resource.relations.keys) else { return [] }
+        return resource == .clicks ? [.keys, .sessions] : [.keys]
     }
 }

@@ -17,6 +17,8 @@ public struct Settings: Sendable {
     public var timeout: Duration = .seconds(30)
     /// Print each command's wall time and HTTP requests on stderr.
     public var timing = false
+    /// At the prompt, show the rest of the last matching history line after the cursor.
+    public var suggest = true
     /// The zone `group F by day` counts in: UTC, local (TZ) or Area/City.
     public var zone: BucketZone = .utc
     /// `auto` (Unicode unless the locale says otherwise), `utf8` or `ascii`, for `chart`.
@@ -27,6 +29,8 @@ public struct Settings: Sendable {
     /// ends and one page in the middle, so a change elsewhere in the middle is seen by the next
     /// full scan at the latest.
     public var rescan: Duration = .seconds(3600)
+    /// MaxMind DB files (`.mmdb`) for `source_ip.country`, `.asn`, ...: `set geoip FILE[,FILE]`.
+    public var geoip: [String] = []
     /// How long fetched rows count as fresh, per resource.
     public var freshness: [Resource: Duration] = [
         .sessions: .seconds(30), .keys: .seconds(300), .nodes: .seconds(3600), .clicks: .seconds(60),

@@ -113,11 +113,13 @@ struct KeyLookup {
             return "not counted: the click log is not cached ('refresh clicks' fetches it)"
         }
         guard case .string(let name) = key["name"] else { return "0" }
-        let keys = context.cache.any(.keys)?.records ?? [key]
+        let keys = context.cache.any(.keys).map { Array($0.records) } ?? [key]
         let joins = Joins(keys: keys, sessions: sessions)
         var mine = 0
         var shared = 0
-        for click in entry.records where click["key_name"] == .string(name) {
+        // The name read from its column; a record made only of the clicks that carry it.
+        for (i, v) in entry.records.values(of: "key_name").enumerated() where v == .string(name) {
+            let click = entry.records[i]
             if let owner = joins.key(ofClick: click) {
                 if owner["id"] == key["id"] { mine += 1 }
             } else {

@@ -28,7 +28,7 @@ struct KeysCommand: ShellCommand, Equatable {
             SubcommandSpec("rm", synopsis: "keys rm ID|NAME ... [--yes]", summary: "delete keys (asks first; scripts need --yes)",
                            arguments: .keys),
         ],
-        isSource: true)
+        isSource: true, reads: .keys)
 
     /// What TAB offers for the fields a write sends.
     static let writableFields = ["name=", "public_key=@"]

@@ -46,10 +46,10 @@ func binaryWrite(_ records: [Record], dir: String) {
     rename(String(cString: template), dir + "/clicks.rows")
 }
 
-func binaryLoad(dir: String) -> [Record]? {
+func binaryLoad(dir: String) -> PackedRows? {
     let bytes = readAll(dir + "/clicks.rows")
     guard bytes.count > 20 else { return nil }
-    return bytes.withUnsafeBytes { raw -> [Record]? in
+    return bytes.withUnsafeBytes { raw -> PackedRows? in
         let body = UnsafeRawBufferPointer(rebasing: raw[0..<(raw.count - 8)])
         guard RowCodec.checksum(body) == raw.loadUnaligned(fromByteOffset: raw.count - 8, as: UInt64.self) else { return nil }
         return try? RowCodec.decode(UnsafeRawBufferPointer(rebasing: raw[12..<(raw.count - 8)]))
@@ -134,7 +134,7 @@ case "load":
     t = now(); precondition(sqliteWrite(typed, dir: dir)); let sw = now() - t
     var b: [Double] = [], s: [Double] = []
     for _ in 0..<7 {
-        t = now(); let x = binaryLoad(dir: dir)!; b.append(now() - t); precondition(x == typed)
+        t = now(); let x = binaryLoad(dir: dir)!; b.append(now() - t); precondition(Array(x) == typed)
         t = now(); let y = sqliteLoad(dir: dir); s.append(now() - t); precondition(y == typed)
     }
     print(String(format: "rows %d | binary: write %.0f ms, load median %.1f ms (min %.1f), %.1f MB | sqlite WAL: write %.0f ms, load median %.1f ms (min %.1f), %.1f MB",
