@@ -44,7 +44,9 @@ import Testing
         // The list, then the line drawn again under it.
         shell.waitForLastLine(InteractiveTests.prompt + "keys \"L")
         let screen = shell.session.screenText.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
-        let lines = screen.indices.filter { screen[$0] == InteractiveTests.prompt + "keys \"L" }
+        // The line as typed, the right prompt (`demo`) perhaps at the far end of its row.
+        let typed = InteractiveTests.prompt + "keys \"L"
+        let lines = screen.indices.filter { screen[$0] == typed || (screen[$0].hasPrefix(typed + " ") && screen[$0].hasSuffix(" demo")) }
         try #require(lines.count >= 2, "\(screen.suffix(30))")
         let list = screen[(lines[lines.count - 2] + 1)..<lines[lines.count - 1]].filter { !$0.isEmpty }
         // The thirteen short names in columns, the long one below them (on as many rows as the

@@ -68,11 +68,12 @@ struct SetCommand: ShellCommand, Equatable {
         let toTerminal = context.info.stdoutIsTerminal && pipeline.redirect == nil
         guard toTerminal else { return rows.map { "\($0)\t\($1)\t\($2)\n" }.joined() }
         let nameWidth = rows.map(\.0.count).max() ?? 0
-        let valueWidth = rows.map(\.1.count).max() ?? 0
+        // A long value (geoip's files) does not widen the column: its meaning starts after it.
+        let valueWidth = rows.map(\.1.count).filter { $0 <= 16 }.max() ?? 0
         let help = Help(color: context.info.color && toTerminal, width: toTerminal ? context.info.width() : nil)
         return rows.map { name, value, meaning in
             let head = name.padding(toLength: nameWidth, withPad: " ", startingAt: 0) + "  "
-                + value.padding(toLength: valueWidth, withPad: " ", startingAt: 0) + "  "
+                + value.padding(toLength: max(valueWidth, value.count), withPad: " ", startingAt: 0) + "  "
             return help.hanging(head, meaning, dimmed: true)
         }.joined(separator: "\n") + "\n"
     }
