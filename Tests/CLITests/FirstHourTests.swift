@@ -129,10 +129,7 @@ import Testing
     func clear() throws {
         let shell = try Shell()
         try shell.waitForPrompt()
-        let before = shell.session.output.count
-        shell.session.send("clear\r")
-        try shell.waitForPrompt()
-        let printed = String(shell.session.output.dropFirst(before))
+        let printed = try shell.written("clear")
         #expect(printed.contains("\u{1B}[H\u{1B}[2J"), "\(String(reflecting: printed))")
         #expect(!printed.contains("unknown command"))
         try shell.quit()
@@ -171,10 +168,7 @@ import Testing
     static func helpText(_ topic: String, columns: Int) throws -> [String] {
         let shell = try Shell(environment: ["NO_COLOR": "1"], columns: UInt16(columns))
         try shell.waitForPrompt()
-        let before = shell.session.output.count
-        shell.session.send("help \(topic)\r")
-        try shell.waitForPrompt()
-        let text = PTYSession.strippingEscapes(String(shell.session.output.dropFirst(before))).replacingOccurrences(of: "\r", with: "")
+        let text = PTYSession.strippingEscapes(try shell.written("help \(topic)")).replacingOccurrences(of: "\r", with: "")
         try shell.quit()
         return text.split(separator: "\n", omittingEmptySubsequences: false).dropFirst().dropLast().map(String.init)
     }
@@ -217,18 +211,12 @@ import Testing
     func errorsLookAlike() throws {
         let coloured = try Shell()
         try coloured.waitForPrompt()
-        let before = coloured.session.output.count
-        coloured.session.send("kyes\r")
-        try coloured.waitForPrompt()
-        #expect(String(coloured.session.output.dropFirst(before)).contains("\u{1B}[1;31mopsh:\u{1B}[0m unknown command 'kyes'"))
+        #expect(try coloured.written("kyes").contains("\u{1B}[1;31mopsh:\u{1B}[0m unknown command 'kyes'"))
         try coloured.quit()
 
         let plain = try Shell(environment: ["NO_COLOR": "1"])
         try plain.waitForPrompt()
-        let start = plain.session.output.count
-        plain.session.send("kyes\r")
-        try plain.waitForPrompt()
-        let printed = String(plain.session.output.dropFirst(start))
+        let printed = try plain.written("kyes")
         #expect(printed.contains("opsh: unknown command 'kyes'") && !printed.contains("\u{1B}[1;31m"), "\(String(reflecting: printed))")
         try plain.quit()
 
@@ -238,5 +226,16 @@ import Testing
         let login = try CLI.opsh(["login", "--api-url"])
         #expect(login.stderr.hasPrefix("opsh: missing value for '--api-url <URL>'") && login.stderr.hasSuffix("; 'opsh login --help' says more\n"),
                 "\(login)")
+    }
+}
+
+extension InteractiveTests.Shell {
+    /// Types `line` and Enter; returns all opsh wrote, escape codes and all, up to the next
+    /// prompt (the line's echo included).
+    func written(_ line: String) throws -> String {
+        let before = session.output.count
+        session.send(line + "\r")
+        try waitForPrompt()
+        return String(session.output.dropFirst(before))
     }
 }

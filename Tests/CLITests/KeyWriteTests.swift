@@ -33,6 +33,23 @@ import Testing
             """, "\(r)")
     }
 
+    @Test("keys add and keys replace refuse a misspelt field before anything is sent, with did you mean (issue 21 item 3)")
+    func misspeltFieldsAreRefused() throws {
+        let r = try CLI.opsh(["--demo", "--keep-going"], stdin: """
+            keys add nmae=laptop public_key="\(Self.publicKey)"
+            keys replace 374 nmae=laptop --yes
+            keys | count
+            keys 374 | select name
+
+            """)
+        #expect(r.stderr == """
+            opsh: line 1, column 10: a key has no field 'nmae'; keys add can change name and public_key; nothing was sent (did you mean 'name'?)
+            opsh: line 2, column 18: a key has no field 'nmae'; keys replace can change name and public_key; nothing was sent (did you mean 'name'?)
+
+            """, "\(r)")
+        #expect(r.stdout == "1044\nBox Bruges\n", "no key was added, none renamed: \(r)")
+    }
+
     @Test("keys replace asks first, saying old → new; a script needs --yes")
     func replaceIsConfirmed() throws {
         let script = try CLI.opsh(["--demo", "--keep-going"], stdin: """

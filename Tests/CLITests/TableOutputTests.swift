@@ -99,10 +99,7 @@ import Testing
         let publicKey = try #require(try JSONSerialization.jsonObject(with: Data(key.stdout.utf8)) as? [String: String])["public_key"]
         let shell = try Shell(columns: 80)
         try shell.waitForPrompt()
-        let before = shell.session.output.count
-        shell.session.send("keys | select *\r")
-        try shell.waitForPrompt()
-        let printed = String(shell.session.output.dropFirst(before))
+        let printed = try shell.written("keys | select *")
         #expect(printed.contains(publicKey!), "the public key reached the pager whole")
         #expect(!printed.contains("(not shown"))
         try shell.quit()
