@@ -148,7 +148,8 @@ MANUAL_CONFIG ?= release
 MANUAL_BASE := .build/plugins/GenerateManual/outputs/opsh/opsh.1
 MANUAL := .build/manual/opsh.1
 
-manual:
+manual: deps
+	$(SWIFT) build -c $(MANUAL_CONFIG) --product opsh
 	$(SWIFT) package plugin generate-manual --configuration $(MANUAL_CONFIG)
 	@test -f $(MANUAL_BASE) || { echo "opsh: the generate-manual plugin wrote no $(MANUAL_BASE)" >&2; exit 1; }
 	@$(MAKE) --no-print-directory manual-page BIN_DIR=.build/$(MANUAL_CONFIG)
