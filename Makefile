@@ -4,7 +4,7 @@ BIN := .build/debug
 RELEASE_BIN := .build/release
 
 .PHONY: all build release demo test soak test-deps conformance-env bench fuzz fuzz-smoke fuzz-build deps clean completions \
-	manual install install-files uninstall
+	manual manual-page install install-files uninstall
 
 all: build
 
@@ -141,25 +141,38 @@ INSTALLED := $(BINDIR)/opsh $(BINDIR)/opsh-emulator $(MAN1DIR)/opsh.1 \
 	$(BASH_COMPLETIONS)/opsh $(ZSH_COMPLETIONS)/_opsh $(FISH_COMPLETIONS)/opsh.fish
 
 # The manual: swift-argument-parser's generate-manual plugin writes opsh.1 from opsh's
-# flags (it builds the package in MANUAL_CONFIG first), then install-files adds the section
+# flags (it builds the package in MANUAL_CONFIG first), then manual-page adds the section
 # on the command language that `opsh --generate-manual-language` prints from the catalogues.
+# `make manual` then `man -l .build/manual/opsh.1` reads it without installing.
 MANUAL_CONFIG ?= release
 MANUAL_BASE := .build/plugins/GenerateManual/outputs/opsh/opsh.1
 MANUAL := .build/manual/opsh.1
 
-manual:
+manual: deps
+	$(SWIFT) build -c $(MANUAL_CONFIG) --product opsh
 	$(SWIFT) package plugin generate-manual --configuration $(MANUAL_CONFIG)
 	@test -f $(MANUAL_BASE) || { echo "opsh: the generate-manual plugin wrote no $(MANUAL_BASE)" >&2; exit 1; }
+	@$(MAKE) --no-print-directory manual-page BIN_DIR=.build/$(MANUAL_CONFIG)
+	@echo "opsh: the manual is $(MANUAL): man -l $(MANUAL)"
 
 install: release
 	$(MAKE) manual MANUAL_CONFIG=release
 	$(MAKE) install-files BIN_DIR=$(RELEASE_BIN)
 
-# Copies what is already built: opsh and opsh-emulator from BIN_DIR, the completions/
-# scripts, and the manual (MANUAL: MANUAL_BASE with the language section before EXIT STATUS,
-# and its blank lines, which mdoc warns about, as paragraph breaks).
+# MANUAL: MANUAL_BASE with the language section (from BIN_DIR's opsh) and without the
+# hidden `__complete` (scripts/manual/join.awk says how).
 BIN_DIR ?= $(RELEASE_BIN)
-install-files:
+manual-page:
+	@for f in $(BIN_DIR)/opsh $(MANUAL_BASE); do \
+		test -f $$f || { echo "opsh: $$f is missing: run 'make manual' (or 'make install')" >&2; exit 1; }; \
+	done
+	@mkdir -p $(dir $(MANUAL))
+	$(BIN_DIR)/opsh --generate-manual-language > $(MANUAL).language
+	awk -v section=$(MANUAL).language -f scripts/manual/join.awk $(MANUAL_BASE) > $(MANUAL)
+
+# Copies what is already built: opsh and opsh-emulator from BIN_DIR, the completions/
+# scripts, and the manual (manual-page).
+install-files: manual-page
 	@for f in $(BIN_DIR)/opsh $(BIN_DIR)/opsh-emulator $(MANUAL_BASE); do \
 		test -f $$f || { echo "opsh: $$f is missing: run 'make install'" >&2; exit 1; }; \
 	done
@@ -169,12 +182,6 @@ install-files:
 	install -m 644 completions/opsh.bash "$(DESTDIR)$(BASH_COMPLETIONS)/opsh"
 	install -m 644 completions/_opsh "$(DESTDIR)$(ZSH_COMPLETIONS)/_opsh"
 	install -m 644 completions/opsh.fish "$(DESTDIR)$(FISH_COMPLETIONS)/opsh.fish"
-	@mkdir -p $(dir $(MANUAL))
-	$(BIN_DIR)/opsh --generate-manual-language > $(MANUAL).language
-	awk -v section=$(MANUAL).language \
-		'/^\.Sh "?EXIT STATUS"?$$/ && !done { while ((getline line < section) > 0) print line; done = 1 } \
-		/^$$/ { print ".Pp"; next } { print } END { if (!done) while ((getline line < section) > 0) print line }' \
-		$(MANUAL_BASE) > $(MANUAL)
 	install -m 644 $(MANUAL) "$(DESTDIR)$(MAN1DIR)/opsh.1"
 	@echo "opsh: installed in $(DESTDIR)$(PREFIX)"
 

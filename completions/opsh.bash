@@ -220,7 +220,7 @@ _opsh() {
 
 _opsh_login() {
     repeating_flags=()
-    non_repeating_flags=(--version -h --help)
+    non_repeating_flags=(--no-check --allow-insecure-http --version -h --help)
     repeating_options=()
     non_repeating_options=(--profile --api-url)
     __opsh_offer_flags_options 0

@@ -23,7 +23,7 @@ function __opsh_parse_tokens -S
         __opsh_parse_subcommand 1 'demo' 'c=' 'format=' 'profile=' 'api-url=' 'token=' 'keep-going' 'yes' 'no-cache' 'allow-insecure-http' 'cacert=' 'version' 'h/help'
         switch $unparsed_tokens[1]
         case 'login'
-            __opsh_parse_subcommand 0 'profile=' 'api-url=' 'version' 'h/help'
+            __opsh_parse_subcommand 0 'profile=' 'api-url=' 'no-check' 'allow-insecure-http' 'version' 'h/help'
         case 'help'
             __opsh_parse_subcommand -r 1 'version'
         end
@@ -93,10 +93,12 @@ complete -c 'opsh' -n '__opsh_should_offer_completions_for_flags_or_options "ops
 complete -c 'opsh' -n '__opsh_should_offer_completions_for_flags_or_options "opsh" cacert' -l 'cacert' -d 'Trust the certificate authorities in FILE (PEM) instead of the system\'s.' -rF
 complete -c 'opsh' -n '__opsh_should_offer_completions_for_flags_or_options "opsh" version' -l 'version' -d 'Show the version.'
 complete -c 'opsh' -n '__opsh_should_offer_completions_for_flags_or_options "opsh" h help' -s 'h' -l 'help' -d 'Show help information.'
-complete -c 'opsh' -n '__opsh_should_offer_completions_for_positional "opsh" -eq 2' -fa 'login' -d 'Store an API token in the config file (typed without echo).'
+complete -c 'opsh' -n '__opsh_should_offer_completions_for_positional "opsh" -eq 2' -fa 'login' -d 'Check an API token and store it in the config file (typed without echo).'
 complete -c 'opsh' -n '__opsh_should_offer_completions_for_positional "opsh" -eq 2' -fa 'help' -d 'Show subcommand help information.'
 complete -c 'opsh' -n '__opsh_should_offer_completions_for_flags_or_options "opsh login" profile' -l 'profile' -d 'The profile to store the token in.' -rfka '(__opsh_custom_completion ---completion login -- --profile (count (__opsh_tokens -pc)) (__opsh_tokens -tC))'
 complete -c 'opsh' -n '__opsh_should_offer_completions_for_flags_or_options "opsh login" api-url' -l 'api-url' -d 'Also store this API base URL in the profile.' -rfka ''
+complete -c 'opsh' -n '__opsh_should_offer_completions_for_flags_or_options "opsh login" no-check' -l 'no-check' -d 'Store the token without trying it on the API.'
+complete -c 'opsh' -n '__opsh_should_offer_completions_for_flags_or_options "opsh login" allow-insecure-http' -l 'allow-insecure-http' -d 'Allow a plain http:// API URL on another host (the token would cross the network in clear text).'
 complete -c 'opsh' -n '__opsh_should_offer_completions_for_flags_or_options "opsh login" version' -l 'version' -d 'Show the version.'
 complete -c 'opsh' -n '__opsh_should_offer_completions_for_flags_or_options "opsh login" h help' -s 'h' -l 'help' -d 'Show help information.'
 complete -c 'opsh' -n '__opsh_should_offer_completions_for_flags_or_options "opsh help" version' -l 'version' -d 'Show the version.'

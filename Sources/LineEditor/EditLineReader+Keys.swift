@@ -11,6 +11,7 @@ private let ccRefresh = UInt8(CC_REFRESH)
 private let ccRedisplay = UInt8(CC_REDISPLAY)
 private let ccCursor = UInt8(CC_CURSOR)
 private let ccError = UInt8(CC_ERROR)
+private let ccNorm = UInt8(CC_NORM)
 
 /// TAB: asks the completer and edits the line (EL_ADDFN "opsh-complete").
 func editLineComplete(_ editLine: OpaquePointer, _ key: Int32) -> UInt8 {
@@ -71,10 +72,15 @@ extension EditLineReader {
         case .beep:
             return ccError
         case let .replace(deleteScalars, insert):
+            listedFor = nil
             el_deletestr(editLine, Int32(deleteScalars))
             if !insert.isEmpty, el_insertstr(editLine, insert) != 0 { return ccError }
             return ccRefresh
         case let .list(candidates):
+            // A second TAB on the same line does not print the same list again.
+            let line = before + "\u{0}" + after
+            if listedFor == line { return ccNorm }
+            listedFor = line
             let lines = CandidateColumns(candidates: candidates.map(\.display), width: terminalWidth).lines
             write(belowTheLine(before: before, after: after, text: lines.map { $0 + "\r\n" }.joined()))
             return ccRedisplay

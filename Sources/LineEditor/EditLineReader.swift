@@ -55,6 +55,8 @@ public final class EditLineReader: LineReader {
     private(set) var prompt = ""
     /// Set by the Ctrl-C key function during `el_gets`.
     var interrupted = false
+    /// The line (text before and after the cursor) whose candidates TAB last listed.
+    var listedFor: String?
 
     /// - Parameters:
     ///   - programName: the name `~/.editrc` lines may be prefixed with (`opsh:bind -v`).
@@ -116,6 +118,9 @@ public final class EditLineReader: LineReader {
         ceditline_setty(editLine, "-d", "-isig")
         addKeyFunctions()
         bindKeys()
+        // As in bash and zsh: Ctrl-W deletes the word before the cursor (libedit's emacs map
+        // kills a region). Before ~/.editrc, which may bind it otherwise.
+        ceditline_bind(editLine, "^W", "ed-delete-prev-word")
         ceditline_source(editLine, nil)
         // `bind -v` / `bind -e` in ~/.editrc rebuild the key maps: bind our keys again.
         bindKeys()
@@ -133,6 +138,7 @@ public final class EditLineReader: LineReader {
         setPrompt(prompt)
         rightPromptText = rightPrompt()
         interrupted = false
+        listedFor = nil
         drawnSuggestion = nil
         drawnRightPrompt = nil
         offered = nil

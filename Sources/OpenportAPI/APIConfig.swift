@@ -22,6 +22,10 @@ public struct APIConfig: Sendable {
     public var certificateAuthorities: CertificateAuthorities?
     /// The proxy to tunnel through; nil to connect directly (see ``ProxySelection``).
     public var proxy: ProxyServer?
+    /// Where the token and the URL were set, for messages (`profile 'work' in FILE`,
+    /// `OPENPORT_TOKEN`, `--token`); nil when not known (the URL: opsh's default).
+    public var tokenOrigin: ConfigOrigin?
+    public var urlOrigin: ConfigOrigin?
 
     public static let defaultBaseURL = "https://api.openport.io/api/v2/"
 
@@ -45,7 +49,8 @@ public struct APIConfig: Sendable {
         guard let parts = URLComponents(string: baseURL), let scheme = parts.scheme?.lowercased(),
               scheme == "http" || scheme == "https", let host = parts.host, !host.isEmpty
         else {
-            throw APIError(.usage, "the API URL '\(Redactor(token: token).redact(baseURL))' is not an http(s) URL; set OPENPORT_API_URL to something like \(APIConfig.defaultBaseURL)")
+            let origin = urlOrigin.map { " (from \($0.text))" } ?? ""
+            throw APIError(.usage, "the API URL '\(Redactor(token: token).redact(baseURL))'\(origin) is not an http(s) URL; give one like \(APIConfig.defaultBaseURL)")
         }
         if scheme == "http", token != nil, !allowInsecureHTTP, !APIConfig.isLoopback(host) {
             throw APIError(.usage, "refusing to send the token over plain http:// to \(host); use https://, or --allow-insecure-http if you really mean it")
@@ -55,6 +60,15 @@ public struct APIConfig: Sendable {
         if scheme == "http", token != nil, !allowInsecureHTTP, let proxy, !APIConfig.isLoopback(proxy.host) {
             throw APIError(.usage, "refusing to send the token over plain http:// through the proxy \(proxy.shown) (from \(proxy.origin)); use https://, add \(host) to NO_PROXY, or --allow-insecure-http if you really mean it")
         }
+    }
+
+    /// What to say when there is no token and the API needs one.
+    public static let noToken = "no token: run 'opsh login' to store your account's API token, or set OPENPORT_TOKEN (nodes works without one)"
+
+    /// Whether `url` (on this API) can be asked without a token: only nodes/ can.
+    func answersWithoutToken(_ url: String) -> Bool {
+        let relative = url.hasPrefix(baseURL) ? String(url.dropFirst(baseURL.count)) : url
+        return Resource(path: relative) == .nodes
     }
 
     /// Whether `host` is this machine by its spelling alone: an IPv4 literal in 127.0.0.0/8,
@@ -70,5 +84,19 @@ public struct APIConfig: Sendable {
         var v6 = in6_addr()
         guard inet_pton(AF_INET6, h, &v6) == 1 else { return false }
         return withUnsafeBytes(of: &v6) { bytes in bytes.dropLast().allSatisfy { $0 == 0 } && bytes.last == 1 }
+    }
+}
+
+/// Where a setting of the API came from, in words a message can use, and what to do when it
+/// is wrong.
+public struct ConfigOrigin: Sendable, Equatable {
+    /// `profile 'work' in ~/.config/opsh/config.toml`, `OPENPORT_TOKEN`, `--api-url`.
+    public var text: String
+    /// How to give a new token there: `'opsh login --profile work' stores a new one`.
+    public var remedy: String
+
+    public init(_ text: String, remedy: String = "") {
+        self.text = text
+        self.remedy = remedy
     }
 }

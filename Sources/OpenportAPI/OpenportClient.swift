@@ -239,6 +239,9 @@ public final class OpenportClient: Sendable {
     /// One try, no retry: the scan schedules its own. `deadline`: seconds this try may take at most.
     func sendOnce(_ method: HTTPMethod, url: String, body: Value?, deadline: Double?) async throws(APIError) -> Response {
         if Task.isCancelled { throw APIError(.cancelled, "cancelled") }
+        // Without a token only nodes/ answers: say so at once, rather than after a round trip
+        // (or six, to a host that cannot be reached).
+        if config.token == nil, !config.answersWithoutToken(url) { throw APIError(.unauthorized, APIConfig.noToken) }
         var request = HTTPClientRequest(url: url)
         request.method = method
         request.headers.add(name: "Accept", value: "application/json")
@@ -301,11 +304,7 @@ public final class OpenportClient: Sendable {
             return APIError(.validation, "the server refused \(what) (400): \(summary.isEmpty ? "bad request" : summary)",
                             status: 400, fieldErrors: fields)
         case 401:
-            if config.token == nil {
-                return APIError(.unauthorized, "no token: set OPENPORT_TOKEN to your account's API token (the API answered 401)", status: 401)
-            }
-            let said = detail.map { ", \"\(redactor.redact($0))\"" } ?? ""
-            return APIError(.unauthorized, "the API refused the token (401\(said)); set OPENPORT_TOKEN to your account's API token", status: 401)
+            return refusedToken(detail: detail)
         case 403:
             let said = detail.map { ", \"\(redactor.redact($0))\"" } ?? ""
             return APIError(.forbidden, "the API forbids this (403\(said)); the API needs the token of a paying account", status: 403)
@@ -325,6 +324,18 @@ public final class OpenportClient: Sendable {
         default:
             return APIError(.unexpectedStatus, "the server answered \(what) with \(r.status)\(detailText)", status: r.status)
         }
+    }
+
+    /// A 401: which token was refused, by which API, where each was set, and what to do.
+    private func refusedToken(detail: String?) -> APIError {
+        let config = self.config
+        guard config.token != nil else { return APIError(.unauthorized, APIConfig.noToken + " (the API answered 401)", status: 401) }
+        let said = detail.map { ", \"\(redactor.redact($0))\"" } ?? ""
+        guard let origin = config.tokenOrigin else {
+            return APIError(.unauthorized, "the API refused the token (401\(said)); set OPENPORT_TOKEN to your account's API token", status: 401)
+        }
+        let api = "\(config.host) (\(config.urlOrigin.map { "from \($0.text)" } ?? "opsh's default API URL"))"
+        return APIError(.unauthorized, "\(api) refused the token from \(origin.text) (401\(said)); \(origin.remedy)", status: 401)
     }
 
     /// `Retry-After` as seconds from now: a number of seconds, or an HTTP date.

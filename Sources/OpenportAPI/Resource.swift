@@ -60,6 +60,18 @@ public enum Resource: String, CaseIterable, Sendable, Hashable {
 }
 
 extension Resource {
+    /// The columns a table of this resource shows when the line chooses none: what a person
+    /// wants first (`select *` shows every field; JSON and CSV always have every field).
+    /// nil: every field (a node has four).
+    public var shownByDefault: [String]? {
+        switch self {
+        case .keys: return ["id", "name", "last_connection_time", "bytes_this_month"]
+        case .sessions: return ["port", "local_port", "server", "key.name"]
+        case .clicks: return ["timestamp", "port", "source_ip", "key_name"]
+        case .nodes: return nil
+        }
+    }
+
     /// The relations a dotted path can follow from this resource's records: `key.name` on a
     /// session or a click, `session.server` on a click. The one table that field checks,
     /// joins and completion read.

@@ -27,6 +27,24 @@ public enum Suggest {
         return best?.candidate
     }
 
+    /// The stage that does what a word from another tool does: `head` is `first`, `grep` is
+    /// `where`; nil for other words.
+    ///
+    ///     Suggest.stage(for: "head")   // "first"
+    public static func stage(for word: String) -> String? {
+        let synonyms = [
+            "head": "first", "limit": "first", "take": "first", "top": "first",
+            "tail": "last",
+            "grep": "where", "filter": "where",
+            "order": "sort", "orderby": "sort", "sort-by": "sort",
+            "wc": "count", "length": "count",
+            "distinct": "uniq", "unique": "uniq",
+            "project": "select", "columns": "select", "pick": "select", "get": "select",
+            "to-json": "json", "to-csv": "csv",
+        ]
+        return synonyms[word.lowercased()]
+    }
+
     /// Optimal string alignment distance (Levenshtein plus adjacent transpositions).
     static func distance(_ a: [Character], _ b: [Character]) -> Int {
         if a.isEmpty { return b.count }

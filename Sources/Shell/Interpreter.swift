@@ -141,6 +141,12 @@ public final class Interpreter: Sendable {
     static func parse(_ invocation: Invocation, saved: [String] = []) throws -> any ShellCommand {
         let words = invocation.pipeline.command
         guard let type = CommandCatalog.command(named: words.name) else {
+            if let stage = StageCatalog.named(words.name) ?? Suggest.stage(for: words.name).flatMap(StageCatalog.named) {
+                // `head 5`, `first 5`: a stage written where a command goes.
+                let example = stage.examples.last?.line ?? "clicks | \(stage.synopsis)"
+                throw QueryError("'\(TerminalSafe.escape(words.name))' is not a command; the stage \(stage.name) goes after a command and |, as in: \(example)",
+                                 column: words.nameRange.lowerBound, length: max(1, words.nameRange.count))
+            }
             let nearest = Suggest.nearest(words.name, among: CommandCatalog.names + saved)
             throw QueryError("unknown command '\(TerminalSafe.escape(words.name))'" + (nearest == nil ? "; 'help' lists the commands" : ""),
                              column: words.nameRange.lowerBound, length: max(1, words.nameRange.count), suggestion: nearest)

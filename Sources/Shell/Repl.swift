@@ -90,7 +90,8 @@ public final class Repl {
             case .failed(let message, let column, let length):
                 failed = true
                 let report: Report = interactive ? .prompt : numbersLines ? .script(line: lineNumber, file: scriptName) : .oneLine
-                output.message(Repl.describe(message, column: column, length: length, line: line, report: report))
+                output.message(Repl.describe(message, column: column, length: length, line: line, report: report,
+                                             color: terminal.info.messageColor))
                 if !interactive, !keepGoing { return 1 }
             }
         }
@@ -181,20 +182,22 @@ extension Repl {
 
     /// A failure as printed: one line in a script (`opsh: line 4, column 10: ...`) or for `-c`;
     /// at the prompt, the message with the line and a caret under the mistake.
-    static func describe(_ message: String, column: Int?, length: Int, line: String, report: Report) -> String {
+    static func describe(_ message: String, column: Int?, length: Int, line: String, report: Report, color: Bool = false) -> String {
         switch report {
         case .script(let n, let file?):
             // As compilers do: FILE:LINE:COLUMN.
-            return "opsh: \(TerminalSafe.escape(file)):\(n)\(column.map { ":\($0 + 1)" } ?? ""): \(message)\n"
+            return ErrorLine.text("\(TerminalSafe.escape(file)):\(n)\(column.map { ":\($0 + 1)" } ?? ""): \(message)", color: color)
         case .script(let n, nil):
-            return "opsh: line \(n)\(column.map { ", column \($0 + 1)" } ?? ""): \(message)\n"
+            return ErrorLine.text("line \(n)\(column.map { ", column \($0 + 1)" } ?? ""): \(message)", color: color)
         case .oneLine:
-            return "opsh: \(column.map { "column \($0 + 1): " } ?? "")\(message)\n"
+            return ErrorLine.text("\(column.map { "column \($0 + 1): " } ?? "")\(message)", color: color)
         case .prompt:
-            guard let column else { return "opsh: \(message)\n" }
-            let caret = QueryError(message, column: column, length: length).rendered(line: line)
-                .split(separator: "\n", omittingEmptySubsequences: false).dropFirst()
-            return "opsh: \(message)\n" + caret.map { "  " + $0 }.joined(separator: "\n") + "\n"
+            guard let column else { return ErrorLine.text(message, color: color) }
+            let rendered = QueryError(message, column: column, length: length).rendered(line: line)
+                .split(separator: "\n", omittingEmptySubsequences: false).dropFirst().map(String.init)
+            // The line as typed, then the caret under the mistake (red at a terminal).
+            let caret = rendered.enumerated().map { i, text in "  " + (color && i == rendered.count - 1 ? Style.error(text) : text) }
+            return ErrorLine.text(message, color: color) + caret.joined(separator: "\n") + "\n"
         }
     }
 }

@@ -24,6 +24,9 @@ struct Profile: Equatable {
     var cache: String?
     /// MaxMind DB files: `geoip = "FILE"` or `geoip = ["FILE", "FILE"]`.
     var geoip: [String]?
+
+    /// `profile 'work' in ~/.config/opsh/config.toml`, for messages.
+    func place(in file: ConfigFile?) -> String { "profile '\(name.shownSafely)' in \(file?.path ?? "the config file")" }
 }
 
 /// Where fetched rows are kept: on disk between processes (the default), in memory for
@@ -289,6 +292,9 @@ struct ResolvedConfig {
     var geoipPlace: String?
     /// One-line warnings for stderr (without `opsh: `).
     var warnings: [String] = []
+    /// Where the token and the API URL came from, for messages (a 401 names them).
+    var tokenOrigin: ConfigOrigin?
+    var urlOrigin: ConfigOrigin?
 
     struct CommandLine {
         var profile: String?
@@ -333,8 +339,7 @@ struct ResolvedConfig {
             resolved.warnings.append(warning)
         }
 
-        resolved.apiURL = nonEmpty(commandLine.apiURL) ?? nonEmpty(environment["OPENPORT_API_URL"])
-            ?? profile?.apiURL ?? APIConfig.defaultBaseURL
+        (resolved.apiURL, resolved.urlOrigin) = apiURL(commandLine, environment: environment, profile: profile, file: file)
         resolved.settings = (profile?.settings ?? []) + (commandLine.format.map { [.init(name: "format", value: $0)] } ?? [])
         if let env = nonEmpty(environment["OPSH_CACHE"]) {
             resolved.cache = try CacheMode(setting: env, origin: "OPSH_CACHE")
@@ -349,12 +354,35 @@ struct ResolvedConfig {
             resolved.geoipPlace = file.place(key: "geoip", in: profile.name)
         }
 
-        if let token = nonEmpty(commandLine.token) ?? nonEmpty(environment["OPENPORT_TOKEN"]) {
-            resolved.token = token
+        try resolved.readToken(commandLine, environment: environment, profile: profile, file: file)
+        return resolved
+    }
+
+    /// The API URL and where it was set: `--api-url`, else OPENPORT_API_URL, else the
+    /// profile's, else opsh's default (no origin).
+    static func apiURL(_ commandLine: CommandLine, environment: [String: String], profile: Profile?,
+                       file: ConfigFile?) -> (String, ConfigOrigin?) {
+        if let url = nonEmpty(commandLine.apiURL) { return (url, ConfigOrigin("--api-url")) }
+        if let url = nonEmpty(environment["OPENPORT_API_URL"]) { return (url, ConfigOrigin("OPENPORT_API_URL")) }
+        if let profile, let url = profile.apiURL { return (url, ConfigOrigin(profile.place(in: file))) }
+        return (APIConfig.defaultBaseURL, nil)
+    }
+
+    /// The token and where it was set: `--token`, else OPENPORT_TOKEN, else the profile's
+    /// token, else its token_file (read now; a warning when others may read it).
+    mutating func readToken(_ commandLine: CommandLine, environment: [String: String], profile: Profile?,
+                            file: ConfigFile?) throws(ConfigError) {
+        if let token = ResolvedConfig.nonEmpty(commandLine.token) {
+            self.token = token
+            tokenOrigin = ConfigOrigin("--token", remedy: "give --token your account's API token")
+        } else if let token = ResolvedConfig.nonEmpty(environment["OPENPORT_TOKEN"]) {
+            self.token = token
+            tokenOrigin = ConfigOrigin("OPENPORT_TOKEN", remedy: "set OPENPORT_TOKEN to your account's API token")
         } else if let profile, let token = profile.token {
-            resolved.token = token
+            self.token = token
+            tokenOrigin = ConfigOrigin(profile.place(in: file), remedy: "'opsh login --profile \(profile.name.shownSafely)' stores a new one")
         } else if let profile, let tokenFile = profile.tokenFile, let file {
-            let path = expand(tokenFile, relativeTo: (file.path as NSString).deletingLastPathComponent, environment: environment)
+            let path = ResolvedConfig.expand(tokenFile, relativeTo: (file.path as NSString).deletingLastPathComponent, environment: environment)
             let place = file.place(key: "token_file", in: profile.name)
             guard let data = FileManager.default.contents(atPath: path) else {
                 let reason = FileManager.default.fileExists(atPath: path) ? "cannot be read" : "does not exist"
@@ -363,12 +391,13 @@ struct ResolvedConfig {
             let token = String(decoding: data, as: UTF8.self).split(whereSeparator: \.isNewline).first
                 .map { $0.trimmingCharacters(in: .whitespaces) } ?? ""
             guard !token.isEmpty else { throw ConfigError("\(place): token_file \(path) is empty") }
-            resolved.token = token
+            self.token = token
+            tokenOrigin = ConfigOrigin("\(path) (token_file of \(profile.place(in: file)))",
+                                       remedy: "put your account's API token in \(path), or 'opsh login --profile \(profile.name.shownSafely)' stores one")
             if let warning = PermissionCheck.warning(for: path, holding: "the token of profile '\(profile.name)'") {
-                resolved.warnings.append(warning)
+                warnings.append(warning)
             }
         }
-        return resolved
     }
 
     /// `~/x` from HOME, `x` from the config's directory.

@@ -1,15 +1,20 @@
 import ArgumentParser
 import Foundation
+import OpenportAPI
+import Query
 import Shell
 
-/// `opsh login`: asks for a token without echoing it and keeps it in the config file.
+/// `opsh login`: asks for a token without echoing it, tries it on the API, and keeps it in
+/// the config file.
 struct Login: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "login",
-        abstract: "Store an API token in the config file (typed without echo).",
-        usage: "opsh login [--profile NAME] [--api-url URL] [< TOKEN-FILE]",
+        abstract: "Check an API token and store it in the config file (typed without echo).",
+        usage: "opsh login [--profile NAME] [--api-url URL] [--no-check] [< TOKEN-FILE]",
         discussion: """
         At a terminal the token is asked for and not shown as you type; otherwise it is the first line of stdin (opsh login < token.txt).
+
+        The API URL is checked first (http or https; plain http:// only to this machine), then the token with one request: opsh says how many keys its account has, or that the server refused it, and stores nothing then. --no-check stores it without asking the server (offline).
 
         It goes into [profiles.NAME] of $XDG_CONFIG_HOME/opsh/config.toml (default ~/.config/opsh/config.toml), written with mode 0600 in a directory created 0700; the rest of the file (comments too) is kept. The profile is --profile NAME, else OPSH_PROFILE, else default_profile, else "default". The first profile stored becomes default_profile.
         """
@@ -21,6 +26,12 @@ struct Login: ParsableCommand {
 
     @Option(name: .customLong("api-url"), help: ArgumentHelp("Also store this API base URL in the profile.", valueName: "URL"))
     var apiURL: String?
+
+    @Flag(name: .customLong("no-check"), help: "Store the token without trying it on the API.")
+    var noCheck = false
+
+    @Flag(name: .customLong("allow-insecure-http"), help: "Allow a plain http:// API URL on another host (the token would cross the network in clear text).")
+    var allowInsecureHTTP = false
 
     func run() throws {
         let environment = ProcessInfo.processInfo.environment
@@ -41,8 +52,73 @@ struct Login: ParsableCommand {
             output.message("opsh: login: a profile name is letters, digits, - and _ only\n")
             throw ExitCode(2)
         }
+        // The URL is checked before the token is asked for: a mistake there costs no typing.
+        var api = try apiConfig(profile: existing?.profiles[name], file: existing, environment: environment, output: output)
 
         let token = try readToken(profile: name, output: output)
+        api.token = token
+        let accepted = noCheck ? nil : try check(api, output: output)
+        try store(token, profile: name, in: existing, path: path, output: output)
+        if let accepted { output.message(accepted + "\n") }
+        output.message("Stored the token\(noCheck ? " (not checked)" : "") in profile '\(name)' of \(path) (mode 0600).\n")
+    }
+
+    /// The API the token is for: `--api-url`, else OPENPORT_API_URL, else the profile's, else opsh's
+    /// default; with the profile's authority and proxy. One line and exit 2 when it cannot be used.
+    private func apiConfig(profile: Profile?, file: ConfigFile?, environment: [String: String], output: OutputSink) throws -> APIConfig {
+        // A stand-in token, so that a plain http:// URL to another host is refused now.
+        // The URL the token will be used with: the same order as every other command's.
+        let (url, origin) = ResolvedConfig.apiURL(.init(apiURL: apiURL), environment: environment, profile: profile, file: file)
+        var c = APIConfig(baseURL: url, token: "token")
+        c.urlOrigin = origin
+        c.allowInsecureHTTP = allowInsecureHTTP
+        c.maxAttempts = 2
+        c.retryBudget = 15
+        let directory = file.map { ($0.path as NSString).deletingLastPathComponent } ?? ""
+        let caFile = profile?.caFile.map { ResolvedConfig.expand($0, relativeTo: directory, environment: environment) }
+        c.certificateAuthorities = CertificateAuthorities.chosen(cacert: nil, profileCAFile: caFile, environment: environment)
+        do throws(APIError) {
+            c.proxy = try ProxySelection.proxy(for: c.baseURL, environment: environment, profileProxy: profile?.proxy)
+            try c.validate()
+        } catch {
+            output.message("opsh: login: \(error.message.shownSafely); nothing stored\n")
+            throw ExitCode(2)
+        }
+        return c
+    }
+
+    /// Tries the token with one request (the count of the account's keys): the line to say
+    /// when it works; one line and exit 1 when the server refuses it or cannot be asked.
+    private func check(_ api: APIConfig, output: OutputSink) throws -> String {
+        let answer = blocking { () -> Result<Int, APIError> in
+            let client: OpenportClient
+            do throws(APIError) { client = try OpenportClient(config: api) } catch { return .failure(error) }
+            do throws(APIError) {
+                let keys = try await client.count(.keys)
+                await client.shutdown()
+                return .success(keys)
+            } catch {
+                await client.shutdown()
+                return .failure(error)
+            }
+        }
+        switch answer {
+        case .success(let keys):
+            return "The token works on \(api.host): its account has \(DigitGroups.text(keys)) SSH key\(keys == 1 ? "" : "s")."
+        case .failure(let error):
+            let why: String
+            switch error.kind {
+            case .unauthorized: why = "\(api.host) refused this token (401): it is not an API token of any account there"
+            case .forbidden: why = "\(api.host) knows this token but will not let its account use the API (403): the API needs a paying account"
+            default: why = "could not try the token on \(api.host): \(error.message) ('opsh login --no-check' stores it untried)"
+            }
+            output.message("opsh: login: \(why.shownSafely); nothing stored\n")
+            throw ExitCode(1)
+        }
+    }
+
+    /// Writes the token (and `--api-url`) into the profile, keeping the rest of the file.
+    private func store(_ token: String, profile name: String, in existing: ConfigFile?, path: String, output: OutputSink) throws {
         var text = existing?.text ?? ""
         text = ConfigEdit.set("token", to: ConfigText.quoted(token), removing: ["token_file"], inProfile: name, in: text)
         if let apiURL {
@@ -63,12 +139,11 @@ struct Login: ParsableCommand {
             output.message("opsh: login: \(error)\n")
             throw ExitCode(1)
         }
-        output.message("opsh: stored the token of profile '\(name)' in \(path) (mode 0600)\n")
     }
 
     /// The token, typed at the terminal without echo or read from stdin's first line; one
     /// line and an exit status when there is none, or it cannot be a token.
-    private func readToken(profile name: String, output: StandardOutput) throws -> String {
+    private func readToken(profile name: String, output: OutputSink) throws -> String {
         let read: TokenReader.Outcome = isatty(0) != 0
             ? TokenReader.fromTerminal(prompt: "Token for profile '\(name)' (not shown): ", output: output)
             : TokenReader.firstLine()

@@ -144,9 +144,7 @@ struct Opsh: ParsableCommand {
                            profile: demo ? nil : resolved.profile),
             cache: SessionCache(disk: disk), saved: SavedQueries(path: SavedQueries.path(environment: environment)),
             addresses: addresses.book)
-        if interactive, !demo, config.token == nil {
-            output.message("opsh: no token: run 'opsh login' or set OPENPORT_TOKEN to your account's API token (nodes works without one)\n")
-        }
+        if interactive { greet(config, output: output) }
         // The completion cache for `opsh -c '... <TAB>` in the user's shell, kept after each line.
         // Not with --no-cache or cache = "memory" | "off": then opsh writes nothing to disk.
         let keeper = cacheMode != .disk ? nil
@@ -163,6 +161,13 @@ struct Opsh: ParsableCommand {
         blocking { await client.shutdown() }
         if status == Repl.readerGone, output.resultsClosed { Opsh.endByBrokenPipe() }
         if status != 0 { throw ExitCode(status) }
+    }
+
+    /// The first screen at a prompt: where opsh is and where to start; without a token, what
+    /// to do about it.
+    private func greet(_ config: APIConfig, output: StandardOutput) {
+        output.write("opsh \(OpenportClient.version) on \(demo ? "demo data" : config.host). Type help to begin; TAB shows what can come next.\n")
+        if !demo, config.token == nil { output.message("opsh: \(APIConfig.noToken)\n") }
     }
 
     /// opsh's settings, then the profile's and `--format` over them; `--no-cache` turns the cache
@@ -226,6 +231,8 @@ struct Opsh: ParsableCommand {
             return (APIConfig(baseURL: e.baseURL, token: EmulatorAccounts.demoToken), e)
         }
         var c = APIConfig(baseURL: resolved.apiURL, token: resolved.token)
+        c.tokenOrigin = resolved.tokenOrigin
+        c.urlOrigin = resolved.urlOrigin
         c.allowInsecureHTTP = allowInsecureHTTP
         c.certificateAuthorities = CertificateAuthorities.chosen(cacert: cacert, profileCAFile: resolved.caFile, environment: environment)
         do {
@@ -310,6 +317,15 @@ struct Opsh: ParsableCommand {
         pthread_sigmask(SIG_UNBLOCK, &pipeSignal, nil)
         raise(SIGPIPE)
         Glibc.exit(Repl.readerGone)
+    }
+
+    /// A usage mistake on the command line as one line: argument-parser's message (its first
+    /// line, begun in lower case), then where to read more (`opsh --help`, `opsh login --help`).
+    static func usageLine(for error: any Error, arguments: [String]) -> String {
+        let message = Opsh.message(for: error).split(separator: "\n").first.map(String.init) ?? "the command line is not right"
+        let text = message.first.map { $0.lowercased() + message.dropFirst() } ?? message
+        let command = ["login", "__complete"].contains(arguments.first) ? "opsh \(arguments[0])" : "opsh"
+        return "\(text.shownSafely); '\(command) --help' says more"
     }
 
     /// `$XDG_STATE_HOME/opsh/history`, default `~/.local/state/opsh/history`.

@@ -24,6 +24,7 @@ final class ProcessTerminal: Terminal {
         let noColor = environment["NO_COLOR"].map { !$0.isEmpty } ?? false
         let dumb = environment["TERM"] == "dumb"
         info = TerminalInfo(stdoutIsTerminal: out, stderrIsTerminal: err, color: out && !noColor && !dumb,
+                            messageColor: err && !noColor && !dumb,
                             width: { out ? ProcessTerminal.size(fd: 1)?.columns : nil },
                             height: { out ? ProcessTerminal.size(fd: 1)?.rows : nil })
     }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Shell
 
 // Synchronous on purpose: the line editor needs the main thread (see Repl).
 // SIGINT is blocked in every thread, before any exists, so that only the dispatch source in
@@ -13,14 +14,18 @@ signal(SIGINT, SIG_IGN)
 // (see Repl.readerGone), as yes(1) would by SIGPIPE.
 signal(SIGPIPE, SIG_IGN)
 setlocale(LC_ALL, "")
+let arguments = Array(CommandLine.arguments.dropFirst())
 do {
-    var command = try Opsh.parseCommandLine(Array(CommandLine.arguments.dropFirst()))
+    var command = try Opsh.parseCommandLine(arguments)
     try command.run()
 } catch {
     let code = Opsh.exitCode(for: error)
-    // Usage errors exit 2, like other shells; help and version exit 0.
+    // Usage errors exit 2, like other shells; help and version exit 0. They begin as every
+    // other error does: one line, and where to read more.
     if code == .validationFailure {
-        FileHandle.standardError.write(Data((Opsh.fullMessage(for: error) + "\n").utf8))
+        let environment = ProcessInfo.processInfo.environment
+        let color = isatty(2) != 0 && (environment["NO_COLOR"] ?? "").isEmpty && environment["TERM"] != "dumb"
+        FileHandle.standardError.write(Data(ErrorLine.text(Opsh.usageLine(for: error, arguments: arguments), color: color).utf8))
         exit(2)
     }
     Opsh.exit(withError: error)

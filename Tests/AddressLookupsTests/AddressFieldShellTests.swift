@@ -71,7 +71,7 @@ import Testing
         let missing = shell.scratch.path("GeoLite2-Country.mmdb")
         let set = await shell.run("set geoip \(missing)")
         #expect(set.outcome == .failed("\(missing) does not exist; \(GeoDatabaseError.whereToGet)"))
-        #expect(await shell.run("set").out.contains("geoip            none"))
+        #expect(await shell.run("set").out.contains("\ngeoip\tnone\t"))
         let asn = await shell.run("clicks | first 3 | select source_ip.asn")
         guard case .failed(let message, let column?, _) = asn.outcome else {
             Issue.record("no error: \(asn)")
@@ -91,13 +91,13 @@ import Testing
         let missing = shell.scratch.path("GeoLite2-ASN.mmdb")
         let set = await shell.run("set geoip \(good),\(missing)")
         #expect(set.outcome == .failed("\(missing) does not exist; \(GeoDatabaseError.whereToGet)"))
-        #expect(await shell.run("set").out.contains("geoip            \(good)\n"))
+        #expect(await shell.run("set").out.contains("\ngeoip\t\(good)\t"))
         // Still answered from the file in use, counted another way by the addresses' text.
         let de = await shell.run("clicks | where source_ip.country = DE | count").out
         let byText = await shell.run(#"clicks | where source_ip ~ "^(::ffff:)?217\." | count"#).out
         #expect(de == byText && de != "0\n", "\(de) \(byText)")
         #expect(await shell.run("set geoip none").outcome == .ok)
-        #expect(await shell.run("set").out.contains("geoip            none\n"))
+        #expect(await shell.run("set").out.contains("\ngeoip\tnone\t"))
         await shell.stop()
     }
 

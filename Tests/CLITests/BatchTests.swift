@@ -25,8 +25,8 @@ import Testing
         #expect(result.stderr.isEmpty, "\(result)")
         let lines = result.stdout.split(separator: "\n", omittingEmptySubsequences: false)
         #expect(lines.first == "1044", "\(result)")
-        // The node table: a header, a rule, then one row per node, name first.
-        let names = lines.dropFirst().compactMap { $0.split(separator: " ").first.map(String.init) }
+        // To a pipe, the nodes as tab-separated rows (no header, no rules), name first.
+        let names = lines.dropFirst().compactMap { $0.split(separator: "\t").first.map(String.init) }
         for node in ["us", "singapore", "openport-main-2"] {
             #expect(names.contains(node), "node \(node) missing\n\(result)")
         }

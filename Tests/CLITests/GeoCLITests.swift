@@ -36,7 +36,7 @@ import Testing
         #expect(result.stderr.hasPrefix("opsh: warning: "), "\(result)")
         #expect(result.stderr.contains("config.toml:3: "), "\(result)")
         #expect(result.stderr.contains("/.config/opsh/geo/missing.mmdb does not exist; use a country, city or ASN .mmdb file"), "\(result)")
-        #expect(result.stdout.contains("geoip            none"))
+        #expect(result.stdout.contains("\ngeoip\tnone\t"), "set to a pipe: name, value, meaning, tab-separated: \(result)")
     }
 
     @Test func aDNSServerThatIsNotOneIsAUsageError() throws {

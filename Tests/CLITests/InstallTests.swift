@@ -80,6 +80,10 @@ import Testing
             #expect(page.contains("\n" + String(repeating: " ", count: 19) + line + "\n"), "the manual lacks the example \(line)")
         }
         #expect(!page.contains("generate-manual-language"))
+        // Hidden subcommands stay out, as from `opsh --help`: the generate-manual plugin
+        // lists every subcommand, the Makefile drops `__complete` (for completion scripts).
+        #expect(!page.contains("__complete"), "the manual lists the hidden __complete:\n\(page)")
+        #expect(page.contains("\n     login "), "the manual lacks the login subcommand:\n\(page)")
 
         // Each script is where its shell looks under the prefix's data directory.
         let data = ["XDG_DATA_DIRS": prefix + "/share"]

@@ -9,8 +9,9 @@ import Testing
     /// `set` lines, then `set` to list them: the listing's line for `name`.
     func listed(_ name: String, after lines: [String]) throws -> (CLI.Result, String?) {
         let r = try CLI.opsh(["--demo"], stdin: (lines + ["set"]).joined(separator: "\n") + "\n")
-        let line = r.stdout.split(separator: "\n").first { $0.hasPrefix(name + " ") }
-        return (r, line.map { $0.split(separator: " ", omittingEmptySubsequences: true).dropFirst().joined(separator: " ") })
+        // To a pipe: name, value and meaning, tab-separated.
+        let line = r.stdout.split(separator: "\n").first { $0.hasPrefix(name + "\t") }
+        return (r, line.map { String($0.split(separator: "\t")[1]) })
     }
 
     @Test("a duration the message offers is taken: set follow.interval 1d")
@@ -44,7 +45,7 @@ import Testing
             """)
         let r = try home.run(["--demo"], stdin: "set\nset page_size 80\nset\n")
         #expect(r.status == 0 && r.stderr.isEmpty, "\(r)")
-        let lines = r.stdout.split(separator: "\n").map { $0.split(separator: " ", omittingEmptySubsequences: true).joined(separator: " ") }
+        let lines = r.stdout.split(separator: "\n").map { $0.split(separator: "\t").prefix(2).joined(separator: " ") }
         for expected in ["page-size 70", "follow.interval 500ms", "ttl.clicks 5m", "timezone Europe/Brussels", "pager off", "page-size 80"] {
             #expect(lines.contains(expected), "\(expected)\n\(r)")
         }

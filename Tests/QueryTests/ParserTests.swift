@@ -158,6 +158,8 @@ import Testing
         ("clicks | count | sort port", "'sort' needs records, but 'count' leaves a single value", 17, 9),
         ("clicks | count >", "expected a file name after '>'", 16, 0),
         ("clicks > a.txt | count", "the redirect must come last, but '| count' follows it", 15, 7),
+        // A word after a value is the rest of a value with spaces (issue 27 item 7); after a number it is not.
+        ("clicks | where key_name = Pi London", "unexpected 'London' after where: a value with spaces goes in quotes", 29, 6),
     ])
     func message(line: String, message: String, column: Int, length: Int) {
         do {

@@ -36,7 +36,7 @@ struct AccountTests {
         #expect(await shell.run("keys set \(id) name=renamed").outcome == .ok)
         #expect(try await shell.client.key(id: id)["name"] == .string("renamed"))
 
-        let replace = await shell.run("keys replace renamed name=replaced")
+        let replace = await shell.run("keys replace renamed name=replaced --yes")
         #expect(replace.outcome == .ok)
         #expect(replace.out.contains("replaced"), "shows the record as the server returned it")
         let replaced = try await shell.client.key(id: id)

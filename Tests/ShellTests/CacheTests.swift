@@ -64,7 +64,7 @@ struct CacheTests {
         #expect(renamed == "1\n")
         #expect(n2 > 0)
 
-        #expect(await shell.run("keys replace bench-renamed name=bench-replaced").outcome == .ok)
+        #expect(await shell.run("keys replace bench-renamed name=bench-replaced --yes").outcome == .ok)
         #expect(await requests(shell, "keys | where name = bench-replaced | count").0 == "1\n")
 
         #expect(await shell.run("keys rm bench-replaced --yes").outcome == .ok)

@@ -60,16 +60,21 @@ struct CommandParseTests {
             ("keys id=377", .value(.init(action: .show(KeyRef(id: 377, name: nil, byIDOnly: true))))),
             ("keys Pi London", .value(.init(action: .show(pi)))),
             ("keys add name=laptop public_key=@~/.ssh/id.pub",
-             .value(.init(action: .add([KeyField(name: "name", source: .text("laptop")), KeyField(name: "public_key", source: .file("~/.ssh/id.pub"))])))),
+             .value(.init(action: .add([KeyField(name: "name", source: .text("laptop")), KeyField(name: "public_key", source: .file("~/.ssh/id.pub"))], yes: false)))),
             ("keys add name=a public_key=\"\(Self.key)\"",
-             .value(.init(action: .add([KeyField(name: "name", source: .text("a")), KeyField(name: "public_key", source: .text(Self.key))])))),
+             .value(.init(action: .add([KeyField(name: "name", source: .text("a")), KeyField(name: "public_key", source: .text(Self.key))], yes: false)))),
             ("keys add name=laptop", .error("keys add needs public_key: keys add name=NAME public_key=@~/.ssh/id_ed25519.pub")),
             ("keys add name=a id=4 public_key=@k.pub", .error("id is set by the server; keys add can change name and public_key; nothing was sent")),
             ("keys add name=a public_key=ssh-ed25519 AAAAC3Nz",
              .error("the public key ends after 'ssh-ed25519': a key has spaces, so put it in quotes (public_key=\"ssh-ed25519 AAAA... comment\") or read it from its file (public_key=@~/.ssh/id_ed25519.pub); nothing was sent")),
             ("keys add name=a public_key=\"ssh-rsa AAAA\"", .error("the public key's body after 'ssh-rsa' is not valid base64; nothing was sent")),
-            ("keys set 377 name=new", .value(.init(action: .change(n377, [KeyField(name: "name", source: .text("new"))], replace: false)))),
-            ("keys replace \"Pi London\" name=x", .value(.init(action: .change(pi, [KeyField(name: "name", source: .text("x"))], replace: true)))),
+            ("keys set 377 name=new", .value(.init(action: .change(n377, [KeyField(name: "name", source: .text("new"))], replace: false, yes: false)))),
+            ("keys replace \"Pi London\" name=x", .value(.init(action: .change(pi, [KeyField(name: "name", source: .text("x"))], replace: true, yes: false)))),
+            ("keys replace \"Pi London\" name=x --yes", .value(.init(action: .change(pi, [KeyField(name: "name", source: .text("x"))], replace: true, yes: true)))),
+            // A misspelt field is refused before anything is sent (issue 21 item 3).
+            ("keys set id=377 nmae=laptop", .error("column 17: a key has no field 'nmae'; keys set can change name and public_key; nothing was sent (did you mean 'name'?)")),
+            ("keys add nmae=x public_key=@k.pub", .error("column 10: a key has no field 'nmae'; keys add can change name and public_key; nothing was sent (did you mean 'name'?)")),
+            ("keys replace 377 colour=blue", .error("column 18: a key has no field 'colour'; keys replace can change name and public_key; nothing was sent")),
             ("keys set 377", .error("keys set needs fields to change, like name=NEW")),
             ("keys set", .error("usage: keys set ID|NAME name=NEW; 'help keys' says more")),
             ("keys set 377 laptop", .error("column 14: keys set takes name=VALUE fields, not 'laptop'")),
@@ -144,7 +149,7 @@ struct CommandParseTests {
         check(HelpCommand.self, [
             ("help", .value(.init(topic: nil))), ("help where", .value(.init(topic: "where"))),
             ("help keys add", .value(.init(topic: "keys"))),
-            ("help a b", .error("usage: help [COMMAND|STAGE] (one topic at a time); 'help help' says more")),
+            ("help a b", .error("usage: help [COMMAND|STAGE|keyboard] (one topic at a time); 'help help' says more")),
         ])
         check(CompleteCommand.self, [("__complete keys ad", .value(.init(text: "keys ad")))])
     }
@@ -163,8 +168,11 @@ struct CommandParseTests {
              .error("follow.interval takes a duration from 100ms to 1d (500ms, 30s, 5m, 2h or 1d; a bare number is seconds), not '50ms'")),
             ("set timezone Mars/Olympus", .error("timezone is UTC, local or a zone name like Europe/Brussels, not 'Mars/Olympus'")),
             ("set fromat json", .error("there is no setting 'fromat' (did you mean 'format'?); 'set' lists them")),
-            ("set format", .error("usage: set [NAME VALUE] ('set' alone lists the settings); 'help set' says more")),
-            ("set a b c", .error("usage: set [NAME VALUE] ('set' alone lists the settings); 'help set' says more")),
+            // `set NAME` shows the setting (it was a usage error).
+            ("set format", .value(.init(action: .show(name: "format")))),
+            ("set page_size", .value(.init(action: .show(name: "page-size")))),
+            ("set fromat", .error("there is no setting 'fromat' (did you mean 'format'?); 'set' lists them")),
+            ("set a b c", .error("usage: set [NAME [VALUE]] ('set' alone lists the settings); 'help set' says more")),
         ])
     }
 

@@ -62,6 +62,17 @@ public indirect enum ArgumentKind: Sendable, Equatable, Codable {
     case nameThenLine
 }
 
+extension ArgumentKind {
+    /// The `name=` fields this kind offers, wherever they come in it.
+    var fieldNames: [String] {
+        switch self {
+        case .fields(let names): return names
+        case .then(let a, let b): return a.fieldNames + b.fieldNames
+        default: return []
+        }
+    }
+}
+
 /// How a command's words read, for completion: its subcommands (each with arguments of its
 /// own) and, when the first word names none, its own arguments.
 public struct CommandSyntax: Sendable, Equatable, Codable {
@@ -92,6 +103,8 @@ public struct CompletionContext: Sendable, Equatable {
     public var wordStart: Int
     /// Whether the word was opened with a quote.
     public var quoted: Bool
+    /// Fields the stage already names (`select port,‸`): not offered again.
+    public var named: [String] = []
 }
 
 public enum CompletionAnalyzer {
@@ -132,9 +145,14 @@ public enum CompletionAnalyzer {
         if let last = words.last, last.text == ">" || last.text == ">>", !split.inFirstSegment || words.count > 1 {
             if split.inFirstSegment || words.first?.text != "where" { return context(.file) }
         }
-        guard split.inFirstSegment else { return context(stage(words, source: split.source)) }
+        guard split.inFirstSegment else {
+            var ctx = context(stage(words, source: split.source))
+            if case .field(_, false) = ctx.kind { ctx.named = listedFields(words) }
+            return ctx
+        }
         guard let head = words.first else { return context(.command) }
         let syntax = commands(head.text) ?? CommandSyntax(arguments: .none)
+        if let file = fileAfterAt(chars, syntax: syntax) { return file }
         return arguments(Array(words.dropFirst()), syntax: syntax, typing: typing, context: context)
     }
 
@@ -179,6 +197,25 @@ public enum CompletionAnalyzer {
         }
         // The word under the cursor is not one of the segment's words: it is being typed.
         return Split(segments: segments, typing: current)
+    }
+
+    /// The fields a list stage already names before the cursor: `select port,key.name,‸`
+    /// gives port and key.name; `sort -port,‸` gives port.
+    static func listedFields(_ words: [Word]) -> [String] {
+        words.dropFirst().filter { $0.text != "," }.map { $0.text.hasPrefix("-") ? String($0.text.dropFirst()) : $0.text }
+    }
+
+    /// `keys add public_key=@~/.ssh/id‸`: a file name after a field that reads one from a file
+    /// (one the syntax offers as `NAME=@`), with the part after `@` as the prefix.
+    static func fileAfterAt(_ chars: [Character], syntax: CommandSyntax) -> CompletionContext? {
+        let start = (chars.lastIndex { $0 == " " || $0 == "\t" }).map { $0 + 1 } ?? 0
+        let word = String(chars[start...])
+        guard let at = word.range(of: "=@") else { return nil }
+        let name = String(word[..<at.lowerBound])
+        let kinds = [syntax.arguments] + syntax.subcommands.map(\.arguments)
+        guard kinds.contains(where: { $0.fieldNames.contains(name + "=@") }) else { return nil }
+        let path = String(word[at.upperBound...])
+        return CompletionContext(kind: .file, prefix: path, wordStart: chars.count - path.count, quoted: false)
     }
 
     /// What a stage's words expect, by the syntax its type declares.

@@ -35,7 +35,8 @@ public struct EvaluationContext: Sendable {
 
 /// How renderers lay out their output; the shell decides from the terminal and settings.
 public struct RenderOptions: Sendable, Equatable {
-    /// The terminal's width: table rows are cut to fit with `…`. nil never cuts.
+    /// The terminal's width: a table shows the columns that fit (see ``TableRenderer``). nil
+    /// never cuts.
     public var width: Int?
     /// ANSI styling: bold headers, dim `null`.
     public var color: Bool
@@ -56,11 +57,18 @@ public struct RenderOptions: Sendable, Equatable {
     /// Tables show byte counts in kB, MB, GB and decimals rounded (for a person at a
     /// terminal); otherwise every number exactly. See ``CellText``.
     public var readableNumbers: Bool
+    /// A table as plain tab-separated rows, no header and no rules: for a pipe or a file.
+    public var plain: Bool
+    /// A table this many lines long or longer goes through a pager that scrolls sideways, so
+    /// its lines are left whole rather than fitted to ``width``. nil: no pager.
+    public var pagedFrom: Int?
 
     public init(width: Int? = nil, color: Bool = false, footer: Bool = false, prettyJSON: Bool = false,
-                escapeControls: Bool = true, ascii: Bool = false, sayEmpty: Bool = false, zone: BucketZone? = nil,
-                readableNumbers: Bool = false) {
+                escapeControls: Bool = true, ascii: Bool = false, sayEmpty: Bool = false, plain: Bool = false,
+                pagedFrom: Int? = nil, zone: BucketZone? = nil, readableNumbers: Bool = false) {
         self.sayEmpty = sayEmpty
+        self.plain = plain
+        self.pagedFrom = pagedFrom
         self.zone = zone
         self.readableNumbers = readableNumbers
         self.width = width

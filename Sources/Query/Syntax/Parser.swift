@@ -137,12 +137,16 @@ struct Parser {
     mutating func parseStage(after bar: Int) throws(QueryError) -> PlacedStage {
         let name = try peek()
         guard name.kind == .word else {
+            if name.kind == .pipe, name.range.lowerBound == bar + 1 {
+                throw QueryError("'||' is not a stage: conditions join with or, and | passes records to the next stage",
+                                 column: bar, length: 2, suggestion: "or")
+            }
             throw QueryError("expected a stage after '|'", column: name.kind == .end ? chars.count : name.range.lowerBound,
                              length: name.kind == .end ? 0 : name.range.count)
         }
         guard let type = StageCatalog.named(name.text) else {
             throw QueryError("unknown stage '\(name.text)'", at: name.range,
-                             suggestion: Suggest.nearest(name.text, among: StageCatalog.names))
+                             suggestion: Suggest.nearest(name.text, among: StageCatalog.names) ?? Suggest.stage(for: name.text))
         }
         pos = name.range.upperBound
         var arguments = StageArguments(parser: self, stage: type, nameRange: name.range)
@@ -153,9 +157,29 @@ struct Parser {
         case .pipe, .end: break
         case .symbol where next.text == ">" || next.text == ">>": break
         default:
-            throw QueryError("unexpected \(next.quotedForMessage) after \(type.name) (usage: \(type.synopsis))", at: next.range)
+            throw unexpected(next, after: stage)
         }
         return PlacedStage(stage, range: name.range.lowerBound..<lastNonSpace(before: pos))
+    }
+
+    /// What to say about a token a stage does not take. In `where`: `&&` is `and`, and a word
+    /// after a value (`name = Pi London`) is the rest of a value with spaces, which needs quotes
+    /// (not after a number: `port = 1 port` is a missing `and`, not a value).
+    func unexpected(_ next: Token, after stage: any Stage) -> QueryError {
+        let type = type(of: stage)
+        let plain = QueryError("unexpected \(next.quotedForMessage) after \(type.name) (usage: \(type.synopsis))", at: next.range)
+        guard let condition = (stage as? Where)?.condition else { return plain }
+        if next.text == "&&" { return QueryError("conditions join with and, not '&&'", at: next.range, suggestion: "and") }
+        guard next.kind == .word, let last = condition.comparisons.last, case .value(let value) = last.operand, !value.quoted, Double(value.text) == nil,
+              last.field.range.upperBound <= value.range.lowerBound, value.range.upperBound <= next.range.lowerBound else { return plain }
+        // The words up to the next stage, the redirect or the end are the rest of the value.
+        var end = next.range.upperBound
+        while end < chars.count, chars[end] != "|", chars[end] != ">" { end += 1 }
+        let words = String(chars[value.range.lowerBound..<end]).trimmingCharacters(in: .whitespaces)
+        // As typed up to the value (`name = ` or `name=`), then the value in quotes.
+        let written = String(chars[last.field.range.lowerBound..<value.range.lowerBound])
+        return QueryError("unexpected \(next.quotedForMessage) after where: a value with spaces goes in quotes",
+                          at: next.range, suggestion: written + Quoting.doubleQuoted(words))
     }
 
     // MARK: the redirect

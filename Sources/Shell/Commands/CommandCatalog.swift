@@ -112,7 +112,7 @@ public enum CommandCatalog {
     static let commands: [any ShellCommand.Type] = [
         SessionsCommand.self, KeysCommand.self, ClicksCommand.self, NodesCommand.self, GetCommand.self,
         WatchCommand.self, OpenCommand.self, RefreshCommand.self, CacheCommand.self, SetCommand.self,
-        HelpCommand.self, HistoryCommand.self, SaveCommand.self, SavedCommand.self, ExplainCommand.self, ExitCommand.self,
+        HelpCommand.self, HistoryCommand.self, SaveCommand.self, SavedCommand.self, ExplainCommand.self, ClearCommand.self, ExitCommand.self,
     ]
     /// Run by scripts and the benchmark; not listed by `help`, not completed.
     static let hidden: [any ShellCommand.Type] = [CompleteCommand.self]

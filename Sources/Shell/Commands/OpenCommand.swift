@@ -28,13 +28,19 @@ struct OpenCommand: ShellCommand, Equatable {
             throw ShellError("no live session on port \(port)\(near); 'sessions | select port' lists them")
         }
         var out = ""
+        let fields = ["open_port_for_ip_link", "redirect_url", "http_forwarding_address"]
+        // Names are padded, never cut: the widest is 23 characters.
+        let width = (fields + ["server"]).map(\.count).max() ?? 0
+        let line = { (name: String, value: Value) in
+            name.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + TerminalSafe.escape(value.plainText) + "\n"
+        }
         for s in onPort {
             if onPort.count > 1 {
-                out += (out.isEmpty ? "" : "\n") + "server                 \(TerminalSafe.escape(s["server"].plainText))\n"
+                out += (out.isEmpty ? "" : "\n") + line("server", s["server"])
             }
             var links = ""
-            for field in ["open_port_for_ip_link", "redirect_url", "http_forwarding_address"] where !s[field].isNull {
-                links += "\(field.padding(toLength: 22, withPad: " ", startingAt: 0)) \(TerminalSafe.escape(s[field].plainText))\n"
+            for field in fields where !s[field].isNull {
+                links += line(field, s[field])
             }
             out += !links.isEmpty ? links : onPort.count == 1 ? "the session on port \(port) has no links\n" : "(no links)\n"
         }

@@ -29,7 +29,7 @@ struct CompletionEngine: Sendable {
             ctx = CompletionAnalyzer.analyze(line, cursor: cursor, commands: CommandCatalog.syntax)
         }
         let words = candidates(for: ctx.kind, prefix: ctx.prefix) + savedNames(for: ctx.kind, saved)
-        let matching = words.filter { $0.text.hasPrefix(ctx.prefix) }
+        let matching = words.filter { $0.text.hasPrefix(ctx.prefix) && !ctx.named.contains($0.text) }
         let insert = matching.map { w in
             CompletionCandidate(insert: w.raw || !(ctx.quoted || w.quote || Quoting.needsQuotes(w.text)) ? w.text : Quoting.doubleQuoted(w.text),
                                 display: TerminalSafe.escape(w.text), appendSpace: w.space)
@@ -59,7 +59,7 @@ struct CompletionEngine: Sendable {
         case .stage:
             return stageNames.map { Word(text: $0) }
         case .topic:
-            return (CommandCatalog.names + stageNames).sorted().map { Word(text: $0) }
+            return (CommandCatalog.names + stageNames + Help.topics).sorted().map { Word(text: $0) }
         case .resource:
             return Resource.allCases.map { Word(text: $0.rawValue) }
         case .setting:
@@ -85,7 +85,10 @@ struct CompletionEngine: Sendable {
         case .port:
             return ports()
         case .file:
-            return FileNames.matching(prefix).map { Word(text: $0.path, space: !$0.isDirectory) }
+            // A file name is a command word: it needs quotes only for a blank, a quote, | or >.
+            return FileNames.matching(prefix).map { file in
+                Word(text: file.path, space: !file.isDirectory, raw: !file.path.contains(where: Quoting.endsCommandWord))
+            }
         case .choice(let words):
             return words.map { Word(text: $0) }
         case .savedQuery, .nothing:

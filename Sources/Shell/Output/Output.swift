@@ -27,18 +27,21 @@ public struct TerminalInfo: Sendable {
     public var stdoutIsTerminal: Bool
     /// Whether messages go to a terminal (progress is drawn).
     public var stderrIsTerminal: Bool
-    /// Whether to colour: a terminal, and NO_COLOR unset.
+    /// Whether to colour results: stdout a terminal, and NO_COLOR unset.
     public var color: Bool
+    /// Whether to colour messages (errors): stderr a terminal, and NO_COLOR unset.
+    public var messageColor: Bool
     /// Columns, read when needed (the window can change).
     public var width: @Sendable () -> Int?
     /// Rows, likewise.
     public var height: @Sendable () -> Int?
 
-    public init(stdoutIsTerminal: Bool, stderrIsTerminal: Bool, color: Bool, width: @escaping @Sendable () -> Int?,
-                height: @escaping @Sendable () -> Int? = { nil }) {
+    public init(stdoutIsTerminal: Bool, stderrIsTerminal: Bool, color: Bool, messageColor: Bool = false,
+                width: @escaping @Sendable () -> Int?, height: @escaping @Sendable () -> Int? = { nil }) {
         self.stdoutIsTerminal = stdoutIsTerminal
         self.stderrIsTerminal = stderrIsTerminal
         self.color = color
+        self.messageColor = messageColor
         self.width = width
         self.height = height
     }

@@ -22,7 +22,8 @@ import Records
 final class OutputTarget: ClosableOutputStream {
     private enum Mode {
         case direct
-        case screen(rows: Int, prose: Bool)
+        /// Output of `from` lines or more goes through the pager.
+        case screen(from: Int, prose: Bool)
         case file(FileWriter)
     }
 
@@ -56,8 +57,8 @@ final class OutputTarget: ClosableOutputStream {
         self.onTerminalOutput = onTerminalOutput
         if let redirect {
             mode = .file(try FileWriter(redirect))
-        } else if let rows = pagerRows, rows > 2 {
-            mode = .screen(rows: rows, prose: prose)
+        } else if let rows = pagerRows, let paged = OutputTarget.pagedFrom(rows: rows) {
+            mode = .screen(from: paged, prose: prose)
         } else {
             mode = .direct
         }
@@ -77,14 +78,14 @@ final class OutputTarget: ClosableOutputStream {
                 failure = error
                 isClosed = true
             }
-        case .screen(let rows, let prose):
+        case .screen(let from, let prose):
             if let pager {
                 if !pager.write(text) { pagerStopped() }
                 return
             }
             held += text
             for c in text.utf8 where c == 0x0A { heldLines += 1 }
-            guard heldLines >= rows - 1 else { return }
+            guard heldLines >= from else { return }
             // Taller than the screen: through the pager from here on.
             let p = PagerProcess(Pager(chop: !prose))
             reachingTerminal()
@@ -100,6 +101,13 @@ final class OutputTarget: ClosableOutputStream {
                 held = ""
             }
         }
+    }
+
+    /// How many lines of output go through the pager on a screen of `rows` (one row is the
+    /// prompt's); nil when the screen is too small for a pager.
+    static func pagedFrom(rows: Int?) -> Int? {
+        guard let rows, rows > 2 else { return nil }
+        return rows - 1
     }
 
     private func pagerFailed(_ pager: Pager) {

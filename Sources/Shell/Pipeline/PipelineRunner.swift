@@ -103,16 +103,29 @@ struct PipelineRunner: Sendable {
     /// How output is rendered for where the pipeline sends it.
     func renderOptions(for pipeline: Pipeline) -> RenderOptions {
         let toTerminal = info.stdoutIsTerminal && pipeline.redirect == nil
+        let paged = toTerminal && mayPage && settings.pager ? OutputTarget.pagedFrom(rows: info.height()) : nil
+        // A table goes to a pipe or a file as plain rows, unless the line names `table`.
+        let namedTable = pipeline.stages.last?.stage is Table
         return RenderOptions(width: toTerminal ? info.width() : nil, color: toTerminal && info.color, footer: false,
                              prettyJSON: toTerminal, escapeControls: toTerminal,
                              ascii: settings.asciiDrawing(environment: ProcessInfo.processInfo.environment),
-                             sayEmpty: toTerminal, zone: settings.zone, readableNumbers: toTerminal)
+                             sayEmpty: toTerminal, plain: !toTerminal && !namedTable, pagedFrom: paged,
+                             zone: settings.zone, readableNumbers: toTerminal)
+    }
+
+    /// The format a line gets when it names no renderer: what the name of the file it writes
+    /// asks for (`> keys.csv`), else `set format`.
+    func format(for pipeline: Pipeline) -> OutputFormat {
+        pipeline.redirect.flatMap { OutputFormat(fileName: $0.path) } ?? settings.format
     }
 
     /// Runs the pipeline, writing its output, rendered for where it goes, to `out` as it is made.
     func evaluate(_ pipeline: Pipeline, from input: PipelineInput, into out: inout some TextOutputStream) async throws {
         let options = renderOptions(for: pipeline)
-        let joins = try await joins(for: pipeline, input: input)
+        let format = format(for: pipeline)
+        // A table of keys, sessions or clicks shows a few columns unless the line chooses.
+        let shown = pipeline.showingDefaultColumns(of: input.resource, format: format) ?? pipeline
+        let joins = try await joins(for: shown, input: input)
         defer {
             let noun = input.resource == .clicks ? "click" : input.resource == .sessions ? "session" : "row"
             for line in joins.warnings(rowNoun: noun) + addresses.finishLine() { output.message("opsh: \(line)\n") }
@@ -130,7 +143,7 @@ struct PipelineRunner: Sendable {
                 // Fields the stages before it name (`select port | count`) are checked on a row.
                 let (n, sample) = try await source.count(r)
                 if let sample { try fieldCheck(pipeline, resource: r).verify(sample) }
-                out.write(pipeline.renderValue(.int(n), format: settings.format, options: options))
+                out.write(pipeline.renderValue(.int(n), format: format, options: options))
                 return
             case .firstN(let n):
                 batches = source.rows(r, limit: max(n, 1))
@@ -139,7 +152,7 @@ struct PipelineRunner: Sendable {
             }
         }
         let checked = fieldCheck(pipeline, resource: input.resource).guarding(batches)
-        try await pipeline.render(checked, context: context, format: settings.format, into: &out)
+        try await shown.render(checked, context: context, format: format, into: &out)
     }
 
     /// The check of the fields the pipeline reads on the source's records, with the fields of

@@ -81,19 +81,28 @@ struct KeyLookup {
         let view = VerticalView(for: context)
         var text = view.render(key)
         let sessions = try await context.source.all(.sessions)
+        let live = KeyLookup.liveSessions(of: key, in: sessions)
+        text += view.line("sessions", live.isEmpty ? "none" : KeyLookup.describe(live), nameWidth: VerticalView.nameWidth(of: key))
+        text += view.line("clicks", clickSummary(of: key, sessions: sessions), nameWidth: VerticalView.nameWidth(of: key))
+        return text
+    }
+
+    /// The live sessions through `key`: by its URL, or by the id a session's key URL ends in.
+    static func liveSessions(of key: Record, in sessions: [Record]) -> [Record] {
         let url = key["url"]
         let id = key["id"]
-        let live = sessions.filter { s in
+        return sessions.filter { s in
             if !url.isNull, s["key"] == url { return true }
             if case .string(let ref) = s["key"], case .int(let n) = id { return Joins.trailingID(ref) == n }
             return false
         }
-        let liveText = live.isEmpty ? "none" : live.map { s in
+    }
+
+    /// `6260 → 22 on openport.io, 8081 → 80 on us.openport.io`.
+    static func describe(_ sessions: [Record]) -> String {
+        sessions.map { s in
             "\(s["port"].plainText) → \(s["local_port"].plainText) on \(TerminalSafe.escape(s["server"].plainText))"
         }.joined(separator: ", ")
-        text += view.line("sessions", liveText, nameWidth: VerticalView.nameWidth(of: key))
-        text += view.line("clicks", clickSummary(of: key, sessions: sessions), nameWidth: VerticalView.nameWidth(of: key))
-        return text
     }
 
     /// The key's clicks, counted in the click log the cache holds: never a scan of the whole

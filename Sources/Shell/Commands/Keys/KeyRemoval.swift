@@ -2,7 +2,8 @@ import OpenportAPI
 import Query
 import Records
 
-/// `keys rm ID|NAME ... [--yes]`: deletes keys, after asking at a terminal.
+/// `keys rm ID|NAME ... [--yes]`: deletes keys, after asking at a terminal, saying what each
+/// key still has (live sessions, clicks in the cached click log), as `keys NAME` shows it.
 struct KeyRemoval {
     let context: CommandContext
 
@@ -10,15 +11,13 @@ struct KeyRemoval {
         var keys: [Record] = []
         let lookup = KeyLookup(context: context)
         for r in refs { keys.append(try await lookup.resolve(r)) }
-        let list = keys.map { "\($0["id"].plainText) (\(TerminalSafe.escape($0["name"].plainText)))" }.joined(separator: ", ")
-        if !yes, !context.assumeYes {
-            guard context.interactive else {
-                throw ShellError("refusing to delete \(list) without --yes in a script")
-            }
-            guard context.ask("delete \(keys.count == 1 ? "key" : "\(keys.count) keys") \(list)?") else {
-                context.output.message("nothing deleted\n")
-                return
-            }
+        let sessions = try await context.source.all(.sessions)
+        let described = keys.map { describe($0, sessions: sessions, lookup: lookup) }
+        let list = described.joined(separator: "; ")
+        let what = keys.count == 1 ? list : "\(keys.count) keys: \(list)"
+        guard try context.confirmed("delete \(what)?", yes: yes, inScript: "refusing to delete \(what) without --yes in a script") else {
+            context.output.message("nothing deleted\n")
+            return
         }
         let cache = context.cache
         // A deleted key's sessions end with it, and the server shows its clicks with
@@ -28,10 +27,25 @@ struct KeyRemoval {
             cache.invalidate(.sessions)
             cache.requireFullScan(.clicks)
         }
-        for k in keys {
+        for (k, text) in zip(keys, described) {
             guard case .int(let id) = k["id"] else { continue }
             try await context.client.deleteKey(id: id)
-            context.output.message("deleted key \(id)\n")
+            context.output.message("deleted \(text)\n")
         }
+    }
+
+    /// `key 374 'Box Bruges' (1 live session: 6260 → 22 on openport.io; 377 clicks in the click
+    /// log fetched 3m ago)`: clicks only when the click log is cached (never a scan to say it).
+    private func describe(_ key: Record, sessions: [Record], lookup: KeyLookup) -> String {
+        var facts: [String] = []
+        let live = KeyLookup.liveSessions(of: key, in: sessions)
+        if !live.isEmpty {
+            facts.append("\(live.count) live session\(live.count == 1 ? "" : "s"): \(KeyLookup.describe(live))")
+        }
+        if context.cache.any(.clicks) != nil {
+            facts.append("clicks: " + lookup.clickSummary(of: key, sessions: sessions))
+        }
+        let name = "key \(key["id"].plainText) '\(TerminalSafe.escape(key["name"].plainText))'"
+        return facts.isEmpty ? name : "\(name) (\(facts.joined(separator: "; ")))"
     }
 }

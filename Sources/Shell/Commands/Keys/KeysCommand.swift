@@ -17,11 +17,13 @@ struct KeysCommand: ShellCommand, Equatable {
                    StageExample("keys | sort -last_connection_time | first 5", shows: "the five keys seen most recently", result: .rows(5))],
         arguments: .key,
         subcommands: [
-            SubcommandSpec("add", synopsis: "keys add name=NAME public_key=@FILE",
-                           summary: "create a key (or public_key=\"ssh-ed25519 AAAA...\")", arguments: .fields(writableFields), isSource: true),
-            SubcommandSpec("set", synopsis: "keys set ID|NAME name=NEW", summary: "change fields (PATCH)",
+            SubcommandSpec("add", synopsis: "keys add name=NAME public_key=@FILE [--yes]",
+                           summary: "create a key (or public_key=\"ssh-ed25519 AAAA...\"); asks first if a key has that public key",
+                           arguments: .fields(writableFields), isSource: true),
+            SubcommandSpec("set", synopsis: "keys set ID|NAME name=NEW", summary: "change fields (PATCH), saying old → new",
                            arguments: .then(.key, .fields(writableFields)), isSource: true),
-            SubcommandSpec("replace", synopsis: "keys replace ID|NAME name=.. public_key=..", summary: "replace the key (PUT)",
+            SubcommandSpec("replace", synopsis: "keys replace ID|NAME name=.. public_key=.. [--yes]",
+                           summary: "replace the key (PUT), saying old → new (asks first; scripts need --yes)",
                            arguments: .then(.key, .fields(writableFields)), isSource: true),
             SubcommandSpec("rm", synopsis: "keys rm ID|NAME ... [--yes]", summary: "delete keys (asks first; scripts need --yes)",
                            arguments: .keys),
@@ -36,10 +38,11 @@ struct KeysCommand: ShellCommand, Equatable {
         case list
         /// One key (or the two a bare number may name), with its sessions and clicks.
         case show(KeyRef)
-        /// `keys add`: a new key from these fields.
-        case add([KeyField])
-        /// `keys set` (PATCH) or `keys replace` (PUT).
-        case change(KeyRef, [KeyField], replace: Bool)
+        /// `keys add`: a new key from these fields; `yes`: without asking about a key that
+        /// already has its public key.
+        case add([KeyField], yes: Bool)
+        /// `keys set` (PATCH) or `keys replace` (PUT, asked first unless `yes`).
+        case change(KeyRef, [KeyField], replace: Bool, yes: Bool)
         /// `keys rm`; `yes`: without asking.
         case remove([KeyRef], yes: Bool)
     }
@@ -56,20 +59,20 @@ struct KeysCommand: ShellCommand, Equatable {
         }
         switch sub.name {
         case "add":
-            let fields = try KeyField.parse(rest, command: "keys add")
+            let (fields, yes) = try KeyField.parse(rest, command: "keys add")
             let missing = ["name", "public_key"].filter { name in !fields.contains { $0.name == name } }
+            try KeyField.check(fields, command: "keys add")
             guard missing.isEmpty else {
                 throw ShellError("keys add needs \(missing.joined(separator: " and ")): keys add name=NAME public_key=@~/.ssh/id_ed25519.pub")
             }
-            try KeyField.refuseReadOnly(fields, command: "keys add")
-            return KeysCommand(action: .add(fields))
+            return KeysCommand(action: .add(fields, yes: yes))
         case "set", "replace":
             let verb = "keys " + sub.name
             guard let refArg = rest.first, let ref = KeyRef(refArg) else { throw sub.usage(of: spec) }
-            let fields = try KeyField.parse(Array(rest.dropFirst()), command: verb)
+            let (fields, yes) = try KeyField.parse(Array(rest.dropFirst()), command: verb)
             guard !fields.isEmpty else { throw ShellError("\(verb) needs fields to change, like name=NEW") }
-            try KeyField.refuseReadOnly(fields, command: verb)
-            return KeysCommand(action: .change(ref, fields, replace: sub.name == "replace"))
+            try KeyField.check(fields, command: verb)
+            return KeysCommand(action: .change(ref, fields, replace: sub.name == "replace", yes: yes))
         default:
             return KeysCommand(action: try removal(rest, usage: sub.usage(of: spec)))
         }
@@ -96,9 +99,9 @@ struct KeysCommand: ShellCommand, Equatable {
         switch action {
         case .list: try await context.pipelines.run(pipeline, from: .resource(.keys))
         case .show(let ref): try await KeyLookup(context: context).show(ref, pipeline: pipeline)
-        case .add(let fields): try await KeyWrites(context: context).add(fields, pipeline: pipeline)
-        case .change(let ref, let fields, let replace):
-            try await KeyWrites(context: context).change(ref, fields, replace: replace, pipeline: pipeline)
+        case .add(let fields, let yes): try await KeyWrites(context: context).add(fields, yes: yes, pipeline: pipeline)
+        case .change(let ref, let fields, let replace, let yes):
+            try await KeyWrites(context: context).change(ref, fields, replace: replace, yes: yes, pipeline: pipeline)
         case .remove(let refs, let yes): try await KeyRemoval(context: context).remove(refs, yes: yes)
         }
         return .ok
@@ -168,31 +171,51 @@ struct KeyField: Equatable, Sendable {
 
     var name: String
     var source: Source
+    /// Where the field was written, for an error's caret.
+    var range: Range<Int> = 0..<0
 
+    static func == (a: KeyField, b: KeyField) -> Bool { a.name == b.name && a.source == b.source }
+
+    /// The fields a write may send.
+    static let writable = ["name", "public_key"]
     /// Fields the server sets itself: sending them would do nothing, so they are refused.
     static let readOnly = ["url", "id", "creation_time", "last_connection_time", "bytes_this_month", "counter_reset_time"]
 
-    /// `name=VALUE` arguments as fields (a later one of the same name wins).
-    static func parse(_ args: [CommandArgument], command: String) throws -> [KeyField] {
+    /// `name=VALUE` arguments as fields (a later one of the same name wins), and whether
+    /// `--yes` was among them.
+    static func parse(_ args: [CommandArgument], command: String) throws -> (fields: [KeyField], yes: Bool) {
         var fields: [KeyField] = []
+        var yes = false
         for a in args {
+            if case .flag(let flag) = a.kind, flag == "yes" || flag == "y" {
+                yes = true
+                continue
+            }
             guard case .assignment(let name, let value, _) = a.kind else {
                 throw QueryError("\(command) takes name=VALUE fields, not '\(a.text)'", column: a.range.lowerBound, length: max(1, a.range.count))
             }
-            let field = KeyField(name: name, source: a.fileReference.map { .file($0) } ?? .text(value))
+            let field = KeyField(name: name, source: a.fileReference.map { .file($0) } ?? .text(value), range: a.range)
             if case .text(let key) = field.source, name == "public_key", let problem = PublicKeyCheck.problem(key) {
                 throw ShellError("\(problem); nothing was sent")
             }
             fields.removeAll { $0.name == name }
             fields.append(field)
         }
-        return fields
+        return (fields, yes)
     }
 
-    static func refuseReadOnly(_ fields: [KeyField], command: String) throws {
+    /// Refuses, before anything is sent, a field the server sets itself and one a key does
+    /// not have (a misspelt one gets the nearest writable field).
+    static func check(_ fields: [KeyField], command: String) throws {
         let refused = fields.map(\.name).filter(readOnly.contains)
         guard refused.isEmpty else {
             throw ShellError("\(refused.joined(separator: ", ")) \(refused.count == 1 ? "is" : "are") set by the server; \(command) can change name and public_key; nothing was sent")
+        }
+        if let unknown = fields.first(where: { !writable.contains($0.name) }) {
+            let name = TerminalSafe.escape(unknown.name)
+            throw QueryError("a key has no field '\(name)'; \(command) can change name and public_key; nothing was sent",
+                             column: unknown.range.lowerBound, length: max(1, min(unknown.range.count, unknown.name.count)),
+                             suggestion: Suggest.nearest(unknown.name, among: writable))
         }
     }
 
