@@ -57,7 +57,7 @@ let package = Package(
         .target(name: "LineEditor", dependencies: ["CEditLine", "Shell"]),
 
         .executableTarget(name: "opsh", dependencies: [
-            "Shell", "Query", "LineEditor", "OpenportAPI", "OpenportEmulator", "AddressLookups",
+            "Shell", "Query", "Records", "LineEditor", "OpenportAPI", "OpenportEmulator", "AddressLookups",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "TOMLKit", package: "TOMLKit"),
         ]),

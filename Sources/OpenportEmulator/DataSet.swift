@@ -318,9 +318,12 @@ struct Timeline: Sendable {
     /// The pinned keys' times end just before this: their counter reset, 2023-04-11 04:17 UTC.
     static let pinnedKeysNow = BrusselsTime.utcMicros(year: 2023, month: 4, day: 11, hour: 6)
 
-    /// Two years of clicks up to `end` (µs), the keys' times moved to end just before it.
+    /// Two years of clicks up to `end` (µs), the keys' times moved to end just before it (by
+    /// whole seconds: a time the server writes without a fraction keeps none).
     static func ending(at end: Int64) -> Timeline {
-        Timeline(clicksFrom: end - (pinned.clicksTo - pinned.clicksFrom), clicksTo: end, keysShift: end - pinnedKeysNow)
+        let shift = end - pinnedKeysNow
+        return Timeline(clicksFrom: end - (pinned.clicksTo - pinned.clicksFrom), clicksTo: end,
+                        keysShift: shift - shift % 1_000_000)
     }
 }
 

@@ -3,6 +3,7 @@ import Foundation
 import LineEditor
 import OpenportAPI
 import OpenportEmulator
+import Records
 import Shell
 
 /// The command line: flags, then the shell (interactive, -c, a script file, or stdin).
@@ -119,7 +120,11 @@ struct Opsh: ParsableCommand {
         // Before the HTTP client is made: a malformed OPSH_DNS_SERVER exits 2 (a client made
         // and never shut down traps).
         let addresses = try addressSetup(resolved, cacheMode: cacheMode, environment: environment, output: output)
-        let settings = try startingSettings(resolved, cacheMode: cacheMode, geoip: addresses.geoip)
+        var settings = try startingSettings(resolved, cacheMode: cacheMode, geoip: addresses.geoip)
+        if demo, Opsh.demoPinned(environment) {
+            let end = Timestamp(micros: Int64((EmulatorOptions.pinnedEnd.timeIntervalSince1970 * 1_000_000).rounded()))
+            settings.now = { end }
+        }
         // Where the lines come from, decided before anything slow happens.
         let interactive = command == nil && script == nil && EditLineReader.isInteractive
         let reader = try lineReader(interactive: interactive)
@@ -210,19 +215,24 @@ struct Opsh: ParsableCommand {
     enum LineSource { case one(String), prompt, file(Int32) }
 
     /// The demo's account: its history ends now, and a new click arrives every two seconds
-    /// or so, for `follow`, `watch` and `where timestamp > -1h` to show.
-    static var demoAccount: EmulatorOptions {
+    /// or so, for `follow`, `watch` and `where timestamp > -1h` to show. With
+    /// `OPSH_DEMO_PINNED=1` (the tests: outputs that stay put from run to run), the pinned
+    /// history of 2021 and 2022, no new clicks, and opsh's clock at its end.
+    static func demoAccount(_ environment: [String: String]) -> EmulatorOptions {
         var options = EmulatorOptions()
+        guard !demoPinned(environment) else { return options }
         options.end = Date()
         options.appendRate = 0.5
         return options
     }
 
+    static func demoPinned(_ environment: [String: String]) -> Bool { !(environment["OPSH_DEMO_PINNED"] ?? "").isEmpty }
+
     /// The API to talk to: the demo emulator (started here), or the one configured.
     private func api(_ resolved: ResolvedConfig, environment: [String: String], output: OutputSink) throws -> (APIConfig, Emulator?) {
         if demo {
             let started = blocking { () -> Result<Emulator, any Error> in
-                do { return .success(try await Emulator.start(Opsh.demoAccount)) } catch { return .failure(error) }
+                do { return .success(try await Emulator.start(Opsh.demoAccount(environment))) } catch { return .failure(error) }
             }
             guard case .success(let e) = started else {
                 output.message("opsh: cannot start the demo emulator\n")

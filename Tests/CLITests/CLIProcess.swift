@@ -37,7 +37,7 @@ enum CLI {
     }
 
     /// An environment with nothing from the developer's: no token, no API URL, no NO_COLOR,
-    /// HOME and XDG_STATE_HOME in `home`.
+    /// HOME and XDG_STATE_HOME in `home`, the demo pinned.
     static func environment(home: String, _ extra: [String: String] = [:]) -> [String: String] {
         var env = [
             "PATH": "/usr/local/bin:/usr/bin:/bin",
@@ -46,6 +46,9 @@ enum CLI {
             "TERM": "xterm-256color",
             "LANG": "C.UTF-8",
             "PAGER": "cat",
+            // `--demo` with the pinned history and clock, so that outputs stay put from run to
+            // run (DemoTimelineTests set it empty to see the live demo).
+            "OPSH_DEMO_PINNED": "1",
         ]
         for (name, value) in extra { env[name] = value }
         return env

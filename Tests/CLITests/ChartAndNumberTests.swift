@@ -10,6 +10,14 @@ import Testing
         ])
     }
 
+    /// A byte count as a table at a terminal shows it: powers of 1000, one decimal above bytes.
+    static func readable(_ n: Int) -> String {
+        let units = ["B", "kB", "MB", "GB", "TB", "PB", "EB"]
+        var v = Double(n), unit = 0
+        while (v * 10).rounded() / 10 >= 1000 { v /= 1000; unit += 1 }
+        return unit == 0 ? "\(n) B" : String(format: "%.1f ", v) + units[unit]
+    }
+
     /// The sparkline's total is the shares' total: the clicks without a time (the null bucket,
     /// drawn as a bar with its share) are in it, and named.
     @Test func aSeriesTotalCountsTheNullBucketAsTheSharesDo() throws {
@@ -61,19 +69,14 @@ import Testing
         let piped = try Self.opsh(emulator, lines.joined(separator: "\n") + "\nkeys | sort -bytes_this_month | first 1 | select bytes_this_month | jsonl\n")
         #expect(piped.status == 0, "\(piped)")
         let out = piped.stdout.split(separator: "\n").map(String.init)
-        guard out.count == 6, let sum = Int(out[0]), let avg = Double(out[1]),
-              let top = out[4].split(separator: " ").last.flatMap({ Int($0) }) else {
+        // The sum, the average, the row (id, tab, bytes), the JSON line.
+        guard out.count == 4, let sum = Int(out[0]), let avg = Double(out[1]),
+              let top = out[2].split(separator: "\t").last.flatMap({ Int($0) }) else {
             Issue.record("\(piped)")
             return
         }
         #expect(out[1].split(separator: ".").last!.count > 2, "the average is not a long decimal: \(out[1])")
-        #expect(out[5] == "{\"bytes_this_month\":\(top)}")
-        func readable(_ n: Int) -> String {
-            let units = ["B", "kB", "MB", "GB", "TB"]
-            var v = Double(n), unit = 0
-            while (v * 10).rounded() / 10 >= 1000 { v /= 1000; unit += 1 }
-            return unit == 0 ? "\(n) B" : String(format: "%.1f ", v) + units[unit]
-        }
+        #expect(out[3] == "{\"bytes_this_month\":\(top)}")
         #expect(sum > 1_000_000_000 && top > 1_000_000, "the data has no large byte counts")
 
         let prompt = "opsh 127.0.0.1> "
@@ -81,13 +84,13 @@ import Testing
             "OPENPORT_API_URL": emulator.baseURL, "OPENPORT_TOKEN": emulator.token, "OPSH_CACHE": "memory",
         ], columns: 150)
         try shell.waitForPrompt(prompt)
-        #expect(try shell.run(lines[0], prompt: prompt) == [readable(sum)])
+        #expect(try shell.run(lines[0], prompt: prompt) == [Self.readable(sum)])
         // Two places at most, and the same number to them.
         let shown = try shell.run(lines[1], prompt: prompt)
         #expect(shown.count == 1 && (shown.first?.split(separator: ".").last?.count ?? 9) <= 2, "\(shown)")
         #expect(abs((Double(shown.first ?? "") ?? 0) - (avg * 100).rounded() / 100) < 1e-6, "\(shown) for \(avg)")
         let table = try shell.run(lines[2], prompt: prompt)
-        #expect(table.last?.hasSuffix("  " + readable(top)) == true, "\(table)")
+        #expect(table.last?.hasSuffix("  " + Self.readable(top)) == true, "\(table)")
         #expect(try shell.run("keys | sort -bytes_this_month | first 1 | select bytes_this_month | jsonl", prompt: prompt)
                     == ["{\"bytes_this_month\":\(top)}"])
         try shell.quit()

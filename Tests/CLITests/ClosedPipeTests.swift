@@ -75,7 +75,7 @@ import Testing
     /// keep arriving, so follow has something to print).
     @Test(arguments: ["set follow.interval 1s\nclicks | follow\n", "watch 1 nodes | count\n"])
     func followAndWatchEndWhenTheirReaderGoes(script: String) throws {
-        let run = try Self.headOne("--demo", stdin: script, environment: [:])
+        let run = try Self.headOne("--demo", stdin: script, environment: DemoTimelineTests.live)
         #expect(!run.line.isEmpty, "\(run.result)")
         #expect(run.status == "opsh exited 141" && run.stderr.isEmpty, "\(run.result)")
     }

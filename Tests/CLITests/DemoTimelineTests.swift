@@ -6,6 +6,9 @@ import Testing
 /// (`where timestamp > -7d`), `follow` and `watch` have something to show. (The tests' own
 /// emulators keep the pinned history of 2021 and 2022.)
 @Suite struct DemoTimelineTests {
+    /// The demo as a user gets it (the other CLI tests pin it: `OPSH_DEMO_PINNED`).
+    static let live = ["OPSH_DEMO_PINNED": ""]
+
     /// `yyyy-MM-ddTHH:mm:ss` of a UTC time as opsh prints it (`set timezone` is UTC by default).
     static func utcSeconds(_ text: Substring) -> Date? {
         let formatter = DateFormatter()
@@ -24,7 +27,7 @@ import Testing
             keys | max last_connection_time
             clicks | where timestamp > -7d | count
 
-            """)
+            """, environment: Self.live)
         #expect(run.status == 0 && run.stderr.isEmpty, "\(run)")
         let lines = run.stdout.split(separator: "\n")
         #expect(lines.count == 8, "\(run)")
@@ -44,7 +47,7 @@ import Testing
     /// prints them (it prints only what is new since it started).
     @Test func newClicksArriveWhileTheDemoRuns() throws {
         let started = Date()
-        let run = try ClosedPipeTests.headOne("--demo", stdin: "set follow.interval 1s\nclicks | follow\n", environment: [:])
+        let run = try ClosedPipeTests.headOne("--demo", stdin: "set follow.interval 1s\nclicks | follow\n", environment: Self.live)
         #expect(run.line.hasPrefix("port="), "\(run.result)")
         let time = try #require(run.line.split(separator: " ").first { $0.hasPrefix("timestamp=") }?.dropFirst(10), "\(run.result)")
         let arrived = try #require(Self.utcSeconds(time), "\(run.line)")

@@ -37,12 +37,15 @@ import Testing
         #expect(before.isDisjoint(with: lines), "only clicks that arrived while following")
     }
 
-    /// The click log as `port=… timestamp=…` lines, in listing order.
+    /// The click log as `port=… timestamp=…` lines, in listing order, times as follow shows
+    /// them (in set timezone's zone, UTC).
     static func log(_ env: [String: String]) throws -> [String] {
         let log = try CLI.opsh(["--no-cache", "--format", "jsonl"], stdin: "clicks | select port,timestamp\n", environment: env)
+        let utc = TimeZone(identifier: "UTC")!
         return try log.stdout.split(separator: "\n").map { line -> String in
             let r = try JSONSerialization.jsonObject(with: Data(line.utf8)) as! [String: Any]
-            return "port=\(r["port"] as! Int) timestamp=\(r["timestamp"] as? String ?? "null")"
+            let shown = (r["timestamp"] as? String).flatMap(TimeModelTests.instant).map { TimeModelTests.written($0.0, fraction: $0.fraction, in: utc) }
+            return "port=\(r["port"] as! Int) timestamp=\(shown ?? "null")"
         }
     }
 

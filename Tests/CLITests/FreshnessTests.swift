@@ -193,7 +193,11 @@ import Testing
         let printed = r.stdout.split(separator: "\n").map(String.init)
         #expect(printed.count == 3, "two late clicks and a new one, each once\n\(r)")
         for row in new {
-            let stamp = "timestamp=\(row["timestamp"] as? String ?? "null")"
+            // As follow shows it: in set timezone's zone (UTC).
+            let shown = (row["timestamp"] as? String).flatMap(TimeModelTests.instant).map {
+                TimeModelTests.written($0.0, fraction: $0.fraction, in: TimeZone(identifier: "UTC")!)
+            }
+            let stamp = "timestamp=\(shown ?? "null")"
             #expect(printed.filter { $0.contains(stamp) }.count == 1, "\(stamp) once\n\(r)")
         }
     }

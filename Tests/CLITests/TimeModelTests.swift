@@ -44,9 +44,11 @@ import Testing
         let run = try CLI.run(CLI.executable("opsh"), [], environment: env, stdin: """
             \(firstDays) | select timestamp | jsonl
             \(firstDays) | first 3 | select timestamp | csv
+            \(firstDays) | first 3 | select timestamp | table
             \(firstDays) | first 3 | select timestamp
             clicks | where timestamp = 2021-01-02 | count
             set timezone Asia/Tokyo
+            \(firstDays) | first 3 | select timestamp | table
             \(firstDays) | first 3 | select timestamp
             \(firstDays) | first 3 | select timestamp | csv
             clicks | where timestamp = 2021-01-02 | count
@@ -60,7 +62,8 @@ import Testing
         lines.removeFirst(api.count)
         let instants = try api.map { try #require(Self.instant($0), "\($0)") }
         #expect(instants.count > 50, "\(run)")
-        guard instants.count > 50, lines.count == 21 else {
+        // csv 4, table 5 (header, rule, rows), plain rows 3, a count; then table 5, rows 3, csv 4, two counts.
+        guard instants.count > 50, lines.count == 27 else {
             Issue.record("\(lines.count) lines after the JSON:\n\(lines.joined(separator: "\n"))")
             return
         }
@@ -71,17 +74,21 @@ import Testing
             return instants.filter { calendar.dateComponents([.year, .month, .day], from: $0.0) == DateComponents(year: 2021, month: 1, day: 2) }.count
         }
         func shown(_ zone: TimeZone) -> [String] { instants.prefix(3).map { Self.written($0.0, fraction: $0.fraction, in: zone) } }
+        func trimmed(_ range: ClosedRange<Int>) -> [String] { lines[range].map { $0.trimmingCharacters(in: .whitespaces) } }
 
-        // CSV keeps the API's text; the table shows UTC by default, then Tokyo's clock.
+        // CSV keeps the API's text; a table (and the plain rows a pipe gets) shows UTC by
+        // default, then Tokyo's clock.
         #expect(Array(lines[1...3]) == Array(api.prefix(3)), "csv: \(lines[0...3])")
-        #expect(lines[6...8].map { $0.trimmingCharacters(in: .whitespaces) } == shown(utc), "\(lines[4...8])")
-        #expect(lines[9] == "\(day(utc))", "the UTC day 2021-01-02")
-        #expect(lines[12...14].map { $0.trimmingCharacters(in: .whitespaces) } == shown(tokyo), "\(lines[10...14])")
-        #expect(lines[15...18].map { $0 } == ["timestamp"] + api.prefix(3), "csv in Tokyo: \(lines[15...18])")
-        #expect(lines[19] == "\(day(tokyo))", "Tokyo's day 2021-01-02")
+        #expect(trimmed(6...8) == shown(utc), "\(lines[4...8])")
+        #expect(trimmed(9...11) == shown(utc), "plain rows: \(lines[9...11])")
+        #expect(lines[12] == "\(day(utc))", "the UTC day 2021-01-02")
+        #expect(trimmed(15...17) == shown(tokyo), "\(lines[13...17])")
+        #expect(trimmed(18...20) == shown(tokyo), "plain rows: \(lines[18...20])")
+        #expect(Array(lines[21...24]) == ["timestamp"] + api.prefix(3), "csv in Tokyo: \(lines[21...24])")
+        #expect(lines[25] == "\(day(tokyo))", "Tokyo's day 2021-01-02")
         #expect(day(utc) != day(tokyo), "the data cannot tell the two days apart")
         // 09:00 to 21:00 in Tokyo is 00:00 to 12:00 UTC.
         let morning = instants.filter { $0.0 >= Date(timeIntervalSince1970: 1_609_545_600) && $0.0 < Date(timeIntervalSince1970: 1_609_588_800) }
-        #expect(lines[20] == "\(morning.count)", "a time without an offset is Tokyo's clock")
+        #expect(lines[26] == "\(morning.count)", "a time without an offset is Tokyo's clock")
     }
 }

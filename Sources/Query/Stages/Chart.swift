@@ -34,6 +34,8 @@ public struct Chart: Stage, RendererStage, Equatable {
         return chart
     }
     public var description: String { "chart" }
+    /// Every chart is the same stage wherever it was written.
+    public static func == (a: Chart, b: Chart) -> Bool { true }
 
     func makeWriter(_ options: RenderOptions) -> any TextWriter { ChartWriterStep(options, range: range) }
 }

@@ -44,7 +44,7 @@ public struct Setting: Sendable {
         Setting("timing", \.timing, .onOff, "print each line's time and requests (per list) on stderr"),
         Setting("suggest", \.suggest, .onOff, "at the prompt, the rest of the last history line that fits, dim after the cursor"),
         Setting("timezone", \.zone, .timezone,
-                "the one zone of times: tables show times in it, group F by day counts its days, where reads a bare date as its day (UTC, local or Area/City)"),
+                "the zone of every time: tables show times in it, group F by day counts its days, where reads a bare date as its day (UTC, local or Area/City)"),
         Setting("charset", \.charset, .choice(["auto", "utf8", "ascii"]), "chart's drawing characters (auto: from the locale)"),
         Setting("follow.interval", \.followInterval, .duration(.milliseconds(100) ... .seconds(86_400)),
                 "how often follow asks the server for what is new"),
