@@ -79,7 +79,8 @@ public struct ListRefresh: Sendable {
 
     /// Newest first: new rows before the cached ones, the oldest possibly purged from the end.
     /// Rows without a time listed first (PostgreSQL sorts NULL first, newest first) stay there,
-    /// and the new rows come after them.
+    /// the new dated rows come after them, and new rows without a time before them (ties by id,
+    /// newest first).
     func newestFirst(_ cached: PackedRows, _ pages: Pages) async throws -> Result? {
         let n = cached.count
         let k = ListRefresh.overlap
@@ -98,7 +99,8 @@ public struct ListRefresh: Sendable {
             found = head.firstIndex(of: cached[u])
         }
         guard let at = found, at >= u else { return nil }
-        var layout = Layout(kept: u, added: at - u, end: n)
+        let w = max(0, ListRefresh.undatedRun(head.prefix(at), field: orderField, fromEnd: false) - u)
+        var layout = Layout(front: w, kept: u, added: at - u - w, end: n)
         guard layout.matches(head, from: 0, cached) else { return nil }
         // The end of the list: where the cached rows end now (earlier when the oldest were purged).
         var tail = pages.tail
@@ -106,27 +108,27 @@ public struct ListRefresh: Sendable {
         if tail.results.isEmpty || !ListRefresh.ends(tail, at: tailOffset, asked: pages.pageSize) {
             // Past the end (a purge), or not at it (more new rows than the page took): ask where
             // the count says the end is now.
-            let again = max(0, (pages.head.count ?? (n + layout.added)) - k)
+            let again = max(0, (pages.head.count ?? (n + layout.new)) - k)
             guard again != tailOffset else { return nil }
             tailOffset = again
             tail = try await client.page(resource, limit: pages.pageSize, offset: tailOffset)
             guard !tail.results.isEmpty, ListRefresh.ends(tail, at: tailOffset, asked: pages.pageSize) else { return nil }
         }
-        layout.end = tailOffset + tail.results.count - layout.added
+        layout.end = tailOffset + tail.results.count - layout.new
         guard layout.end <= n, layout.end > n / 2, layout.matches(tail.results, from: tailOffset, cached) else { return nil }
         if let middle = pages.middle, let x = pages.sample {
             // (Past the end, a page can only have been read before a purge.)
-            let listed = Array(middle.results.prefix(max(0, layout.end + layout.added - x)))
+            let listed = Array(middle.results.prefix(max(0, layout.end + layout.new - x)))
             guard listed.isEmpty || layout.matches(listed, from: x, cached, atLeastOne: false) else { return nil }
         }
-        let rows = layout.added == 0 && layout.end == n ? cached
-            : cached.rows(in: 0..<u) + PackedRows(head[u..<at]) + cached.rows(in: u..<layout.end)
-        return Result(rows: rows, added: layout.added, removed: n - layout.end, sampled: pages.sample)
+        let rows = layout.new == 0 && layout.end == n ? cached
+            : PackedRows(head[0..<w]) + cached.rows(in: 0..<u) + PackedRows(head[(w + u)..<at]) + cached.rows(in: u..<layout.end)
+        return Result(rows: rows, added: layout.new, removed: n - layout.end, sampled: pages.sample)
     }
 
     /// Oldest first: new rows after the cached ones, the oldest possibly purged from the front.
     /// Rows without a time listed last (PostgreSQL sorts NULL last, oldest first) stay there,
-    /// and the new rows come before them.
+    /// the new dated rows come before them, and new rows without a time after them (ties by id).
     func oldestFirst(_ cached: PackedRows, _ pages: Pages) async throws -> Result? {
         let n = cached.count
         let k = ListRefresh.overlap
@@ -150,30 +152,39 @@ public struct ListRefresh: Sendable {
             guard more.count != nil else { return nil }
             rows += more.rows
         }
-        // The tail: cached dated rows, the new ones, then the undated ones again.
+        // The tail: cached dated rows, the new ones, the undated ones again, then new undated ones.
         let dated = n - v - r - tailOffset
+        let w = max(0, ListRefresh.undatedRun(rows, field: orderField, fromEnd: true) - v)
+        let undatedNew = rows.suffix(w)
+        rows.removeLast(w)
         layout.added = rows.count - dated - v
         guard layout.added >= 0, layout.matches(rows, from: tailOffset, cached) else { return nil }
         if let middle = pages.middle, let x = pages.sample {
             guard layout.matches(middle.results, from: x, cached, atLeastOne: false) else { return nil }
         }
         let new = rows[dated..<(dated + layout.added)]
-        let list = r == 0 && new.isEmpty ? cached : cached.rows(in: r..<(n - v)) + PackedRows(new) + cached.rows(in: (n - v)..<n)
-        return Result(rows: list, added: new.count, removed: r, sampled: pages.sample)
+        let list = r == 0 && new.isEmpty && w == 0 ? cached
+            : cached.rows(in: r..<(n - v)) + PackedRows(new) + cached.rows(in: (n - v)..<n) + PackedRows(undatedNew)
+        return Result(rows: list, added: new.count + w, removed: r, sampled: pages.sample)
     }
 
-    /// The list now, as the cached one changed: the first `removed` cached rows gone, `added` new
-    /// rows put in before cached row `kept` (counted in the cached list), and the cached rows
-    /// from `end` on gone.
+    /// The list now, as the cached one changed: `front` new rows first, the first `removed`
+    /// cached rows gone, `added` new rows put in before cached row `kept` (counted in the cached
+    /// list), and the cached rows from `end` on gone.
     struct Layout {
+        var front = 0
         var removed = 0
         var kept: Int
         var added: Int
         var end: Int
 
+        /// The new rows before the cached ones that stay.
+        var new: Int { front + added }
+
         /// The cached row at position `j` of the list now; nil for a new row.
         func cached(at j: Int) -> Int? {
-            let c = j + removed
+            guard j >= front else { return nil }
+            let c = j - front + removed
             if c < kept { return c }
             if c < kept + added { return nil }
             return c - added
@@ -195,7 +206,7 @@ public struct ListRefresh: Sendable {
 
     /// How many rows at one end of `rows` have no value in `field` (rows without a time, which
     /// a database sorts before or after every dated one).
-    static func undatedRun(_ rows: PackedRows, field: String?, fromEnd: Bool) -> Int {
+    static func undatedRun<Rows: BidirectionalCollection<Record>>(_ rows: Rows, field: String?, fromEnd: Bool) -> Int {
         guard let field else { return 0 }
         let undated = { (r: Record) in r[field].isNull }
         return fromEnd ? rows.reversed().prefix(while: undated).count : rows.prefix(while: undated).count

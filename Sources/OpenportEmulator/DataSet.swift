@@ -217,7 +217,8 @@ struct ClickGenerator: Sendable {
     static let timestampKey: [UInt8] = Array(",\"timestamp\":".utf8)
 
     /// Draws one click at `micros` (or, rarely, with no time, unless `exactTime`) and lists it in `table`.
-    mutating func appendRow(micros: Int64, to table: inout ClickTable, exactTime: Bool = false) {
+    /// `undated`: the row's time is null whatever the draw says (nil: one in a thousand).
+    mutating func appendRow(micros: Int64, to table: inout ClickTable, exactTime: Bool = false, undated forced: Bool? = nil) {
         let u = rng.unit()
         let p: Int
         if let hot = hotPortIndex, u < hotPortShare {
@@ -235,7 +236,7 @@ struct ClickGenerator: Sendable {
         let s = rng.unit()
         row.append(contentsOf: pool[min(pool.count - 1, Int(Double(pool.count) * s * s * s))])
         row.append(contentsOf: ClickGenerator.timestampKey)
-        let undated = !exactTime && rng.chance(0.001)
+        let undated = forced ?? (!exactTime && rng.chance(0.001))
         if undated {
             row.append(contentsOf: "null".utf8)
         } else {
@@ -282,11 +283,12 @@ struct ClickGenerator: Sendable {
         appendRow(micros: lastMicros, to: &table)
     }
 
-    /// New clicks after the newest one (a few seconds to ten minutes apart).
-    mutating func append(_ n: Int, to table: inout ClickTable) {
+    /// New clicks after the newest one (a few seconds to ten minutes apart); `undated`: each
+    /// without a time (listed where `undatedLast` says).
+    mutating func append(_ n: Int, to table: inout ClickTable, undated: Bool? = nil) {
         for _ in 0..<max(0, n) {
             lastMicros += Int64(rng.int(in: 1_000_000...600_000_000))
-            appendRow(micros: lastMicros, to: &table)
+            appendRow(micros: lastMicros, to: &table, undated: undated)
         }
     }
 }

@@ -90,6 +90,12 @@ public final class Emulator: Sendable {
         store.addClicks(n, token: token)
     }
 
+    /// Appends `n` new clicks without a time: with `undatedClicksLast`, after every click (as
+    /// PostgreSQL lists NULL last, ties by id), else after the newest.
+    public func addUndatedClicks(_ n: Int, token: String = EmulatorAccounts.demoToken) {
+        store.addClicks(n, token: token, undated: true)
+    }
+
     /// Clicks that happened a while ago but are written only now: each lands in the middle of
     /// the list, by its time (neither end of the list shows them).
     public func insertLateClicks(_ n: Int, token: String = EmulatorAccounts.demoToken) {

@@ -236,11 +236,11 @@ final class Store: @unchecked Sendable {
         changeClicks(token) { table, _ in table.remove(Set(0..<min(n, table.count))) }
     }
 
-    func addClicks(_ n: Int, token: String) {
+    func addClicks(_ n: Int, token: String, undated: Bool? = nil) {
         locked {
             guard var account = accounts[token] else { return }
             accounts[token] = nil  // keep the table uniquely referenced while appending
-            account.generator.append(n, to: &account.clicks)
+            account.generator.append(n, to: &account.clicks, undated: undated)
             accounts[token] = account
         }
     }

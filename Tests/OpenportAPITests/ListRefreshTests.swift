@@ -49,6 +49,22 @@ struct ListRefreshTests {
         #expect(r.requests == 3)
     }
 
+    @Test("new clicks without a time, listed after every other (oldest first) or before (newest first), are added",
+          arguments: [ClickOrder.oldestFirst, .newestFirst])
+    func newUndatedRows(order: ClickOrder) async throws {
+        for (dated, undated) in [(30, 2), (0, 1), (150, 3)] {
+            let r = try await Self.refreshAfter(order) { e in
+                e.addClicks(dated)
+                e.addUndatedClicks(undated)
+            }
+            let result = try #require(r.result, "\(dated) new clicks and \(undated) without a time")
+            #expect(Array(result.rows) == r.now, "the list now, row for row")
+            #expect(result.added == dated + undated)
+            // A full scan is 50 pages; more new rows than a page take a page or two more.
+            #expect(r.requests <= 3 + (dated + undated + 99) / 100, "no full scan: \(r.requests) requests")
+        }
+    }
+
     @Test("the oldest clicks purged and new ones added: both ends move, the rows prove it", arguments: [ClickOrder.oldestFirst, .newestFirst])
     func purgeAndGrowth(order: ClickOrder) async throws {
         let r = try await Self.refreshAfter(order) { e in
