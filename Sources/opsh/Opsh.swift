@@ -120,11 +120,7 @@ struct Opsh: ParsableCommand {
         // Before the HTTP client is made: a malformed OPSH_DNS_SERVER exits 2 (a client made
         // and never shut down traps).
         let addresses = try addressSetup(resolved, cacheMode: cacheMode, environment: environment, output: output)
-        var settings = try startingSettings(resolved, cacheMode: cacheMode, geoip: addresses.geoip)
-        if demo, Opsh.demoPinned(environment) {
-            let end = Timestamp(micros: Int64((EmulatorOptions.pinnedEnd.timeIntervalSince1970 * 1_000_000).rounded()))
-            settings.now = { end }
-        }
+        let settings = try startingSettings(resolved, cacheMode: cacheMode, geoip: addresses.geoip, environment: environment)
         // Where the lines come from, decided before anything slow happens.
         let interactive = command == nil && script == nil && EditLineReader.isInteractive
         let reader = try lineReader(interactive: interactive)
@@ -176,14 +172,19 @@ struct Opsh: ParsableCommand {
     }
 
     /// opsh's settings, then the profile's and `--format` over them; `--no-cache` turns the cache
-    /// off; `geoip` lists the files the address book opened.
-    private func startingSettings(_ resolved: ResolvedConfig, cacheMode: CacheMode, geoip: [String]) throws -> Settings {
+    /// off; `geoip` lists the files the address book opened. The pinned demo pins the clock.
+    private func startingSettings(_ resolved: ResolvedConfig, cacheMode: CacheMode, geoip: [String],
+                                  environment: [String: String]) throws -> Settings {
         var settings = Settings()
         for assignment in resolved.settings {
             do { try settings.set(assignment.name, assignment.value) } catch { throw ValidationError(error.message) }
         }
         if cacheMode == .off { settings.useCache = false }
         settings.geoip = geoip
+        if demo, Opsh.demoPinned(environment) {
+            let end = Timestamp(micros: Int64((EmulatorOptions.pinnedEnd.timeIntervalSince1970 * 1_000_000).rounded()))
+            settings.now = { end }
+        }
         return settings
     }
 
