@@ -274,15 +274,18 @@ public final class DiskStore: Sendable {
             guard let id = DiskStore.fileID(path(r, "rows")) else { return nil }
             var summary = Summary(resource: r, rows: nil, fetchedWall: nil, bytes: Int(id.size),
                                   needsFullScan: DiskStore.fileID(path(r, "rescan")) != nil)
-            if let head = peek(r) {
-                summary.rows = head.rows
-                summary.fetchedWall = head.fetchedWall
-                if let later = readFetched(r), later.generation == head.generation, later.wall > head.fetchedWall {
-                    summary.fetchedWall = later.wall
-                }
-            }
+            summary.rows = peek(r)?.rows
+            summary.fetchedWall = fetchedWall(r)
             return summary
         }
+    }
+
+    /// When the rows of `r` on disk were fetched, from the header and `RESOURCE.fetched` (no
+    /// row is read); nil when there are none this process could use.
+    public func fetchedWall(_ r: Resource) -> Double? {
+        guard let head = peek(r) else { return nil }
+        if let later = readFetched(r), later.generation == head.generation, later.wall > head.fetchedWall { return later.wall }
+        return head.fetchedWall
     }
 
     /// The start of the header of `RESOURCE.rows`, unchecked (the checksum needs the whole

@@ -38,28 +38,46 @@ struct RecordSource: Sendable {
     /// Rows for a pipeline that may stop early (`first N`) or need everything.
     /// `limit` asks for no more rows than that (one request where the server allows).
     func rows(_ resource: Resource, limit: Int? = nil) -> RecordBatches {
+        let early = resource == .clicks && limit == nil ? keysWhileReadingDisk() : nil
         switch fetch(resource, limit: limit) {
         case .cached(let entry):
+            early?.cancel()
             return RecordBatches.replay(limit.map { entry.records.rows(in: 0..<min($0, entry.records.count)) } ?? entry.records)
         case .first(let limit):
+            early?.cancel()
             return client.scan(resource, limit: min(limit, settings.pageSize), maxRows: limit, concurrency: settings.concurrency)
         case .refresh(let entry, let order, let map):
-            return incremental(entry, order: order, map: map)
+            return incremental(entry, order: order, map: map, keys: early)
         case .scan:
-            return fullScan(resource)
+            return fullScan(resource, keys: early)
         }
+    }
+
+    /// A fetch of the clicks reads the keys (beside a refresh, before a scan). When the clicks
+    /// are still to be read from disk and will be stale there, the keys are asked for now, while
+    /// the disk is read (tens of milliseconds for a large log), not after.
+    private func keysWhileReadingDisk() -> Task<[Record], any Error>? {
+        guard settings.useCache, cache.staleOnDisk(.clicks, within: settings.freshness[.clicks] ?? .zero) else { return nil }
+        let source = self
+        return Task { try await source.keysAfresh() }
+    }
+
+    /// The keys fetched afresh: by `early` when it was begun (cancelled with the caller), else now.
+    private func keysAfresh(_ early: Task<[Record], any Error>?) async throws -> [Record] {
+        guard let early else { return try await keysAfresh() }
+        return try await withTaskCancellationHandler { try await early.value } onCancel: { early.cancel() }
     }
 
     /// Every row of the list, read afresh, and kept in the cache when the scan completes. Clicks
     /// are read under the keys' names as they are before the scan begins (their ``Provenance``):
     /// a key renamed while it runs shows as a change at the next refresh.
-    func fullScan(_ resource: Resource) -> RecordBatches {
+    func fullScan(_ resource: Resource, keys early: Task<[Record], any Error>? = nil) -> RecordBatches {
         let source = self
         return RecordBatches { out in
             let started = ContinuousClock.now
             let requestsBefore = source.client.requestCount
             let keep = source.settings.useCache
-            let keyMap = resource == .clicks && keep ? try await source.keyMapBeforeScan() : nil
+            let keyMap = resource == .clicks && keep ? try await source.keyMapBeforeScan(early) : nil
             let began = Date().timeIntervalSince1970
             let progress = source.progress
             defer { progress?.finish() }
@@ -100,14 +118,15 @@ struct RecordSource: Sendable {
     /// were read has relabelled its clicks on the server, in place, where neither end of the
     /// list shows it. Any key of the clicks' ``KeyMap`` with another name now (or gone), or a
     /// name on a click that no key has, means a full scan.
-    private func incremental(_ entry: SessionCache.Entry, order: ListOrder, map: KeyMap) -> RecordBatches {
+    private func incremental(_ entry: SessionCache.Entry, order: ListOrder, map: KeyMap,
+                             keys early: Task<[Record], any Error>?) -> RecordBatches {
         let source = self
         // Deferred: the rows are known once the refresh is done, and then they are packed rows
         // a pipeline can read by columns (or, failing that, a full scan's stream).
         return RecordBatches.deferred {
             let started = ContinuousClock.now
             let requestsBefore = source.client.requestCount
-            async let keysNow = source.keysAfresh()
+            async let keysNow = source.keysAfresh(early)
             async let refreshed = ListRefresh(client: source.client, resource: .clicks).refresh(cached: entry.records, order: order)
             let current = KeyMap(keys: try await keysNow)
             let result = try await refreshed
@@ -135,9 +154,9 @@ struct RecordSource: Sendable {
 
     /// The keys' names for a scan of the clicks about to begin; nil when the keys cannot be
     /// read (the clicks are then kept without them, and the next refresh reads them all again).
-    func keyMapBeforeScan() async throws -> KeyMap? {
+    func keyMapBeforeScan(_ early: Task<[Record], any Error>? = nil) async throws -> KeyMap? {
         do {
-            return KeyMap(keys: try await all(.keys))
+            return KeyMap(keys: try await early == nil ? all(.keys) : keysAfresh(early))
         } catch let error as APIError where error.kind != .cancelled {
             return nil
         }

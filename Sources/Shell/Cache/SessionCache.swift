@@ -76,6 +76,19 @@ public final class SessionCache: Sendable {
         return entries.withLock { $0[resource] }
     }
 
+    /// Whether the rows of `resource` are on disk, still to be read, and will not be fresh
+    /// within `window` when they are (fetched too long ago or before a `refresh`, or marked
+    /// for a full scan), judged from the files' headers without reading a row: a
+    /// fetch can then begin what it needs while the rows are read.
+    public func staleOnDisk(_ resource: Resource, within window: Duration) -> Bool {
+        guard let disk, !diskState.withLock({ $0[resource]?.loaded ?? false }),
+              entries.withLock({ $0[resource] == nil }) else { return false }
+        guard let wall = disk.fetchedWall(resource) else { return false }
+        if disk.stamp(resource).rescan != nil { return true }
+        if let refreshed = staleBefore.withLock({ $0[resource] }), wall < refreshed { return true }
+        return Date().timeIntervalSince1970 - wall > window.inSeconds
+    }
+
     /// Keeps the rows of a fetch that took `seconds` and began then; `provenance` says what they
     /// were read under (by default: a scan of the whole list, begun when the fetch began).
     public func store(_ resource: Resource, records: PackedRows, seconds: Double, requests: Int, provenance: Provenance? = nil) {
