@@ -89,6 +89,12 @@ public final class SessionCache: Sendable {
         return Date().timeIntervalSince1970 - wall > window.inSeconds
     }
 
+    /// The rows of `resource` in memory now, however old; nil when none are, or when they are
+    /// still to be read from disk (this does not read them).
+    public func held(_ resource: Resource) -> Entry? {
+        entries.withLock { $0[resource] }
+    }
+
     /// Keeps the rows of a fetch that took `seconds` and began then; `provenance` says what they
     /// were read under (by default: a scan of the whole list, begun when the fetch began).
     public func store(_ resource: Resource, records: PackedRows, seconds: Double, requests: Int, provenance: Provenance? = nil) {

@@ -43,7 +43,8 @@ struct PipelineRunner: Sendable {
             throw QueryError("follow watches clicks or sessions, not \(TerminalSafe.escape(pipeline.command.name))", column: last.range.lowerBound,
                              length: max(1, last.range.count))
         }
-        let before = input.resource.flatMap { cache.any($0)?.fetchedAt }
+        // (Not read from disk here: the fetch reads them, beside what it asks the server for.)
+        let before = input.resource.flatMap { cache.held($0)?.fetchedAt }
         try await writing(pipeline) { target in
             var attempt = 0
             while true {
