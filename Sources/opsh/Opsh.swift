@@ -16,6 +16,7 @@ struct Opsh: ParsableCommand {
         opsh [--demo] [--profile NAME] [OPTIONS] -c LINE      one line
         opsh [--demo] [--profile NAME] [OPTIONS] FILE|<FILE   a script
         opsh login [--profile NAME] [--api-url URL]           store a token
+        opsh help [TOPIC]                                     help on a command or stage
         """,
         discussion: """
         Interactive at a terminal; otherwise runs one command per line from stdin or FILE.
@@ -308,11 +309,15 @@ struct Opsh: ParsableCommand {
             return try Login.parseAsRoot(Array(arguments.dropFirst()))
         case "__complete":
             return try CompleteLine.parseAsRoot(Array(arguments.dropFirst()))
-        case "help" where arguments.count <= 2:
-            let topic = arguments.dropFirst().first
-            let sub = configuration.subcommands.first { $0.configuration.commandName == topic }
-            if topic != nil, sub == nil { return try parseAsRoot(arguments) }
-            throw CleanExit.message(sub.map { helpMessage(for: $0) } ?? helpMessage())
+        case "help":
+            // `opsh help` and `opsh help login`: the command line's help; `opsh help where`:
+            // the shell's, as `help where` at the prompt gives it.
+            let topics = Array(arguments.dropFirst())
+            let sub = configuration.subcommands.first { $0.configuration.commandName == topics.first }
+            if topics.isEmpty || (sub != nil && topics.count == 1) {
+                throw CleanExit.message(sub.map { helpMessage(for: $0) } ?? helpMessage())
+            }
+            return try parseAsRoot(["-c", (["help"] + topics).joined(separator: " ")])
         default:
             return try parseAsRoot(arguments)
         }

@@ -248,5 +248,11 @@ import Testing
         #expect(version.status == 0 && version.stdout.wholeMatch(of: /\d+\.\d+\.\d+\n/) != nil, "\(version)")
         let loginHelp = try CLI.opsh(["help", "login"])
         #expect(loginHelp.status == 0 && loginHelp.stdout.contains("USAGE: opsh login"), "\(loginHelp)")
+        // A topic of the shell's own help, from the command line, as at the prompt (no token needed).
+        let whereHelp = try CLI.opsh(["help", "where"])
+        let atPrompt = try CLI.opsh(["-c", "help where"])
+        #expect(whereHelp.status == 0 && whereHelp.stdout.hasPrefix("where EXPR") && whereHelp.stdout == atPrompt.stdout, "\(whereHelp)")
+        let unknown = try CLI.opsh(["help", "nosuch"])
+        #expect(unknown.status == 1 && unknown.stderr == "opsh: no help on 'nosuch'; 'help' lists the topics\n", "\(unknown)")
     }
 }
