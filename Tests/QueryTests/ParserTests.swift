@@ -135,6 +135,21 @@ import Testing
             """)
     }
 
+    /// SQL's `DESC` and `ASC` after a sort: the minus sign is shown, on the line as written.
+    @Test(arguments: [
+        ("clicks | group key_name | sort count desc | first 5", "sort takes no 'desc': -count sorts descending, count ascending (did you mean 'sort -count'?)"),
+        ("clicks | sort port,timestamp DESC", "sort takes no 'DESC': -timestamp sorts descending, timestamp ascending (did you mean 'sort port,-timestamp'?)"),
+        ("clicks | sort -port asc", "sort takes no 'asc': -port sorts descending, port ascending (did you mean 'sort port'?)"),
+    ])
+    func sortDirectionWords(line: String, expected: String) {
+        do {
+            _ = try Pipeline(parsing: line)
+            Issue.record("parsed: \(line)")
+        } catch {
+            #expect(error.description == expected)
+        }
+    }
+
     @Test(arguments: [
         ("", "expected a command", 0, 0),
         ("| count", "expected a command before '|'", 0, 1),

@@ -168,6 +168,14 @@ struct Parser {
     func unexpected(_ next: Token, after stage: any Stage) -> QueryError {
         let type = type(of: stage)
         let plain = QueryError("unexpected \(next.quotedForMessage) after \(type.name) (usage: \(type.synopsis))", at: next.range)
+        if let sort = stage as? Sort, let last = sort.keys.last, next.kind == .word,
+           let descending = ["desc": true, "descending": true, "asc": false, "ascending": false][next.text.lowercased()] {
+            // SQL's `ORDER BY count DESC`: here a minus before the field says descending.
+            var keys = sort.keys
+            keys[keys.count - 1].descending = descending
+            return QueryError("sort takes no \(next.quotedForMessage): -\(last.field) sorts descending, \(last.field) ascending",
+                              at: next.range, suggestion: Sort(keys).description)
+        }
         guard let condition = (stage as? Where)?.condition else { return plain }
         if next.text == "&&" { return QueryError("conditions join with and, not '&&'", at: next.range, suggestion: "and") }
         guard next.kind == .word, let last = condition.comparisons.last, case .value(let value) = last.operand, !value.quoted, Double(value.text) == nil,
