@@ -3,6 +3,7 @@ import Foundation
 import LineEditor
 import OpenportAPI
 import OpenportEmulator
+import Query
 import Records
 import Shell
 
@@ -317,7 +318,7 @@ struct Opsh: ParsableCommand {
             if topics.isEmpty || (sub != nil && topics.count == 1) {
                 throw CleanExit.message(sub.map { helpMessage(for: $0) } ?? helpMessage())
             }
-            return try parseAsRoot(["-c", (["help"] + topics).joined(separator: " ")])
+            return try parseAsRoot(["-c", (["help"] + topics.map(Quoting.word)).joined(separator: " ")])
         default:
             return try parseAsRoot(arguments)
         }

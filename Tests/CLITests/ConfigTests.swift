@@ -254,5 +254,8 @@ import Testing
         #expect(whereHelp.status == 0 && whereHelp.stdout.hasPrefix("where EXPR") && whereHelp.stdout == atPrompt.stdout, "\(whereHelp)")
         let unknown = try CLI.opsh(["help", "nosuch"])
         #expect(unknown.status == 1 && unknown.stderr == "opsh: no help on 'nosuch'; 'help' lists the topics\n", "\(unknown)")
+        // A topic is one word, whatever it holds: never read as a pipeline.
+        let odd = try CLI.opsh(["help", "where | x"])
+        #expect(odd.status == 1 && odd.stderr == "opsh: no help on 'where | x'; 'help' lists the topics\n", "\(odd)")
     }
 }

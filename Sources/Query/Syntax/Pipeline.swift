@@ -217,6 +217,9 @@ public enum Quoting {
         } || text.unicodeScalars.first.map { joins(" ", $0) } == true
     }
 
+    /// `s` as one word the parser reads back as `s`: bare when it can be, else double-quoted.
+    public static func word(_ s: String) -> String { needsQuotes(s) ? doubleQuoted(s) : s }
+
     /// `s` as a double-quoted string when `quoted`, else bare.
     static func word(_ s: String, quoted: Bool) -> String { quoted ? doubleQuoted(s) : s }
 

@@ -44,7 +44,6 @@ struct RecordSource: Sendable {
             early?.cancel()
             return RecordBatches.replay(limit.map { entry.records.rows(in: 0..<min($0, entry.records.count)) } ?? entry.records)
         case .first(let limit):
-            early?.cancel()
             return client.scan(resource, limit: min(limit, settings.pageSize), maxRows: limit, concurrency: settings.concurrency)
         case .refresh(let entry, let order, let map):
             return incremental(entry, order: order, map: map, keys: early)
@@ -156,7 +155,9 @@ struct RecordSource: Sendable {
     /// read (the clicks are then kept without them, and the next refresh reads them all again).
     func keyMapBeforeScan(_ early: Task<[Record], any Error>? = nil) async throws -> KeyMap? {
         do {
-            return KeyMap(keys: try await early == nil ? all(.keys) : keysAfresh(early))
+            // Begun early, the keys are read afresh; else the cache's serve when fresh.
+            let keys = if let early { try await keysAfresh(early) } else { try await all(.keys) }
+            return KeyMap(keys: keys)
         } catch let error as APIError where error.kind != .cancelled {
             return nil
         }

@@ -84,9 +84,8 @@ public final class SessionCache: Sendable {
         guard let disk, !diskState.withLock({ $0[resource]?.loaded ?? false }),
               entries.withLock({ $0[resource] == nil }) else { return false }
         guard let wall = disk.fetchedWall(resource) else { return false }
-        if disk.stamp(resource).rescan != nil { return true }
-        if let refreshed = staleBefore.withLock({ $0[resource] }), wall < refreshed { return true }
-        return Date().timeIntervalSince1970 - wall > window.inSeconds
+        return disk.stamp(resource).rescan != nil || refreshedSince(wall, resource)
+            || ContinuousClock.now - SessionCache.fetchedAt(wall: wall) > window
     }
 
     /// The rows of `resource` in memory now, however old; nil when none are, or when they are
@@ -288,18 +287,15 @@ public final class SessionCache: Sendable {
     /// An entry for rows read from disk: as old as their fetch, and stale when fetched before
     /// the last `refresh`.
     private func entry(_ s: DiskStore.Snapshot, _ resource: Resource) -> Entry {
-        let age = Date().timeIntervalSince1970 - s.fetchedWall
-        // A fetch time in the future (a clock set back, a damaged file) counts as very old.
-        let fetchedAt = age >= -1 && age < 1e9 ? ContinuousClock.now - .seconds(max(0, age)) : ContinuousClock.now - .seconds(1_000_000)
-        var entry = Entry(records: s.records, fetchedAt: fetchedAt, fetchSeconds: s.fetchSeconds, requests: s.requests,
-                          provenance: s.provenance)
+        var entry = Entry(records: s.records, fetchedAt: SessionCache.fetchedAt(wall: s.fetchedWall), fetchSeconds: s.fetchSeconds,
+                          requests: s.requests, provenance: s.provenance)
         entry.fetchedWall = s.fetchedWall
         entry.generation = s.generation
         if s.needsFullScan {
             entry.stale = true
             entry.needsFullScan = true
         }
-        if let refreshed = staleBefore.withLock({ $0[resource] }), s.fetchedWall < refreshed { entry.stale = true }
+        if refreshedSince(s.fetchedWall, resource) { entry.stale = true }
         // Keys fetched here since show a key renamed or deleted that these clicks still name.
         if resource == .clicks, let map = s.provenance.keyMap,
            let keys = entries.withLock({ $0[.keys] }), keys.fetchedWall > s.fetchedWall,
@@ -307,6 +303,18 @@ public final class SessionCache: Sendable {
             entry.stale = true
         }
         return entry
+    }
+
+    /// The instant rows fetched at wall time `wall` (seconds since 1970) were fetched; a fetch
+    /// time in the future (a clock set back, a damaged file) counts as very old.
+    static func fetchedAt(wall: Double) -> ContinuousClock.Instant {
+        let age = Date().timeIntervalSince1970 - wall
+        return age >= -1 && age < 1e9 ? ContinuousClock.now - .seconds(max(0, age)) : ContinuousClock.now - .seconds(1_000_000)
+    }
+
+    /// Whether a `refresh` of `resource` came after a fetch at wall time `wall`.
+    private func refreshedSince(_ wall: Double, _ resource: Resource) -> Bool {
+        staleBefore.withLock { $0[resource] }.map { wall < $0 } ?? false
     }
 
     /// Every resource held, for `cache`.

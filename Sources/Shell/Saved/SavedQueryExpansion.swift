@@ -165,7 +165,7 @@ public struct SavedQueryExpansion: Sendable, Equatable {
 
     /// A value as the language reads it back: in quotes when it was given in them, or needs them.
     private static func written(_ value: String, quoted: Bool) -> String {
-        quoted || Quoting.needsQuotes(value) ? Quoting.doubleQuoted(value) : value
+        quoted ? Quoting.doubleQuoted(value) : Quoting.word(value)
     }
 
     /// `line` with each `$NAME` outside quotes replaced by its value.
