@@ -59,6 +59,7 @@ extension ScanRun {
         lead = ScanRun.lead(step: step)
         target = min(max(total, delivered), settings.wanted)
         for (i, row) in first.results.enumerated() { known[i] = row }
+        noteTail(first.results, at: 0)
         quota.resize(retries: settings.policy.maxAttempts - 1, pages: pagesPlanned)
         plan(from: step, to: target)
         return false
@@ -90,12 +91,27 @@ extension ScanRun {
             emptyPages += 1
             return
         }
-        guard let p = anchor(page.results, request: request, count: page.count) else {
+        guard let at = locate(page.results, request: request, count: page.count) else {
             park(Parked(rows: page.results, request: request, count: page.count, unit: unit))
             return
         }
-        try put(page.results, at: p, request: request, count: page.count, unit: unit)
+        try put(at.rows, at: at.position, request: request, count: page.count, unit: unit,
+                short: page.results.count < request.limit, tailShift: at.tailShift)
         try unpark()
+    }
+
+    /// Where a page's rows go: all of them where ``anchor(_:request:count:)`` finds them, or all
+    /// but the new rows that went in before the undated tail since it was read (``splice(_:request:)``).
+    struct Placement {
+        var position: Int
+        var rows: [Record]
+        /// After a splice: how far down the server now lists the undated tail.
+        var tailShift: Int?
+    }
+
+    func locate(_ rows: [Record], request: PageRequest, count: Int?) -> Placement? {
+        if let p = anchor(rows, request: request, count: count) { return Placement(position: p, rows: rows) }
+        return splice(rows, request: request)
     }
 
     /// Where a page's first row sits: the one position near where its count says at which its
@@ -103,7 +119,8 @@ extension ScanRun {
     /// same, and it shares at least two (a log can hold identical rows: one alone proves
     /// nothing). Nil when no position, or more than one, fits.
     func anchor(_ rows: [Record], request: PageRequest, count: Int?) -> Int? {
-        let p0 = request.offset - settings.start - shift(count: count)
+        var p0 = request.offset - settings.start - shift(count: count)
+        if let t = tailStart, p0 - tailShift >= t { p0 -= tailShift }
         guard lead > 0 else { return p0 }
         let radius = max(64, 2 * abs(drift) + 4 * lead)
         var fits = Set<Int>()
@@ -114,6 +131,68 @@ extension ScanRun {
             }
         }
         return fits.count == 1 ? fits.first : nil
+    }
+
+    /// Oldest first, a server that sorts NULL last (PostgreSQL) lists the rows with no value in
+    /// the order field (clicks with no time) after every dated one: a new row goes in before them,
+    /// and this undated tail moves down. A page read since shows new rows between the last dated
+    /// row known and the tail's first row. They are newer than the list as read so far, so they
+    /// are left out, and the page's tail rows go where the tail was read: the answer stays the
+    /// list at one instant. Only when the rows left out are dated and no older than the last
+    /// dated row known, and every row the page shares with what is known is the same.
+    func splice(_ rows: [Record], request: PageRequest) -> Placement? {
+        guard let t = tailStart, let first = known[t], let newest = known[t - 1],
+              let m = rows.firstIndex(of: first), m > 0,
+              let sharedTail = shared(Array(rows[m...]), at: t)
+        else { return nil }
+        // The rows in front that are known end just before the tail; the rows between are new.
+        var k = m - 1
+        while k > 0 {
+            if (0..<k).allSatisfy({ i in known[t - k + i].map { $0 == rows[i] } ?? (t - k + i < known.base) }) { break }
+            k -= 1
+        }
+        // Two rows known at least, as for any page (a log can hold identical rows).
+        guard k + sharedTail >= min(2, k + rows.count - m) else { return nil }
+        let newestTime = orderValue(newest)
+        guard rows[k..<m].allSatisfy({ isDated($0) && ListOrder.less(orderValue($0), newestTime) == false }) else { return nil }
+        let kept: [Record] = Array(rows[0..<k]) + Array(rows[m...])
+        let moved: Int = request.offset + m - settings.start - shift(count: nil) - t
+        return Placement(position: t - k, rows: kept, tailShift: moved)
+    }
+
+    /// Oldest first by a field some rows lack: where the last dated row is, and whether undated
+    /// rows follow it (the tail that moves down as new rows go in before it).
+    func noteTail(_ rows: [Record], at p: Int) {
+        guard order == .oldestFirst, settings.orderField != nil else { return }
+        if let i = rows.lastIndex(where: isDated) { lastDated = max(lastDated, p + i) }
+        if let t = tailStart, t <= lastDated {
+            // Dated rows after it: undated rows among dated ones, which stay put.
+            tailStart = nil
+            tailShift = 0
+        }
+        if tailStart == nil, let r = known[lastDated + 1], !isDated(r) { tailStart = lastDated + 1 }
+    }
+
+    /// How far further down the server lists the row at position `j` than where it was read.
+    func tailShift(at j: Int) -> Int {
+        guard let t = tailStart, j >= t else { return 0 }
+        return tailShift
+    }
+
+    /// The value that orders the list (a click's time), looked up once per schema.
+    func orderValue(_ r: Record) -> Value {
+        if r.schema !== orderSchema {
+            orderSchema = r.schema
+            orderPosition = settings.orderField.flatMap { r.schema.position(of: $0) }
+        }
+        return orderPosition.map { r[position: $0] } ?? .null
+    }
+
+    func isDated(_ r: Record) -> Bool {
+        switch orderValue(r) {
+        case .time, .int: return true
+        default: return false
+        }
     }
 
     /// How many rows of `rows` placed at `p` are known already; nil when one of them differs.
@@ -129,8 +208,16 @@ extension ScanRun {
 
     /// Puts a placed page's rows in, learns how far the estimate was off, and asks again for
     /// what of its unit the moving rows carried out of its reach.
-    func put(_ rows: [Record], at p: Int, request: PageRequest, count: Int?, unit: Unit) throws {
-        drift += request.offset - settings.start - shift(count: count) - p
+    func put(_ rows: [Record], at p: Int, request: PageRequest, count: Int?, unit: Unit, short: Bool,
+             tailShift spliced: Int? = nil) throws {
+        if let moved = spliced {
+            // The rows in front of the tail did not move; the tail moved this far.
+            tailShift = moved
+        } else if let t = tailStart, p >= t {
+            tailShift = request.offset - settings.start - shift(count: count) - p
+        } else {
+            drift += request.offset - settings.start - shift(count: count) - p
+        }
         let ceiling = target + 4 * max(1, step)
         for (i, row) in rows.enumerated() {
             let j = p + i
@@ -144,7 +231,8 @@ extension ScanRun {
                 known[j] = row
             }
         }
-        if rows.count < request.limit { try foundEnd(at: p + rows.count) }
+        noteTail(rows, at: p)
+        if short { try foundEnd(at: p + rows.count) }
         // (Rows another page asked for in front of its own will bring need no request of their own.)
         let missing = { (j: Int) in
             j >= self.delivered && j < self.target && self.known[j] == nil && j < (self.end ?? Int.max) && !self.covered(j)
@@ -189,9 +277,10 @@ extension ScanRun {
         while placed {
             placed = false
             for (i, page) in parked.enumerated() {
-                guard let p = anchor(page.rows, request: page.request, count: page.count) else { continue }
+                guard let at = locate(page.rows, request: page.request, count: page.count) else { continue }
                 parked.remove(at: i)
-                try put(page.rows, at: p, request: page.request, count: page.count, unit: page.unit)
+                try put(at.rows, at: at.position, request: page.request, count: page.count, unit: page.unit,
+                        short: page.rows.count < page.request.limit, tailShift: at.tailShift)
                 placed = true
                 break
             }
@@ -226,7 +315,7 @@ extension ScanRun {
 
     /// Reads on to `t` (the rows not known yet).
     func extend(to t: Int) {
-        guard t > target, !settled else { return }
+        guard t > target, !settled || tailStart != nil else { return }
         var from = target
         while from < t, known[from] != nil { from += 1 }
         if from < t {
@@ -243,7 +332,9 @@ extension ScanRun {
     func anotherRound() -> Bool {
         tailRounds += 1
         if order == .oldestFirst, tailRounds > 3 { settled = true }
-        return !settled
+        // (An undated tail is read to its end: new rows go in before it, not after. A tail
+        // still not placed after a few more rounds ends the scan, to be started again.)
+        return !settled || tailStart != nil && tailRounds <= 20
     }
 
     /// Whether a unit waiting or in flight is meant to bring position `j` (its rows, or those

@@ -79,6 +79,17 @@ final class ScanRun {
     var waits = 0
     var rereads = 0
     var tailRounds = 0
+    /// Oldest first by a field some rows lack (clicks with no time, which DRF on PostgreSQL
+    /// lists after every dated one): the last position known to hold a row with a value there,
+    /// and how far the rows after it (the undated tail) have moved down on the server since they
+    /// were read, as new rows went in before them (see ``ScanRun/splice(_:request:)``).
+    var lastDated = -1
+    var tailShift = 0
+    /// The first row of the undated tail, once a page showed undated rows after the last dated one.
+    var tailStart: Int?
+    /// Where the order field sits in the last schema seen (looked up once per schema).
+    var orderSchema: Schema?
+    var orderPosition: Int?
     /// Pages that came back empty: asked past the end by a count that had moved.
     var emptyPages = 0
     /// Rows kept being added at the end while the scan read them: it stops at the list as it was
@@ -118,7 +129,7 @@ final class ScanRun {
 
     /// Whether every row wanted is delivered and the list is known to end there (or no more are wanted).
     var finished: Bool {
-        complete || started && delivered >= target && (target >= settings.wanted || end == target || settled)
+        complete || started && delivered >= target && (target >= settings.wanted || end == target || settled && tailStart == nil)
     }
 
     func run() async throws {
@@ -208,8 +219,9 @@ final class ScanRun {
     /// and one row past the last row expected (so that a page ending the list shows it, short).
     func pageRequest(for u: Unit) -> PageRequest {
         guard started else { return PageRequest(offset: settings.start, limit: u.end) }
-        let front = min(u.lead, settings.start + u.start + estimatedShift)
-        let offset = max(0, settings.start + u.start + estimatedShift - front)
+        let shift = estimatedShift + tailShift(at: u.start - u.lead)
+        let front = min(u.lead, settings.start + u.start + shift)
+        let offset = max(0, settings.start + u.start + shift - front)
         let probe = end == nil && u.end >= target ? 1 : 0
         let rows = u.end - u.start + front + probe
         return PageRequest(offset: offset, limit: u.wholePage ? max(step, rows) : rows)

@@ -25,6 +25,13 @@ public struct EmulatorOptions: Sendable {
     /// two as separate queries: clicks that arrive between them are in the rows but not in the
     /// count, so the count and the rows of one page disagree, as on a real server.
     public var countQueryTime: Duration = .milliseconds(20)
+    /// A busy account whose changes a test times by its own requests: from the
+    /// `newClicksFromPage`-th page of clicks served (1 is the first), each page adds
+    /// `newClicksPerPage` new clicks to the account it lists once its rows are read, where new
+    /// clicks go (see `undatedClicksLast`). With one request at a time, the list grows by exactly
+    /// that many between two pages.
+    public var newClicksPerPage = 0
+    public var newClicksFromPage = 1
     /// The instant the demo account's history ends, as if it were now: two years of clicks
     /// up to it, the keys' last connections and counter resets in the hours before it, and
     /// the clicks of `appendRate` stamped with the moment they arrive. nil: the history the

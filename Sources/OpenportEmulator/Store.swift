@@ -10,6 +10,10 @@ final class Store: @unchecked Sendable {
     private var requests = 0
     let clickOrder: ClickOrder
     let countQueryTime: Duration
+    /// `EmulatorOptions.newClicksPerPage` and `newClicksFromPage`; pages of clicks served so far.
+    private let newClicksPerPage: Int
+    private let newClicksFromPage: Int
+    private var clickPagesServed = 0
     /// Clicks added to the demo account per second, from `appendStart`; `appended` so far.
     private var appendRate: Double
     private var appendStart = ContinuousClock.now
@@ -29,6 +33,8 @@ final class Store: @unchecked Sendable {
         rng = built.rng
         clickOrder = options.clickOrder
         countQueryTime = options.countQueryTime
+        newClicksPerPage = max(0, options.newClicksPerPage)
+        newClicksFromPage = options.newClicksFromPage
     }
 
     private func locked<T>(_ body: () throws -> T) rethrows -> T {
@@ -186,6 +192,11 @@ final class Store: @unchecked Sendable {
         let busy = locked { appendRate > 0 }
         if busy { appendDueClicks(now: .now + countQueryTime) }
         clickRows(token, page(n), into: &out)
+        let served = locked {
+            clickPagesServed += 1
+            return clickPagesServed
+        }
+        if newClicksPerPage > 0, served >= newClicksFromPage { addClicks(newClicksPerPage, token: token) }
         return n
     }
 
