@@ -34,15 +34,8 @@ public enum ListOrder: Sendable, Equatable {
     /// The order of `rows` by `field` (nulls and other kinds skipped), if monotonic and not
     /// constant. The field's place is looked up once per schema, not once per row.
     public static func of(_ rows: some Collection<Record>, field: String) -> ListOrder? {
-        var schema: Schema?
-        var position: Int?
-        return of(values: rows.lazy.map { r -> Value in
-            if r.schema !== schema {
-                schema = r.schema
-                position = r.schema.position(of: field)
-            }
-            return position.map { r[position: $0] } ?? .null
-        })
+        var lookup = FieldLookup(field)
+        return of(values: rows.lazy.map { lookup.value(in: $0) })
     }
 
     /// The order of packed rows by `field`, read from its column (no record made of a row).
@@ -54,11 +47,7 @@ public enum ListOrder: Sendable, Equatable {
     static func of(values: some Sequence<Value>) -> ListOrder? {
         var ascending = true, descending = true, seen = 0
         var previous: Value?
-        for v in values {
-            switch v {
-            case .time, .int: break
-            default: continue
-            }
+        for v in values where orders(v) {
             if let p = previous {
                 guard let less = ListOrder.less(p, v) else { return nil }
                 if less { descending = false } else if ListOrder.less(v, p) == true { ascending = false }
@@ -69,6 +58,14 @@ public enum ListOrder: Sendable, Equatable {
         }
         guard seen >= 2, ascending != descending else { return nil }
         return ascending ? .oldestFirst : .newestFirst
+    }
+
+    /// Whether `v` is a value a list is ordered by (a time, an id); a null or anything else is not.
+    static func orders(_ v: Value) -> Bool {
+        switch v {
+        case .time, .int: return true
+        default: return false
+        }
     }
 
     static func less(_ a: Value, _ b: Value) -> Bool? {

@@ -174,26 +174,15 @@ extension ScanRun {
     }
 
     /// How far further down the server lists the row at position `j` than where it was read.
-    func tailShift(at j: Int) -> Int {
+    func movedDown(at j: Int) -> Int {
         guard let t = tailStart, j >= t else { return 0 }
         return tailShift
     }
 
-    /// The value that orders the list (a click's time), looked up once per schema.
-    func orderValue(_ r: Record) -> Value {
-        if r.schema !== orderSchema {
-            orderSchema = r.schema
-            orderPosition = settings.orderField.flatMap { r.schema.position(of: $0) }
-        }
-        return orderPosition.map { r[position: $0] } ?? .null
-    }
+    /// The value that orders the list (a click's time).
+    func orderValue(_ r: Record) -> Value { orderField.value(in: r) }
 
-    func isDated(_ r: Record) -> Bool {
-        switch orderValue(r) {
-        case .time, .int: return true
-        default: return false
-        }
-    }
+    func isDated(_ r: Record) -> Bool { ListOrder.orders(orderValue(r)) }
 
     /// How many rows of `rows` placed at `p` are known already; nil when one of them differs.
     func shared(_ rows: [Record], at p: Int) -> Int? {
@@ -315,7 +304,7 @@ extension ScanRun {
 
     /// Reads on to `t` (the rows not known yet).
     func extend(to t: Int) {
-        guard t > target, !settled || tailStart != nil else { return }
+        guard t > target, !stopsAtTarget else { return }
         var from = target
         while from < t, known[from] != nil { from += 1 }
         if from < t {

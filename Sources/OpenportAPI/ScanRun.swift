@@ -87,9 +87,8 @@ final class ScanRun {
     var tailShift = 0
     /// The first row of the undated tail, once a page showed undated rows after the last dated one.
     var tailStart: Int?
-    /// Where the order field sits in the last schema seen (looked up once per schema).
-    var orderSchema: Schema?
-    var orderPosition: Int?
+    /// The field that orders the list (a click's time), read from the rows a page brings.
+    lazy var orderField = FieldLookup(settings.orderField ?? "")
     /// Pages that came back empty: asked past the end by a count that had moved.
     var emptyPages = 0
     /// Rows kept being added at the end while the scan read them: it stops at the list as it was
@@ -129,8 +128,12 @@ final class ScanRun {
 
     /// Whether every row wanted is delivered and the list is known to end there (or no more are wanted).
     var finished: Bool {
-        complete || started && delivered >= target && (target >= settings.wanted || end == target || settled && tailStart == nil)
+        complete || started && delivered >= target && (target >= settings.wanted || end == target || stopsAtTarget)
     }
+
+    /// Settled at the rows up to `target`: rows added at the end are not chased. An undated tail
+    /// is read to its end all the same (new rows go in before it, not after).
+    var stopsAtTarget: Bool { settled && tailStart == nil }
 
     func run() async throws {
         let first = min(settings.pageSize, settings.wanted)
@@ -219,7 +222,7 @@ final class ScanRun {
     /// and one row past the last row expected (so that a page ending the list shows it, short).
     func pageRequest(for u: Unit) -> PageRequest {
         guard started else { return PageRequest(offset: settings.start, limit: u.end) }
-        let shift = estimatedShift + tailShift(at: u.start - u.lead)
+        let shift = estimatedShift + movedDown(at: u.start - u.lead)
         let front = min(u.lead, settings.start + u.start + shift)
         let offset = max(0, settings.start + u.start + shift - front)
         let probe = end == nil && u.end >= target ? 1 : 0

@@ -67,14 +67,9 @@ extension Provenance {
     /// The distinct `key_name`s of some clicks (one lookup of the field per schema, not per row).
     public static func keyNames(_ rows: some Sequence<Record>) -> Set<String> {
         var names = Set<String>()
-        var schema: Schema?
-        var position: Int?
+        var keyName = FieldLookup("key_name")
         for r in rows {
-            if r.schema !== schema {
-                schema = r.schema
-                position = r.schema.position(of: "key_name")
-            }
-            if let p = position, case .string(let n) = r[position: p] { names.insert(n) }
+            if case .string(let n) = keyName.value(in: r) { names.insert(n) }
         }
         return names
     }

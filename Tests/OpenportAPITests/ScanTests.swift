@@ -84,39 +84,20 @@ struct ScanTests {
     /// Oldest first by time, as DRF on PostgreSQL lists them, the clicks with no time come last
     /// (NULL sorts above every time): a new click goes in before them, so the rows at the end move
     /// down while the rows before stay put. Timed by the emulator's own pages (one request at a
-    /// time, 100 rows a page): two new clicks after each page from the one before the last
-    /// page of the first count, so that the last page ends among the undated rows, and the ones
-    /// after it find them moved. The scan must give the list at one instant, every undated click.
+    /// time, 100 rows a page): new clicks after each page from the one before the last page of
+    /// the first count, so that the last page ends among the undated rows, and the ones after it
+    /// find them moved. The scan must give the list at one instant, every undated click.
     /// Also with an undated tail longer than a page (150 more clicks with no time), still and busy.
     @Test("oldest first with undated clicks last: new clicks go in before them, and every one is read",
           arguments: [(1, 0), (2, 0), (3, 0), (0, 150), (2, 150)])
     func undatedTailMovesDown(perPage: Int, moreUndated: Int) async throws {
-        var options = EmulatorOptions.small
-        options.maxPageSize = 100
-        options.clickOrder = .oldestFirst
-        options.undatedClicksLast = true
-        options.clicks -= moreUndated
-        let before = try await withEmulator(options) { emulator, client in
-            emulator.addUndatedClicks(moreUndated)
-            return try await collect(client.scan(.clicks))
-        }
-        let undated = before.filter { $0["timestamp"] == .null }
-        try #require(undated.count >= 2 && before.suffix(undated.count).allSatisfy { $0["timestamp"] == .null },
-                     "the data set ends with clicks with no time")
-        // The first page, then units of 96 rows (100 less 3 in front and 1 past the end).
-        let pages = 1 + (before.count - 100 + 95) / 96
-        options.newClicksPerPage = perPage
-        options.newClicksFromPage = pages - 1
-        try await withEmulator(options, configure: { $0.pageSize = 100; $0.concurrency = 1 }) { emulator, client in
-            ScanFixture.configure(client)
-            emulator.addUndatedClicks(moreUndated)
-            let rows = try await collect(client.scan(.clicks))
-            let after = try await collect(client.scan(.clicks))
-            #expect(after.count > before.count || perPage == 0, "clicks arrived during the scan")
-            let read = rows.filter { $0["timestamp"] == .null }
-            #expect(read == undated, "every click with no time, once, in order: \(read.count) read of \(undated.count)")
-            let instant = ScanFixture.isInstant(rows, before: before, after: after)
-            #expect(instant, "the list at one instant: \(rows.count) rows, \(before.count)…\(after.count)")
+        try await scanWithUndatedClicks(.oldestFirst, moreUndated: moreUndated, concurrency: 1) { options, before in
+            #expect(before.suffix(before.count { $0["timestamp"] == .null }).allSatisfy { $0["timestamp"] == .null },
+                    "the data set ends with clicks with no time")
+            // The first page, then units of 96 rows (100 less 3 in front and 1 past the end).
+            let pages = 1 + (before.count - 100 + 95) / 96
+            options.newClicksPerPage = perPage
+            options.newClicksFromPage = pages - 1
         }
     }
 
@@ -125,26 +106,38 @@ struct ScanTests {
     @Test("newest first with undated clicks first, longer than a page: new clicks go in after them",
           arguments: [1, 4])
     func undatedHeadStaysPut(concurrency: Int) async throws {
+        try await scanWithUndatedClicks(.newestFirst, moreUndated: 150, concurrency: concurrency) { options, before in
+            let undated = before.count { $0["timestamp"] == .null }
+            #expect(undated > 100 && before.prefix(undated).allSatisfy { $0["timestamp"] == .null },
+                    "the data set starts with more than a page of clicks with no time")
+            options.newClicksPerPage = 3
+            options.newClicksFromPage = 1
+        }
+    }
+
+    /// Scans the small data set (`moreUndated` of its clicks made undated ones, in 100-row pages)
+    /// once still, then once with the new clicks `busy` sets up from the rows it saw; the busy
+    /// scan must read every undated click, once, in order, and be the list at one instant.
+    func scanWithUndatedClicks(_ order: ClickOrder, moreUndated: Int, concurrency: Int,
+                               busy: (inout EmulatorOptions, [Record]) -> Void) async throws {
         var options = EmulatorOptions.small
         options.maxPageSize = 100
-        options.clickOrder = .newestFirst
+        options.clickOrder = order
         options.undatedClicksLast = true
-        options.clicks -= 150
+        options.clicks -= moreUndated
         let before = try await withEmulator(options) { emulator, client in
-            emulator.addUndatedClicks(150)
+            emulator.addUndatedClicks(moreUndated)
             return try await collect(client.scan(.clicks))
         }
         let undated = before.filter { $0["timestamp"] == .null }
-        try #require(undated.count > 100 && before.prefix(undated.count).allSatisfy { $0["timestamp"] == .null },
-                     "the data set starts with more than a page of clicks with no time")
-        options.newClicksPerPage = 3
-        options.newClicksFromPage = 1
+        try #require(undated.count >= 2, "the data set has clicks with no time")
+        busy(&options, before)
         try await withEmulator(options, configure: { $0.pageSize = 100; $0.concurrency = concurrency }) { emulator, client in
             ScanFixture.configure(client)
-            emulator.addUndatedClicks(150)
+            emulator.addUndatedClicks(moreUndated)
             let rows = try await collect(client.scan(.clicks))
             let after = try await collect(client.scan(.clicks))
-            #expect(after.count > before.count, "clicks arrived during the scan")
+            #expect(after.count > before.count || options.newClicksPerPage == 0, "clicks arrived during the scan")
             let read = rows.filter { $0["timestamp"] == .null }
             #expect(read == undated, "every click with no time, once, in order: \(read.count) read of \(undated.count)")
             let instant = ScanFixture.isInstant(rows, before: before, after: after)
